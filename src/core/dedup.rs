@@ -1,0 +1,136 @@
+//! Error deduplication and caps for one page view.
+//!
+//! An error thrown in a loop must not become thousands of events: identical
+//! errors (same source, type, message and location) within one flush window
+//! are held as one report with a count. The fingerprint is computed from the
+//! cheap fields of the `error` event, *before* the stack is read and parsed,
+//! so an error storm costs a hash and a lookup per error.
+
+use super::batch::{reason, Dropped};
+use super::event::ErrorReport;
+
+/// FNV-1a: tiny, no std hasher machinery in the wasm.
+pub fn fingerprint(parts: &[&str], nums: &[u32]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    for p in parts {
+        p.bytes().for_each(&mut eat);
+        eat(0xff);
+    }
+    for n in nums {
+        n.to_le_bytes().into_iter().for_each(&mut eat);
+    }
+    h
+}
+
+#[derive(Debug, Default)]
+pub struct ErrorBook {
+    pending: Vec<(u64, ErrorReport)>,
+    /// Fingerprints reported earlier in this page view (bounded by `max`).
+    seen: Vec<u64>,
+    pub max: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Counted into a pending report: nothing more to do.
+    Counted,
+    /// Over the cap: dropped (and counted in `Dropped`).
+    Dropped,
+    /// New in this window: build the report and `add` it.
+    New,
+}
+
+impl ErrorBook {
+    pub fn new(max: usize) -> Self {
+        ErrorBook { pending: Vec::new(), seen: Vec::new(), max }
+    }
+
+    pub fn observe(&mut self, fp: u64, dropped: &mut Dropped) -> Seen {
+        if let Some((_, r)) = self.pending.iter_mut().find(|(f, _)| *f == fp) {
+            r.count = r.count.saturating_add(1);
+            return Seen::Counted;
+        }
+        if !self.seen.contains(&fp) && self.seen.len() >= self.max {
+            dropped.add(reason::ERRORS, 1);
+            return Seen::Dropped;
+        }
+        Seen::New
+    }
+
+    pub fn add(&mut self, fp: u64, mut report: ErrorReport) {
+        report.count = report.count.max(1);
+        if !self.seen.contains(&fp) {
+            self.seen.push(fp);
+        }
+        self.pending.push((fp, report));
+    }
+
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    pub fn drain(&mut self) -> Vec<ErrorReport> {
+        self.pending.drain(..).map(|(_, r)| r).collect()
+    }
+
+    /// A new page view starts with a clean slate (after a final drain).
+    pub fn reset(&mut self) {
+        self.pending.clear();
+        self.seen.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rep(msg: &str) -> ErrorReport {
+        ErrorReport { msg: msg.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn identical_errors_become_one_report_with_count() {
+        let mut b = ErrorBook::new(10);
+        let mut d = Dropped::default();
+        let fp = fingerprint(&["js", "TypeError", "boom", "a.js"], &[1, 2]);
+        assert_eq!(b.observe(fp, &mut d), Seen::New);
+        b.add(fp, rep("boom"));
+        for _ in 0..9999 {
+            assert_eq!(b.observe(fp, &mut d), Seen::Counted);
+        }
+        let out = b.drain();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].count, 10_000);
+        // Next window: the same error is reported again with a fresh count.
+        assert_eq!(b.observe(fp, &mut d), Seen::New);
+    }
+
+    #[test]
+    fn distinct_errors_capped_per_page_view() {
+        let mut b = ErrorBook::new(3);
+        let mut d = Dropped::default();
+        for i in 0..5u32 {
+            let fp = fingerprint(&["x"], &[i]);
+            if b.observe(fp, &mut d) == Seen::New {
+                b.add(fp, rep("x"));
+            }
+        }
+        assert_eq!(b.drain().len(), 3);
+        assert_eq!(d.get(reason::ERRORS), 2);
+        // An already-seen error is still reported after the cap.
+        let fp0 = fingerprint(&["x"], &[0]);
+        assert_eq!(b.observe(fp0, &mut d), Seen::New);
+        b.reset();
+        assert_eq!(b.observe(fingerprint(&["x"], &[9]), &mut d), Seen::New);
+    }
+
+    #[test]
+    fn fingerprint_separates_fields() {
+        assert_ne!(fingerprint(&["ab", "c"], &[]), fingerprint(&["a", "bc"], &[]));
+        assert_ne!(fingerprint(&["a"], &[1, 2]), fingerprint(&["a"], &[2, 1]));
+    }
+}

@@ -1,0 +1,19 @@
+//! The pure core: no browser, no I/O. Everything that decides — config
+//! validation, the event model and its encodings, batching and splitting,
+//! stack parsing, URL scrubbing, sessions, error dedup, metric logic — lives
+//! here and is tested with plain `cargo test` on the host.
+
+pub mod attrs;
+pub mod batch;
+pub mod config;
+pub mod dedup;
+pub mod event;
+pub mod ids;
+pub mod json;
+pub mod meta;
+pub mod scrub;
+pub mod session;
+pub mod stack;
+
+#[cfg(all(test, feature = "serde"))]
+mod round_trip;

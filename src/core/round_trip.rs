@@ -1,0 +1,171 @@
+//! The agent's hand-written encoder and the collector's serde decoder must
+//! agree on every field: encode with one, decode with the other, compare.
+
+use super::attrs::{Attrs, Val};
+use super::batch::{split, Envelope, Item};
+use super::event::*;
+use super::json::Json;
+use super::meta::*;
+
+fn sample_events() -> Vec<Event> {
+    let mut ctx = Attrs::new();
+    ctx.s("route", "/cart").n("items", 3.0);
+    vec![
+        Event::Nav(NavTiming {
+            t: 1_700_000_000_000.5,
+            nav_type: "navigate".into(),
+            redirect_count: 1,
+            redirect_start: 1.5,
+            redirect_end: 10.2,
+            fetch_start: 11.0,
+            domain_lookup_start: 12.0,
+            domain_lookup_end: 20.3,
+            connect_start: 20.3,
+            secure_connection_start: 25.0,
+            connect_end: 40.0,
+            request_start: 40.1,
+            response_start: 120.7,
+            response_end: 130.0,
+            dom_interactive: 300.0,
+            dom_content_loaded_event_start: 301.0,
+            dom_content_loaded_event_end: 302.5,
+            dom_complete: 800.0,
+            load_event_start: 800.1,
+            load_event_end: 801.0,
+            duration: 801.0,
+            transfer_size: 5300.0,
+            encoded_body_size: 5000.0,
+            decoded_body_size: 15000.0,
+            next_hop_protocol: "h2".into(),
+            server_timing: vec![ServerTiming { name: "total".into(), duration: 80.5, description: "app \"x\"".into() }],
+            ..Default::default()
+        }),
+        Event::Res(Resource {
+            t: 1_700_000_000_100.0,
+            url: "https://cdn.example/hero.jpg?w=800".into(),
+            initiator: "img".into(),
+            start: 100.0,
+            dur: 950.5,
+            wait: 40.0,
+            dl: 900.0,
+            size: 120_000.0,
+            enc: 119_700.0,
+            dec: 119_700.0,
+            blocking: false,
+            status: 200,
+            proto: "h2".into(),
+            ..Default::default()
+        }),
+        Event::Error(ErrorReport {
+            t: 1_700_000_000_200.0,
+            src: source::JS.into(),
+            error_type: "TypeError".into(),
+            msg: "x is not a function\nsecond line".into(),
+            file: "https://shop.example/app.js".into(),
+            line: 10,
+            col: 5,
+            frames: vec![Frame { file: "https://shop.example/app.js".into(), function: "go".into(), line: 10, col: 5 }],
+            stack: String::new(),
+            count: 3,
+            ctx,
+            tag: String::new(),
+        }),
+        Event::Custom(Custom { t: 1.0, name: "checkout".into(), attrs: Attrs(vec![("step".into(), Val::S("pay".into()))]) }),
+        Event::Measure(Measure { t: 2.0, name: "cart_items".into(), value: 4.0, attrs: Attrs::new() }),
+        Event::Vital(Vital {
+            t: 3.0,
+            name: "CLS".into(),
+            value: 0.1234,
+            rating: "needs-improvement".into(),
+            nav: "navigate".into(),
+            attr: Attrs(vec![("target".into(), Val::S("div#hero".into())), ("time".into(), Val::N(1200.5))]),
+        }),
+        Event::LongTasks(LongTasks {
+            t: 4.0,
+            src: "loaf".into(),
+            count: 2,
+            total: 180.0,
+            max: 120.0,
+            scripts: vec![LoafScript { url: "https://a/x.js".into(), function: "f".into(), invoker: "click".into(), dur: 100.0 }],
+        }),
+        Event::Http(HttpCall {
+            t: 5.0,
+            api: "fetch".into(),
+            method: "POST".into(),
+            url: "https://api.example/cart".into(),
+            status: 503,
+            dur: 123.4,
+            fail: String::new(),
+            req_size: 12.0,
+            res_size: 0.0,
+            trace_id: "0af7651916cd43dd8448eb211c80319c".into(),
+            span_id: "b7ad6b7169203331".into(),
+            wait: 100.0,
+            ..Default::default()
+        }),
+    ]
+}
+
+#[test]
+fn every_event_kind_round_trips() {
+    for ev in sample_events() {
+        let json = ev.to_json();
+        let back: Event = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        assert_eq!(back, ev, "{json}");
+    }
+}
+
+#[test]
+fn batch_envelope_round_trips() {
+    let mut user = Attrs::new();
+    user.s("id", "u-1").s("plan", "pro");
+    let meta = Meta {
+        app: App { name: "shop".into(), version: "1.4.2".into(), environment: "prod".into() },
+        session: SessionRef { id: "s1".into(), start: 1_700_000_000_000.0 },
+        view: View {
+            id: "pv1".into(),
+            name: "product".into(),
+            url: "https://shop.example/p/1".into(),
+            referrer: "https://search.example/".into(),
+            nav: "navigate".into(),
+            start: 1_700_000_000_000.0,
+        },
+        user,
+        env: Env {
+            ua: "Mozilla/5.0".into(),
+            uach: Some(ClientHints { brands: vec!["Chromium/156".into()], mobile: false, platform: "Linux".into() }),
+            vw: 1280,
+            vh: 720,
+            sw: 1920,
+            sh: 1080,
+            dpr: 1.5,
+            conn: Some(Connection { ect: "4g".into(), kind: String::new(), rtt: 50.0, down: 10.0, save: false }),
+            mem: 8.0,
+            cores: 8,
+            tz: "Europe/Paris".into(),
+            lang: "fr-FR".into(),
+        },
+    };
+    let mut dropped = super::batch::Dropped::default();
+    dropped.add(super::batch::reason::QUEUE, 2);
+    let mut head = Json::new();
+    meta.encode_head(&mut head, 1_700_000_000_999.0, &dropped.to_attrs());
+    let head = head.finish();
+    let head = head.strip_suffix("\"events\":[").unwrap();
+    let items: Vec<Item> = sample_events().iter().map(|e| Item { section: 0, body: e.to_json() }).collect();
+    let env = Envelope { first_head: head, head, tail: "}", sections: &[("\"events\":[", "]")] };
+    let mut d = super::batch::Dropped::default();
+    let reqs = split(&env, &items, 60_000, &mut d);
+    assert_eq!(reqs.len(), 1);
+    let b: Batch<Event> = serde_json::from_str(&reqs[0]).unwrap();
+    assert_eq!(b.v, 1);
+    assert_eq!(b.sdk.name, SDK_NAME);
+    assert_eq!(b.app, meta.app);
+    assert_eq!(b.session, meta.session);
+    assert_eq!(b.view, meta.view);
+    assert_eq!(b.user, meta.user);
+    assert_eq!(b.env, meta.env);
+    assert_eq!(b.sent, 1_700_000_000_999.0);
+    assert_eq!(b.dropped.get_num("queue"), Some(2.0));
+    assert_eq!(b.events, sample_events());
+}
