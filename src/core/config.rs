@@ -34,9 +34,6 @@ impl Value {
         }
         &Value::Undefined
     }
-    fn is_missing(&self) -> bool {
-        matches!(self, Value::Undefined | Value::Null)
-    }
 }
 
 /// `ignoreUrls` / `ignoreErrors` entries: strings match as substrings,

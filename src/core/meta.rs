@@ -179,6 +179,10 @@ impl Env {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Batch<E> {
     pub v: u32,
+    /// Request number within the page view (from 1): `view.id` + `seq`
+    /// identifies a request, so a resent one can be stored once.
+    #[serde(default)]
+    pub seq: u32,
     #[serde(default)]
     pub sdk: Sdk,
     pub app: App,

@@ -11,6 +11,7 @@ pub mod event;
 pub mod ids;
 pub mod json;
 pub mod meta;
+pub mod rating;
 pub mod scrub;
 pub mod session;
 pub mod stack;

@@ -1,0 +1,192 @@
+//! Bindings web-sys does not have (or has in a shape we cannot use): the
+//! entry types of LCP, layout shifts, event timing and long animation frames,
+//! `PerformanceObserver.observe({type, buffered})`, and a few properties read
+//! structurally. Getters on a property the browser lacks read `undefined`,
+//! which arrives as NaN (numbers) or None (strings): callers treat both as
+//! "not measured", never as an error.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Any PerformanceEntry (navigation, resource, paint, LCP, layout-shift,
+    /// event, first-input, longtask, long-animation-frame), read structurally.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    pub type Entry;
+
+    #[wasm_bindgen(method, getter, js_name = entryType)]
+    pub fn entry_type(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn name(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = startTime)]
+    pub fn start_time(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn duration(this: &Entry) -> f64;
+
+    // PerformanceResourceTiming / PerformanceNavigationTiming
+    #[wasm_bindgen(method, getter, js_name = initiatorType)]
+    pub fn initiator_type(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = nextHopProtocol)]
+    pub fn next_hop_protocol(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = renderBlockingStatus)]
+    pub fn render_blocking_status(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = responseStatus)]
+    pub fn response_status(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = redirectStart)]
+    pub fn redirect_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = redirectEnd)]
+    pub fn redirect_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = workerStart)]
+    pub fn worker_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = fetchStart)]
+    pub fn fetch_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domainLookupStart)]
+    pub fn domain_lookup_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domainLookupEnd)]
+    pub fn domain_lookup_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = connectStart)]
+    pub fn connect_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = secureConnectionStart)]
+    pub fn secure_connection_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = connectEnd)]
+    pub fn connect_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = requestStart)]
+    pub fn request_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = responseStart)]
+    pub fn response_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = responseEnd)]
+    pub fn response_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = transferSize)]
+    pub fn transfer_size(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = encodedBodySize)]
+    pub fn encoded_body_size(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = decodedBodySize)]
+    pub fn decoded_body_size(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = serverTiming)]
+    pub fn server_timing(this: &Entry) -> Option<js_sys::Array>;
+
+    #[wasm_bindgen(method, getter, js_name = type)]
+    pub fn nav_type(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = redirectCount)]
+    pub fn redirect_count(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domInteractive)]
+    pub fn dom_interactive(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domContentLoadedEventStart)]
+    pub fn dom_content_loaded_event_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domContentLoadedEventEnd)]
+    pub fn dom_content_loaded_event_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domComplete)]
+    pub fn dom_complete(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = loadEventStart)]
+    pub fn load_event_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = loadEventEnd)]
+    pub fn load_event_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = activationStart)]
+    pub fn activation_start(this: &Entry) -> f64;
+
+    /// PerformanceServerTiming
+    #[wasm_bindgen(method, getter)]
+    pub fn description(this: &Entry) -> Option<String>;
+
+    /// `PerformanceObserver`, with `observe()` taking the `{type, buffered}`
+    /// dictionary that web-sys's `PerformanceObserverInit` cannot express.
+    #[wasm_bindgen(js_name = PerformanceObserver)]
+    pub type Observer;
+    #[wasm_bindgen(constructor, js_class = PerformanceObserver, catch)]
+    pub fn new(callback: &js_sys::Function) -> Result<Observer, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn observe(this: &Observer, options: &js_sys::Object) -> Result<(), JsValue>;
+    #[wasm_bindgen(method)]
+    pub fn disconnect(this: &Observer);
+
+    /// PerformanceObserverEntryList
+    pub type EntryList;
+    #[wasm_bindgen(method, js_name = getEntries)]
+    pub fn get_entries(this: &EntryList) -> js_sys::Array;
+
+    /// `ErrorEvent` / `PromiseRejectionEvent` / `Error`, read structurally:
+    /// pages and other libraries throw anything, and web-sys's typed getters
+    /// would assume shapes that user values need not have.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    pub type Loose;
+    #[wasm_bindgen(method, getter)]
+    pub fn message(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn filename(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn lineno(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn colno(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn error(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn reason(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn stack(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = name)]
+    pub fn loose_name(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = timeStamp)]
+    pub fn time_stamp(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn target(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = localName)]
+    pub fn local_name(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = currentSrc)]
+    pub fn current_src(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn src(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn href(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn persisted(this: &Loose) -> bool;
+
+    /// `navigator.connection` (Chromium only).
+    #[wasm_bindgen(method, getter, js_name = effectiveType)]
+    pub fn effective_type(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    pub fn conn_type(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn rtt(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn downlink(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter, js_name = saveData)]
+    pub fn save_data(this: &Loose) -> bool;
+
+    /// `navigator.userAgentData` (UA Client Hints, low entropy).
+    #[wasm_bindgen(method, getter)]
+    pub fn brands(this: &Loose) -> Option<js_sys::Array>;
+    #[wasm_bindgen(method, getter)]
+    pub fn brand(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn version(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn mobile(this: &Loose) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn platform(this: &Loose) -> Option<String>;
+
+    /// `Number(v)`: strict numeric conversion ("12px" is NaN, unlike parseFloat).
+    #[wasm_bindgen(js_name = Number)]
+    pub fn to_number(v: &JsValue) -> f64;
+
+    /// `promise.then(f, f)` with plain functions (js-sys wants `Closure`s).
+    pub type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    pub fn then_both(this: &Thenable, ok: &js_sys::Function, err: &js_sys::Function) -> JsValue;
+
+    /// Response headers (`Retry-After`) without the web-sys `Headers` type.
+    #[wasm_bindgen(method, getter)]
+    pub fn status(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter)]
+    pub fn headers(this: &Loose) -> Option<Loose>;
+    #[wasm_bindgen(method, js_name = get)]
+    pub fn header(this: &Loose, name: &str) -> Option<String>;
+}
+
+/// A browser number that may be NaN (missing property) or negative: 0 instead.
+pub fn nz(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 {
+        v
+    } else {
+        0.0
+    }
+}

@@ -1,0 +1,104 @@
+//! What a batch says about where it comes from: the browser, device and
+//! network (read once per page view), and the session (localStorage, or
+//! memory when storage is blocked).
+
+use wasm_bindgen::JsCast;
+
+use crate::core::meta::{ClientHints, Connection, Env};
+use crate::core::session::{self, Session};
+
+use super::bindings::{nz, Loose};
+use super::transport::local_storage;
+use super::util::{get, random_id, to_string};
+
+const SESSION_KEY: &str = "rum-agent:session";
+
+fn px(v: f64) -> u32 {
+    u32::try_from(crate::core::json::f64_to_u64(v.round())).unwrap_or(0)
+}
+
+pub fn env() -> Env {
+    let mut e = Env::default();
+    let Some(w) = web_sys::window() else { return e };
+    let nav = w.navigator();
+    e.ua = nav.user_agent().unwrap_or_default();
+    e.lang = nav.language().unwrap_or_default();
+    e.cores = px(nav.hardware_concurrency());
+    e.mem = nz(get(&nav, "deviceMemory").as_f64().unwrap_or(0.0));
+    e.vw = px(w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0));
+    e.vh = px(w.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0));
+    if let Ok(s) = w.screen() {
+        e.sw = px(f64::from(s.width().unwrap_or(0)));
+        e.sh = px(f64::from(s.height().unwrap_or(0)));
+    }
+    e.dpr = nz(w.device_pixel_ratio());
+
+    let conn = get(&nav, "connection");
+    if conn.is_object() {
+        let c: &Loose = conn.unchecked_ref();
+        e.conn = Some(Connection {
+            ect: c.effective_type().unwrap_or_default(),
+            kind: c.conn_type().unwrap_or_default(),
+            rtt: nz(c.rtt()),
+            down: nz(c.downlink()),
+            save: c.save_data(),
+        });
+    }
+
+    let uad = get(&nav, "userAgentData");
+    if uad.is_object() {
+        let u: &Loose = uad.unchecked_ref();
+        let brands = u
+            .brands()
+            .map(|arr| {
+                arr.iter()
+                    .filter_map(|b| {
+                        let b: &Loose = b.unchecked_ref();
+                        let name = b.brand()?;
+                        // GREASE entries ("Not A;Brand") exist to be ignored.
+                        if name.contains("Not") && (name.contains("Brand") || name.contains("brand")) {
+                            return None;
+                        }
+                        let mut s = name;
+                        s.push('/');
+                        s.push_str(&b.version().unwrap_or_default());
+                        Some(s)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        e.uach = Some(ClientHints { brands, mobile: u.mobile(), platform: u.platform().unwrap_or_default() });
+    }
+
+    // Intl.DateTimeFormat().resolvedOptions().timeZone
+    let intl = get(&js_sys::global(), "Intl");
+    let dtf = get(&intl, "DateTimeFormat");
+    if let Ok(ctor) = dtf.dyn_into::<js_sys::Function>() {
+        if let Ok(fmt) = js_sys::Reflect::construct(&ctor, &js_sys::Array::new()) {
+            if let Ok(f) = get(&fmt, "resolvedOptions").dyn_into::<js_sys::Function>() {
+                if let Ok(opts) = f.call0(&fmt) {
+                    e.tz = to_string(&get(&opts, "timeZone"));
+                }
+            }
+        }
+    }
+    e
+}
+
+/// The session for this page view, persisted for the next one.
+pub fn session(now: f64, sample_rate: f64, memory: &mut Option<String>) -> Session {
+    let storage = local_storage();
+    let stored = storage.as_ref().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()).or_else(|| memory.clone());
+    let s = session::resolve(stored.as_deref(), now, || random_id(8), js_sys::Math::random(), sample_rate);
+    touch(&s, memory);
+    s
+}
+
+/// Records activity so the session outlives the page view.
+pub fn touch(s: &Session, memory: &mut Option<String>) {
+    let v = s.serialize();
+    if let Some(st) = local_storage() {
+        let _ = st.set_item(SESSION_KEY, &v);
+    }
+    *memory = Some(v);
+}

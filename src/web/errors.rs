@@ -1,0 +1,186 @@
+//! Errors: uncaught exceptions (`error` on window), failed resource loads
+//! (`error` events do not bubble, so a capture-phase listener on window is
+//! the only place to see an `<img>` or `<script>` fail), unhandled promise
+//! rejections, and `pushError`.
+//!
+//! The cheap fields (message, file, line, column) are fingerprinted first;
+//! only an error not already counted in this flush window has its stack read
+//! and parsed. That keeps an error storm cheap.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::attrs::{truncate, Attrs};
+use crate::core::dedup::fingerprint;
+use crate::core::event::{source, ErrorReport};
+use crate::core::stack::parse_stack;
+
+use super::bindings::{nz, Loose};
+use super::runtime::Runtime;
+use super::util::{epoch, now, to_string, Listener};
+
+const MAX_MSG: usize = 1000;
+const MAX_RAW_STACK: usize = 4000;
+
+/// Our own files: an error there must never feed back into us.
+fn is_ours(file: &str) -> bool {
+    file.contains("rum_agent") || file.ends_with("/rum.js")
+}
+
+fn u32_of(v: f64) -> u32 {
+    u32::try_from(crate::core::json::f64_to_u64(nz(v))).unwrap_or(0)
+}
+
+/// Type, message and stack of a thrown value (an Error, or anything else).
+fn describe(value: &JsValue, default_type: &str) -> (String, String, String) {
+    if value.is_object() {
+        let o: &Loose = value.unchecked_ref();
+        let stack = o.stack().as_string().unwrap_or_default();
+        let name = o.loose_name().as_string();
+        let msg = o.message().as_string();
+        if name.is_some() || msg.is_some() || !stack.is_empty() {
+            return (name.unwrap_or_else(|| "Error".into()), msg.unwrap_or_default(), stack);
+        }
+    }
+    (default_type.to_string(), to_string(value), String::new())
+}
+
+/// The start of a report: where and what; `finish` adds the stack.
+fn base(t: f64, src: &str, error_type: &str, msg: &str) -> ErrorReport {
+    ErrorReport {
+        t,
+        src: src.to_string(),
+        error_type: truncate(error_type, 128).to_string(),
+        msg: truncate(msg, MAX_MSG).to_string(),
+        count: 1,
+        ..Default::default()
+    }
+}
+
+/// Parses the stack into frames and scrubs every URL.
+fn finish(rt: &Runtime, mut r: ErrorReport, stack: &str) -> ErrorReport {
+    let (frames, unparsed) = parse_stack(stack);
+    r.frames = frames
+        .into_iter()
+        .map(|mut f| {
+            if f.file.contains("://") {
+                f.file = rt.scrub(&f.file);
+            }
+            f
+        })
+        .collect();
+    // Keep the raw stack only when it held something we could not parse.
+    if unparsed && r.frames.is_empty() {
+        r.stack = truncate(stack, MAX_RAW_STACK).to_string();
+    }
+    // Without a location from the event, the top frame is the best we have.
+    if r.file.is_empty() {
+        if let Some(f) = r.frames.first() {
+            (r.file, r.line, r.col) = (f.file.clone(), f.line, f.col);
+        }
+    } else {
+        r.file = rt.scrub(&r.file);
+    }
+    r
+}
+
+fn on_error(rt: &Runtime, ev: &JsValue) {
+    let e: &Loose = ev.unchecked_ref();
+    let t = epoch(e.time_stamp());
+    if ev.dyn_ref::<web_sys::ErrorEvent>().is_none() {
+        return on_resource_error(rt, e, t);
+    }
+    let msg = to_string(&e.message());
+    let file = e.filename().unwrap_or_default();
+    let (line, col) = (u32_of(e.lineno()), u32_of(e.colno()));
+    if is_ours(&file) || rt.ignored_error(&msg) || (!file.is_empty() && rt.ignored_url(&file)) {
+        return;
+    }
+    let fp = fingerprint(&[source::JS, &msg, &file], &[line, col]);
+    rt.error(fp, || {
+        // `error` is null for cross-origin scripts without CORS ("Script error.").
+        let (ty, _, stack) = describe(&e.error(), "Error");
+        if is_ours(&stack) {
+            return None;
+        }
+        let mut r = base(t, source::JS, &ty, &msg);
+        (r.file, r.line, r.col) = (file.clone(), line, col);
+        Some(finish(rt, r, &stack))
+    });
+}
+
+fn on_resource_error(rt: &Runtime, e: &Loose, t: f64) {
+    let target = e.target();
+    if !target.is_object() {
+        return;
+    }
+    let el: &Loose = target.unchecked_ref();
+    let Some(tag) = el.local_name() else { return }; // not an element
+    let url = el
+        .current_src()
+        .filter(|s| !s.is_empty())
+        .or_else(|| el.src().filter(|s| !s.is_empty()))
+        .or_else(|| el.href().filter(|s| !s.is_empty()))
+        .unwrap_or_default();
+    if url.is_empty() || rt.ignored_url(&url) {
+        return;
+    }
+    let fp = fingerprint(&[source::RESOURCE, &tag, &url], &[]);
+    rt.error(fp, || {
+        let url = rt.scrub(&url);
+        let mut msg = String::with_capacity(url.len() + 24);
+        msg.push_str(&tag);
+        msg.push_str(" failed to load: ");
+        msg.push_str(&url);
+        let mut r = base(t, source::RESOURCE, "ResourceError", &msg);
+        r.file = url;
+        r.tag = tag;
+        Some(r)
+    });
+}
+
+fn on_rejection(rt: &Runtime, ev: &JsValue) {
+    let e: &Loose = ev.unchecked_ref();
+    let t = epoch(e.time_stamp());
+    let (ty, msg, stack) = describe(&e.reason(), "UnhandledRejection");
+    if rt.ignored_error(&msg) || is_ours(&stack) {
+        return;
+    }
+    let fp = fingerprint(&[source::PROMISE, &ty, &msg, truncate(&stack, 300)], &[]);
+    rt.error(fp, || Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack)));
+}
+
+/// `rum.pushError(error, context?)`.
+pub fn push(rt: &Runtime, error: &JsValue, context: &JsValue) {
+    let (ty, msg, stack) = describe(error, "Error");
+    if rt.ignored_error(&msg) {
+        return;
+    }
+    let mut ctx = Attrs::new();
+    super::util::read_attrs(context, &mut ctx);
+    let fp = fingerprint(&[source::API, &ty, &msg, truncate(&stack, 300)], &[]);
+    let t = now();
+    rt.error(fp, || {
+        let mut r = base(t, source::API, &ty, &msg);
+        r.ctx = ctx;
+        Some(finish(rt, r, &stack))
+    });
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let Some(w) = web_sys::window() else { return };
+    let me = rt.me.clone();
+    rt.add_source(Listener::new(&w, "error", true, move |ev| {
+        if let Some(rt) = me.upgrade() {
+            on_error(&rt, &ev);
+        }
+    }));
+    let me = rt.me.clone();
+    rt.add_source(Listener::new(&w, "unhandledrejection", false, move |ev| {
+        if let Some(rt) = me.upgrade() {
+            on_rejection(&rt, &ev);
+        }
+    }));
+}

@@ -1,0 +1,47 @@
+//! Page lifecycle: the moments after which the page may never run code again.
+//!
+//! - `visibilitychange` → hidden is the last event reliably delivered on
+//!   mobile (tab switch, app switch, then the OS kills the tab);
+//! - `pagehide` covers desktop navigations that skip it, and is the only
+//!   end event compatible with the back/forward cache (`unload` disables it,
+//!   so we never listen to `unload`);
+//! - `pageshow` with `persisted` is a restore from the back/forward cache:
+//!   a new page view, as web-vitals counts it.
+
+use std::rc::Rc;
+
+use super::bindings::Loose;
+use super::runtime::Runtime;
+use super::util::{epoch, Listener};
+use wasm_bindgen::JsCast;
+
+pub fn hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let Some(w) = web_sys::window() else { return };
+    if let Some(doc) = w.document() {
+        let me = rt.me.clone();
+        rt.add_source(Listener::new(&doc, "visibilitychange", true, move |_| {
+            if let (Some(rt), true) = (me.upgrade(), hidden()) {
+                rt.on_hidden();
+            }
+        }));
+    }
+    let me = rt.me.clone();
+    rt.add_source(Listener::new(&w, "pagehide", true, move |_| {
+        if let Some(rt) = me.upgrade() {
+            rt.on_hidden();
+        }
+    }));
+    let me = rt.me.clone();
+    rt.add_source(Listener::new(&w, "pageshow", true, move |ev| {
+        let e: &Loose = ev.unchecked_ref();
+        if let (Some(rt), true) = (me.upgrade(), e.persisted()) {
+            rt.new_page_view("back-forward-cache", epoch(e.time_stamp()));
+        }
+    }));
+}

@@ -1,0 +1,140 @@
+//! The browser edge: turns browser entries and events into core events, and
+//! core requests into network calls. One module per signal; nothing here
+//! decides anything the core could decide.
+
+mod bindings;
+mod config;
+mod context;
+mod errors;
+mod lifecycle;
+mod navigation;
+mod resources;
+mod runtime;
+mod transport;
+mod util;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::attrs::{truncate, Attrs};
+use crate::core::event::{Custom, Event, Measure};
+
+use runtime::Runtime;
+use util::{now, read_attrs, to_string};
+
+thread_local! {
+    /// The one running agent. Held here, not by the JS handle, so that a page
+    /// that drops the handle (or loads the script twice) keeps one agent.
+    static RUNNING: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+}
+
+fn running() -> Option<Rc<Runtime>> {
+    RUNNING.with(|r| r.try_borrow().ok().and_then(|r| r.clone()))
+}
+
+impl Runtime {
+    fn on_hidden(&self) {
+        self.flush(true);
+    }
+}
+
+/// Starts the agent (called by the JS shim's `init()`). `from_tag`: the
+/// config is a script tag's `dataset`. Throws a TypeError naming the field
+/// when the config is invalid.
+#[wasm_bindgen]
+pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
+    if running().is_some() {
+        return Ok(Agent { _private: () });
+    }
+    let (cfg, hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    let rt = Runtime::new(cfg, hooks);
+    if rt.sampled() {
+        errors::install(&rt);
+        lifecycle::install(&rt);
+        navigation::install(&rt);
+        resources::install(&rt);
+        rt.start_timer();
+        rt.transport.resend_stored();
+    }
+    RUNNING.with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            *r = Some(rt);
+        }
+    });
+    Ok(Agent { _private: () })
+}
+
+/// The handle `init()` resolves to. Every method is safe to call with any
+/// arguments, at any time, including after `shutdown()` (then a no-op).
+#[wasm_bindgen]
+pub struct Agent {
+    _private: (),
+}
+
+#[wasm_bindgen]
+impl Agent {
+    /// `pushError(error, context?)`: an Error (or any thrown value) with
+    /// optional string/number context.
+    #[wasm_bindgen(js_name = pushError)]
+    pub fn push_error(&self, error: JsValue, context: JsValue) {
+        if let Some(rt) = running().filter(|rt| rt.sampled()) {
+            errors::push(&rt, &error, &context);
+        }
+    }
+
+    /// `pushEvent(name, attributes?)`: a named business or UX event.
+    #[wasm_bindgen(js_name = pushEvent)]
+    pub fn push_event(&self, name: JsValue, attributes: JsValue) {
+        let Some(rt) = running().filter(|rt| rt.sampled()) else { return };
+        let mut attrs = Attrs::new();
+        read_attrs(&attributes, &mut attrs);
+        let name = truncate(&to_string(&name), 256).to_string();
+        rt.push(Event::Custom(Custom { t: now(), name, attrs }));
+    }
+
+    /// `pushMeasurement(name, value, attributes?)`: a custom number.
+    #[wasm_bindgen(js_name = pushMeasurement)]
+    pub fn push_measurement(&self, name: JsValue, value: JsValue, attributes: JsValue) {
+        let Some(rt) = running().filter(|rt| rt.sampled()) else { return };
+        let Some(value) = value.as_f64().filter(|v| v.is_finite()) else { return };
+        let mut attrs = Attrs::new();
+        read_attrs(&attributes, &mut attrs);
+        let name = truncate(&to_string(&name), 256).to_string();
+        rt.push(Event::Measure(Measure { t: now(), name, value, attrs }));
+    }
+
+    /// `setUser({ id, … })`, or `setUser(null)` to forget the user.
+    #[wasm_bindgen(js_name = setUser)]
+    pub fn set_user(&self, user: JsValue) {
+        let Some(rt) = running() else { return };
+        let mut attrs = Attrs::new();
+        read_attrs(&user, &mut attrs);
+        rt.set_user(attrs);
+    }
+
+    /// `setView(name)`: the SPA route the following events belong to.
+    #[wasm_bindgen(js_name = setView)]
+    pub fn set_view(&self, name: JsValue) {
+        if let Some(rt) = running() {
+            rt.set_view(&to_string(&name));
+        }
+    }
+
+    /// Sends what is queued now.
+    pub fn flush(&self) {
+        if let Some(rt) = running() {
+            rt.flush(false);
+        }
+    }
+
+    /// Removes every listener and observer, stops the timers, sends what is
+    /// queued. A later `init()` starts a new agent.
+    pub fn shutdown(&self) {
+        let rt = RUNNING.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()));
+        if let Some(rt) = rt {
+            rt.shutdown();
+        }
+    }
+}

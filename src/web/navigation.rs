@@ -1,0 +1,115 @@
+//! Navigation timing: the document's own `PerformanceNavigationTiming`, read
+//! once after `load` has finished (`loadEventEnd` is only set after every
+//! load listener returned, hence the 0 ms timeout).
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+
+use crate::core::event::{Event, NavTiming, ServerTiming};
+
+use super::bindings::{nz, Entry};
+use super::runtime::Runtime;
+use super::util::{epoch, performance, Listener, Timer};
+
+/// The navigation entry, if the browser has one.
+pub fn entry() -> Option<Entry> {
+    let list = performance()?.get_entries_by_type("navigation");
+    let e = list.get(0);
+    (!e.is_undefined()).then(|| e.unchecked_into())
+}
+
+/// Navigation type as web-vitals names it: `back-forward` (not the spec's
+/// `back_forward`), and `prerender` when the page was activated from a
+/// prerender.
+pub fn nav_type() -> String {
+    let Some(e) = entry() else { return "navigate".into() };
+    if nz(e.activation_start()) > 0.0 {
+        return "prerender".into();
+    }
+    let prerendering = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| super::util::get(&d, "prerendering").as_bool() == Some(true));
+    if prerendering {
+        return "prerender".into();
+    }
+    e.nav_type().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
+}
+
+pub fn read() -> Option<NavTiming> {
+    let e = entry()?;
+    let server_timing = e
+        .server_timing()
+        .map(|arr| {
+            arr.iter()
+                .take(16)
+                .map(|st| {
+                    let st: Entry = st.unchecked_into();
+                    ServerTiming {
+                        name: st.name().unwrap_or_default(),
+                        duration: nz(st.duration()),
+                        description: st.description().unwrap_or_default(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(NavTiming {
+        t: epoch(0.0),
+        nav_type: e.nav_type().unwrap_or_default(),
+        redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count())).unwrap_or(0),
+        redirect_start: nz(e.redirect_start()),
+        redirect_end: nz(e.redirect_end()),
+        worker_start: nz(e.worker_start()),
+        fetch_start: nz(e.fetch_start()),
+        domain_lookup_start: nz(e.domain_lookup_start()),
+        domain_lookup_end: nz(e.domain_lookup_end()),
+        connect_start: nz(e.connect_start()),
+        secure_connection_start: nz(e.secure_connection_start()),
+        connect_end: nz(e.connect_end()),
+        request_start: nz(e.request_start()),
+        response_start: nz(e.response_start()),
+        response_end: nz(e.response_end()),
+        dom_interactive: nz(e.dom_interactive()),
+        dom_content_loaded_event_start: nz(e.dom_content_loaded_event_start()),
+        dom_content_loaded_event_end: nz(e.dom_content_loaded_event_end()),
+        dom_complete: nz(e.dom_complete()),
+        load_event_start: nz(e.load_event_start()),
+        load_event_end: nz(e.load_event_end()),
+        duration: nz(e.duration()),
+        activation_start: nz(e.activation_start()),
+        transfer_size: nz(e.transfer_size()),
+        encoded_body_size: nz(e.encoded_body_size()),
+        decoded_body_size: nz(e.decoded_body_size()),
+        next_hop_protocol: e.next_hop_protocol().unwrap_or_default(),
+        server_timing,
+    })
+}
+
+fn report(rt: &Rc<Runtime>) {
+    if let Some(nav) = read() {
+        rt.push(Event::Nav(nav));
+    }
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let Some(w) = web_sys::window() else { return };
+    let complete = w.document().is_some_and(|d| d.ready_state() == "complete");
+    let me = rt.me.clone();
+    let after_load = move || {
+        if let Some(rt) = me.upgrade() {
+            report(&rt);
+        }
+    };
+    if complete {
+        rt.add_source(Timer::new(0, false, after_load));
+    } else {
+        let me = rt.me.clone();
+        let mut after_load = Some(after_load);
+        rt.add_source(Listener::new(&w, "load", false, move |_| {
+            if let (Some(rt), Some(f)) = (me.upgrade(), after_load.take()) {
+                rt.add_source(Timer::new(0, false, f));
+            }
+        }));
+    }
+}

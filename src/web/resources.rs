@@ -1,0 +1,65 @@
+//! Resource timing: every resource the page loads (buffered, so those before
+//! the agent started count too), minus our own requests and `ignoreUrls`.
+//! The observer is unaffected by a full resource timing buffer
+//! (`resourcetimingbufferfull`), so we neither depend on nor clear the
+//! page's buffer: it is not ours.
+
+use std::rc::Rc;
+
+use crate::core::event::Resource;
+
+use super::bindings::{nz, Entry};
+use super::runtime::Runtime;
+use super::util::{epoch, PerfObserver};
+
+fn span(a: f64, b: f64) -> f64 {
+    let (a, b) = (nz(a), nz(b));
+    if a > 0.0 && b >= a {
+        b - a
+    } else {
+        0.0
+    }
+}
+
+pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
+    let url = e.name()?;
+    if rt.ignored_url(&url) {
+        return None;
+    }
+    let tls_start = nz(e.secure_connection_start());
+    let (tcp, tls) = if tls_start > 0.0 {
+        (span(e.connect_start(), tls_start), span(tls_start, e.connect_end()))
+    } else {
+        (span(e.connect_start(), e.connect_end()), 0.0)
+    };
+    Some(Resource {
+        t: epoch(e.start_time()),
+        url: rt.scrub(&url),
+        initiator: e.initiator_type().unwrap_or_default(),
+        start: nz(e.start_time()),
+        dur: nz(e.duration()),
+        dns: span(e.domain_lookup_start(), e.domain_lookup_end()),
+        tcp,
+        tls,
+        wait: span(e.request_start(), e.response_start()),
+        dl: span(e.response_start(), e.response_end()),
+        size: nz(e.transfer_size()),
+        enc: nz(e.encoded_body_size()),
+        dec: nz(e.decoded_body_size()),
+        blocking: e.render_blocking_status().as_deref() == Some("blocking"),
+        status: u32::try_from(crate::core::json::f64_to_u64(nz(e.response_status()))).unwrap_or(0),
+        proto: e.next_hop_protocol().unwrap_or_default(),
+    })
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let me = rt.me.clone();
+    rt.add_source(PerfObserver::new("resource", &[], move |entries| {
+        let Some(rt) = me.upgrade() else { return };
+        for e in &entries {
+            if let Some(r) = from_entry(&rt, e) {
+                rt.resource(r);
+            }
+        }
+    }));
+}

@@ -1,0 +1,319 @@
+//! The running agent: config, batch context, the queue, the sources that feed
+//! it and the transport that drains it.
+//!
+//! Re-entrancy: page code can call back into us while we run (a beforeSend
+//! that calls `rum.pushEvent`, an error thrown inside our own callback). State
+//! lives in one `RefCell` taken only with `try_borrow_mut`, never across a
+//! call into page code; a call that finds it taken is counted as `busy`, never
+//! a panic.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::attrs::{truncate, Attrs};
+use crate::core::batch::{reason, split, Dropped, Envelope, Item, Push, Queue};
+use crate::core::config::{Config, MAX_REQUEST_BYTES};
+use crate::core::dedup::{ErrorBook, Seen};
+use crate::core::event::{ErrorReport, Event, Resource};
+use crate::core::json::Json;
+use crate::core::meta::{App, Meta, SessionRef, View};
+use crate::core::scrub::scrub_url;
+use crate::core::session::Session;
+
+use super::config::{matches, Hooks};
+use super::transport::Transport;
+use super::util::{now, random_id, Timer};
+
+/// Anything whose drop undoes an installation: listeners, observers, timers.
+pub type Source = Box<dyn Any>;
+
+pub struct State {
+    pub meta: Meta,
+    pub queue: Queue,
+    pub errors: ErrorBook,
+    /// Resources waiting for the next flush, and how many this page view sent.
+    res_pending: Vec<Resource>,
+    res_sent: u32,
+    seq: u32,
+    session: Session,
+    session_mem: Option<String>,
+}
+
+pub struct Runtime {
+    pub cfg: Config,
+    pub hooks: Hooks,
+    pub transport: Rc<Transport>,
+    st: RefCell<State>,
+    sources: RefCell<Vec<Source>>,
+    busy: Cell<u64>,
+    pub me: Weak<Runtime>,
+}
+
+impl Runtime {
+    pub fn new(cfg: Config, hooks: Hooks) -> Rc<Runtime> {
+        let t0 = super::util::epoch(0.0);
+        let mut session_mem = None;
+        let session = super::context::session(now(), cfg.sample_rate, &mut session_mem);
+        let meta = Meta {
+            app: App {
+                name: cfg.app_name.clone(),
+                version: cfg.app_version.clone(),
+                environment: cfg.app_environment.clone(),
+            },
+            session: SessionRef { id: session.id.clone(), start: session.start },
+            view: View {
+                id: random_id(8),
+                url: String::new(),
+                referrer: String::new(),
+                nav: super::navigation::nav_type(),
+                start: t0,
+                name: String::new(),
+            },
+            user: Attrs::new(),
+            env: super::context::env(),
+        };
+        let queue = Queue::new(
+            usize::try_from(cfg.max_events).unwrap_or(50),
+            usize::try_from(cfg.max_bytes).unwrap_or(32_000),
+            usize::try_from(cfg.max_queue_events).unwrap_or(500),
+        );
+        let errors = ErrorBook::new(usize::try_from(cfg.max_errors).unwrap_or(100));
+        let transport = Transport::new(cfg.url.clone(), cfg.persist);
+        let rt = Rc::new_cyclic(|me| Runtime {
+            cfg,
+            hooks,
+            transport,
+            st: RefCell::new(State {
+                meta,
+                queue,
+                errors,
+                res_pending: Vec::new(),
+                res_sent: 0,
+                seq: 0,
+                session,
+                session_mem,
+            }),
+            sources: RefCell::new(Vec::new()),
+            busy: Cell::new(0),
+            me: me.clone(),
+        });
+        let (url, referrer) = page_url_and_referrer();
+        rt.with(|st| {
+            st.meta.view.url = rt.scrub(&url);
+            st.meta.view.referrer = rt.scrub(&referrer);
+        });
+        rt
+    }
+
+    pub fn sampled(&self) -> bool {
+        self.st.try_borrow().map(|s| s.session.sampled).unwrap_or(false)
+    }
+
+    /// Runs `f` on the state unless it is already borrowed (re-entrant call).
+    pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        match self.st.try_borrow_mut() {
+            Ok(mut st) => Some(f(&mut st)),
+            Err(_) => {
+                self.busy.set(self.busy.get().saturating_add(1));
+                None
+            }
+        }
+    }
+
+    pub fn add_source(&self, s: Option<impl Any>) {
+        if let (Some(s), Ok(mut v)) = (s, self.sources.try_borrow_mut()) {
+            v.push(Box::new(s));
+        }
+    }
+
+    pub fn scrub(&self, url: &str) -> String {
+        scrub_url(url, &self.cfg.scrub_params)
+    }
+
+    /// `ignoreUrls` match, or one of our own requests.
+    pub fn ignored_url(&self, url: &str) -> bool {
+        url.starts_with(self.transport.url()) || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
+    }
+
+    pub fn ignored_error(&self, msg: &str) -> bool {
+        matches(&self.cfg.ignore_errors, &self.hooks.ignore_errors, msg)
+    }
+
+    /// Lets `beforeSend` see (and change, or drop) an encoded event.
+    fn before_send(&self, body: String) -> Option<String> {
+        let Some(f) = &self.hooks.before_send else { return Some(body) };
+        let Ok(obj) = js_sys::JSON::parse(&body) else { return Some(body) };
+        match f.call1(&JsValue::UNDEFINED, &obj) {
+            Ok(r) if r.is_null() || r.is_undefined() || r.as_bool() == Some(false) => None,
+            Ok(r) if r.is_object() => js_sys::JSON::stringify(&r)
+                .ok()
+                .and_then(|s| s.as_string())
+                .filter(|s| s.len() < 32 * 1024)
+                .or(Some(body)),
+            // Threw, or returned something odd: the page's bug must not cost the event.
+            _ => Some(body),
+        }
+    }
+
+    /// Encodes and queues one event.
+    pub fn push(&self, ev: Event) {
+        let Some(body) = self.before_send(ev.to_json()) else { return };
+        let push = self.with(|st| st.queue.push(Item { section: 0, body }));
+        if push == Some(Push::FlushNow) {
+            self.flush(false);
+        }
+    }
+
+    /// An error with fingerprint `fp`: counted if seen in this window, else
+    /// built (stack read and parsed only now) and held until the flush.
+    pub fn error(&self, fp: u64, build: impl FnOnce() -> Option<ErrorReport>) {
+        let seen = self.with(|st| {
+            let State { errors, queue, .. } = st;
+            errors.observe(fp, &mut queue.dropped)
+        });
+        if seen != Some(Seen::New) {
+            return;
+        }
+        if let Some(report) = build() {
+            self.with(|st| st.errors.add(fp, report));
+        }
+    }
+
+    /// A resource entry: held until the flush, where the slowest are sent
+    /// first up to `maxResources` per page view.
+    pub fn resource(&self, r: Resource) {
+        let cap = usize::try_from(self.cfg.max_resources).unwrap_or(0);
+        self.with(|st| {
+            let left = cap.saturating_sub(usize::try_from(st.res_sent).unwrap_or(usize::MAX));
+            st.res_pending.push(r);
+            if st.res_pending.len() > left {
+                // Keep the slowest `left`.
+                st.res_pending.sort_by(|a, b| b.dur.total_cmp(&a.dur));
+                let over = st.res_pending.len() - left;
+                st.res_pending.truncate(left);
+                st.queue.dropped.add(reason::RESOURCES, u64::try_from(over).unwrap_or(0));
+            }
+        });
+    }
+
+    /// Sends everything queued. `last_chance`: the page is being hidden or
+    /// unloaded (sendBeacon, and storage for what cannot go).
+    pub fn flush(&self, last_chance: bool) {
+        // Errors and resources held for aggregation become events now.
+        let held = self.with(|st| {
+            let mut evs: Vec<Event> = st.errors.drain().into_iter().map(Event::Error).collect();
+            st.res_pending.sort_by(|a, b| b.dur.total_cmp(&a.dur));
+            st.res_sent = st.res_sent.saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
+            evs.extend(st.res_pending.drain(..).map(Event::Res));
+            evs
+        });
+        for ev in held.unwrap_or_default() {
+            if let Some(body) = self.before_send(ev.to_json()) {
+                self.with(|st| st.queue.push(Item { section: 0, body }));
+            }
+        }
+        let busy = self.busy.replace(0);
+        let transport_dropped = self.transport.dropped.try_borrow_mut().map(|mut d| d.take()).unwrap_or_default();
+        let requests = self.with(|st| {
+            let (items, mut dropped) = st.queue.drain();
+            dropped.add(reason::BUSY, busy);
+            dropped.merge(transport_dropped);
+            if items.is_empty() && dropped.is_empty() {
+                return Vec::new();
+            }
+            let t = now();
+            st.session.last = t;
+            super::context::touch(&st.session, &mut st.session_mem);
+            encode_requests(st, &items, dropped, t)
+        });
+        for body in requests.unwrap_or_default() {
+            self.transport.send(body, last_chance);
+        }
+        if last_chance {
+            self.transport.last_chance();
+        }
+    }
+
+    /// Starts a new page view (bfcache restore, or a new user): flushes the
+    /// old one first so a batch never mixes them.
+    pub fn new_page_view(&self, nav: &str, start: f64) {
+        self.flush(false);
+        self.with(|st| {
+            st.meta.view.id = random_id(8);
+            st.meta.view.nav = nav.to_string();
+            st.meta.view.start = start;
+            st.errors.reset();
+            st.res_sent = 0;
+            st.seq = 0;
+        });
+    }
+
+    pub fn set_view(&self, name: &str) {
+        self.flush(false);
+        let (url, _) = page_url_and_referrer();
+        let url = self.scrub(&url);
+        self.with(|st| {
+            st.meta.view.name = truncate(name, 256).to_string();
+            st.meta.view.url = url;
+        });
+    }
+
+    pub fn set_user(&self, user: Attrs) {
+        self.flush(false);
+        self.with(|st| st.meta.user = user);
+    }
+
+    pub fn shutdown(&self) {
+        // Dropping them removes every listener and observer and stops every timer.
+        let sources = self.sources.try_borrow_mut().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        drop(sources);
+        self.flush(true);
+    }
+
+    pub fn start_timer(&self) {
+        let me = self.me.clone();
+        self.add_source(Timer::new(self.cfg.flush_interval_ms, true, move || {
+            if let Some(rt) = me.upgrade() {
+                rt.flush(false);
+            }
+        }));
+    }
+}
+
+fn encode_requests(st: &mut State, items: &[Item], dropped: Dropped, t: f64) -> Vec<String> {
+    let mut head_with_drops = Json::with_capacity(1024);
+    st.meta.encode_head(&mut head_with_drops, t, &dropped.to_attrs());
+    let mut head = Json::with_capacity(1024);
+    st.meta.encode_head(&mut head, t, &Attrs::new());
+    let strip = |j: Json| {
+        let s = j.finish();
+        s.strip_suffix("\"events\":[").map(str::to_string).unwrap_or(s)
+    };
+    let (first_head, head) = (strip(head_with_drops), strip(head));
+    let env = Envelope { first_head: &first_head, head: &head, tail: "}", sections: &[("\"events\":[", "]")] };
+    // Room for `"seq":N,` spliced in below.
+    let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000) - 24;
+    let mut over = Dropped::default();
+    let mut out = split(&env, items, limit, &mut over);
+    st.queue.dropped.merge(over);
+    for body in &mut out {
+        st.seq = st.seq.saturating_add(1);
+        let mut with_seq = String::with_capacity(body.len() + 16);
+        with_seq.push_str("{\"seq\":");
+        crate::core::json::write_u64(&mut with_seq, u64::from(st.seq));
+        with_seq.push(',');
+        with_seq.push_str(body.get(1..).unwrap_or(""));
+        *body = with_seq;
+    }
+    out
+}
+
+fn page_url_and_referrer() -> (String, String) {
+    let Some(w) = web_sys::window() else { return (String::new(), String::new()) };
+    let url = w.location().href().unwrap_or_default();
+    let referrer = w.document().map(|d| d.referrer()).unwrap_or_default();
+    (url, referrer)
+}

@@ -1,0 +1,297 @@
+//! Delivery: fetch while the page is visible (so we see the answer and can
+//! retry), sendBeacon when it is being hidden or unloaded (the one API the
+//! browser promises to finish after the page is gone), keepalive fetch when
+//! sendBeacon is missing or refuses, and localStorage for what still could
+//! not go, delivered by the next page view.
+//!
+//! Requests carry `view.id` + `seq`, so a request sent twice (beacon and
+//! stored copy, or a retry after a lost answer) is stored once by the
+//! collector: delivery is at-least-once, storage exactly-once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::batch::{reason, Dropped};
+use crate::core::json::{f64_to_u64, write_u64};
+
+use super::bindings::Loose;
+use super::util::{get, now, set, Timer};
+
+/// Retry store bounds: memory stays flat however long the collector is down.
+const RETRY_MAX_ITEMS: usize = 32;
+const RETRY_MAX_BYTES: usize = 256 * 1024;
+/// Stored batches: same byte bound, and older than a day is not worth sending.
+const OUTBOX_KEY: &str = "rum-agent:outbox";
+const OUTBOX_MAX_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
+/// The keepalive quota is 64 KiB for all in-flight keepalive requests.
+const KEEPALIVE_MAX: usize = 65_536;
+
+struct Pending {
+    body: String,
+    attempts: u32,
+    created: f64,
+}
+
+pub struct Transport {
+    url: String,
+    /// `fetch` as it was when the agent started (before any wrapping, ours or
+    /// another library's), called with `window` as `this`.
+    fetch: Option<Function>,
+    retry: RefCell<VecDeque<Pending>>,
+    retry_bytes: Cell<usize>,
+    timer: RefCell<Option<Timer>>,
+    /// Last request failed: at unload, store a copy in case the beacon is lost too.
+    unhealthy: Cell<bool>,
+    in_flight: Cell<bool>,
+    pub dropped: RefCell<Dropped>,
+    persist: bool,
+    me: Weak<Transport>,
+}
+
+impl Transport {
+    pub fn new(url: String, persist: bool) -> Rc<Transport> {
+        let fetch = web_sys::window().map(|w| get(&w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
+        Rc::new_cyclic(|me| Transport {
+            url,
+            fetch,
+            retry: RefCell::new(VecDeque::new()),
+            retry_bytes: Cell::new(0),
+            timer: RefCell::new(None),
+            unhealthy: Cell::new(false),
+            in_flight: Cell::new(false),
+            dropped: RefCell::new(Dropped::default()),
+            persist,
+            me: me.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends one request body. `last_chance`: the page is being hidden or
+    /// unloaded and may never run code again.
+    pub fn send(&self, body: String, last_chance: bool) {
+        if last_chance {
+            let beaconed = self.beacon(&body);
+            if !beaconed && body.len() <= KEEPALIVE_MAX {
+                // Fire and forget: the page may be gone before the answer.
+                let _ = self.fetch(&body);
+            }
+            if !beaconed || self.unhealthy.get() {
+                self.store(vec![(now(), body)]);
+            }
+        } else {
+            self.enqueue(Pending { body, attempts: 0, created: now() });
+            self.pump();
+        }
+    }
+
+    /// Page is going away: what waits for a retry goes by beacon, and into
+    /// storage too when the collector was failing.
+    pub fn last_chance(&self) {
+        self.timer.borrow_mut().take();
+        let pending: Vec<Pending> = self.retry.borrow_mut().drain(..).collect();
+        self.retry_bytes.set(0);
+        self.in_flight.set(false);
+        let mut keep = Vec::new();
+        for p in pending {
+            if !self.beacon(&p.body) || self.unhealthy.get() {
+                keep.push((p.created, p.body));
+            }
+        }
+        self.store(keep);
+    }
+
+    fn beacon(&self, body: &str) -> bool {
+        let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return false };
+        // Missing in old browsers: `typeof navigator.sendBeacon !== 'function'`.
+        if !get(&nav, "sendBeacon").is_function() {
+            return false;
+        }
+        // A string body is sent as text/plain: a CORS-safelisted type, no preflight.
+        nav.send_beacon_with_opt_str(&self.url, Some(body)).unwrap_or(false)
+    }
+
+    fn fetch(&self, body: &str) -> Option<Promise> {
+        let f = self.fetch.as_ref()?;
+        let init = Object::new();
+        set(&init, "method", &JsValue::from_str("POST"));
+        set(&init, "body", &JsValue::from_str(body));
+        set(&init, "keepalive", &JsValue::from_bool(body.len() <= KEEPALIVE_MAX));
+        // Cookies are not ours to send.
+        set(&init, "credentials", &JsValue::from_str("omit"));
+        let w = web_sys::window()?;
+        // A synchronous throw (bad URL, quota) is just a failed send.
+        f.call2(&w, &JsValue::from_str(&self.url), &init).ok()?.dyn_into::<Promise>().ok()
+    }
+
+    fn enqueue(&self, p: Pending) {
+        let mut q = self.retry.borrow_mut();
+        while !q.is_empty() && (q.len() >= RETRY_MAX_ITEMS || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES) {
+            if let Some(old) = q.pop_front() {
+                self.retry_bytes.set(self.retry_bytes.get().saturating_sub(old.body.len()));
+                self.dropped.borrow_mut().add(reason::SEND, 1);
+            }
+        }
+        self.retry_bytes.set(self.retry_bytes.get() + p.body.len());
+        q.push_back(p);
+    }
+
+    /// Sends the oldest waiting request unless one is already in flight:
+    /// one at a time keeps us inside the keepalive quota and in order.
+    fn pump(&self) {
+        if self.in_flight.get() || self.timer.borrow().is_some() {
+            return;
+        }
+        let body = match self.retry.borrow().front() {
+            Some(p) => p.body.clone(),
+            None => return,
+        };
+        let Some(promise) = self.fetch(&body) else {
+            // No fetch at all (very old browser): the beacon is all we have.
+            if let Some(p) = self.pop_front() {
+                if !self.beacon(&p.body) {
+                    self.dropped.borrow_mut().add(reason::SEND, 1);
+                }
+            }
+            return self.pump();
+        };
+        self.in_flight.set(true);
+        let me = self.me.clone();
+        // Called exactly once (fulfilled or rejected), which frees it; a
+        // promise that never settles leaks one small closure per request.
+        let done = Closure::once_into_js(move |res: JsValue| {
+            if let Some(t) = me.upgrade() {
+                t.on_answer(&res);
+            }
+        });
+        let done: &Function = done.unchecked_ref();
+        let _ = promise.unchecked_ref::<super::bindings::Thenable>().then_both(done, done);
+    }
+
+    fn pop_front(&self) -> Option<Pending> {
+        let p = self.retry.borrow_mut().pop_front()?;
+        self.retry_bytes.set(self.retry_bytes.get().saturating_sub(p.body.len()));
+        Some(p)
+    }
+
+    fn on_answer(&self, res: &JsValue) {
+        self.in_flight.set(false);
+        // A Response has a numeric status; a rejection (network error, CORS,
+        // keepalive quota) is a TypeError without one.
+        let status = if res.is_object() { res.unchecked_ref::<Loose>().status() } else { f64::NAN };
+        let status = if status.is_finite() { f64_to_u64(status) } else { 0 };
+        match status {
+            200..=299 => {
+                self.unhealthy.set(false);
+                self.pop_front();
+                self.pump();
+            }
+            // Rate limited or overloaded: back off as told.
+            0 | 408 | 429 | 500..=599 => {
+                self.unhealthy.set(true);
+                let retry_after = res
+                    .dyn_ref::<Loose>()
+                    .and_then(|r| r.headers())
+                    .and_then(|h| h.header("retry-after"))
+                    .and_then(|s| s.trim().parse::<u32>().ok());
+                let attempts = {
+                    let mut q = self.retry.borrow_mut();
+                    match q.front_mut() {
+                        Some(p) => {
+                            p.attempts += 1;
+                            p.attempts
+                        }
+                        None => return,
+                    }
+                };
+                // 1 s, 2 s, 4 s … capped at 60 s; Retry-After (seconds) wins.
+                let backoff = retry_after
+                    .map(|s| s.saturating_mul(1000).min(600_000))
+                    .unwrap_or_else(|| 1000u32.saturating_mul(1 << attempts.min(6)).min(60_000));
+                let me = self.me.clone();
+                let t = Timer::new(backoff, false, move || {
+                    if let Some(t) = me.upgrade() {
+                        t.timer.borrow_mut().take();
+                        t.pump();
+                    }
+                });
+                *self.timer.borrow_mut() = t;
+            }
+            // 4xx: the collector refuses this body; resending will not help.
+            _ => {
+                self.pop_front();
+                self.dropped.borrow_mut().add(reason::SEND, 1);
+                self.pump();
+            }
+        }
+    }
+
+    /// Appends to the outbox (bounded, oldest dropped first).
+    fn store(&self, items: Vec<(f64, String)>) {
+        if items.is_empty() || !self.persist {
+            return;
+        }
+        let Some(storage) = local_storage() else {
+            self.dropped.borrow_mut().add(reason::SEND, u64::try_from(items.len()).unwrap_or(0));
+            return;
+        };
+        let mut lines: Vec<(f64, String)> = parse_outbox(&storage.get_item(OUTBOX_KEY).ok().flatten().unwrap_or_default());
+        lines.extend(items);
+        let mut total: usize = lines.iter().map(|(_, b)| b.len() + 16).sum();
+        let mut skip = 0;
+        while total > RETRY_MAX_BYTES && skip < lines.len() {
+            total -= lines.get(skip).map_or(0, |(_, b)| b.len() + 16);
+            skip += 1;
+        }
+        self.dropped.borrow_mut().add(reason::SEND, u64::try_from(skip).unwrap_or(0));
+        let mut out = String::with_capacity(total);
+        for (t, body) in lines.iter().skip(skip) {
+            write_u64(&mut out, f64_to_u64(*t));
+            out.push('\t');
+            out.push_str(body);
+            out.push('\n');
+        }
+        // Quota exceeded or storage blocked: nothing more we can do.
+        if storage.set_item(OUTBOX_KEY, &out).is_err() {
+            self.dropped.borrow_mut().add(reason::SEND, u64::try_from(lines.len() - skip).unwrap_or(0));
+        }
+    }
+
+    /// At start: send what earlier page views could not.
+    pub fn resend_stored(&self) {
+        let Some(storage) = local_storage() else { return };
+        let Some(raw) = storage.get_item(OUTBOX_KEY).ok().flatten() else { return };
+        let _ = storage.remove_item(OUTBOX_KEY);
+        let t = now();
+        for (created, body) in parse_outbox(&raw) {
+            if t - created > OUTBOX_MAX_AGE_MS {
+                self.dropped.borrow_mut().add(reason::EXPIRED, 1);
+            } else {
+                self.enqueue(Pending { body, attempts: 0, created });
+            }
+        }
+        self.pump();
+    }
+}
+
+fn parse_outbox(raw: &str) -> Vec<(f64, String)> {
+    raw.lines()
+        .filter_map(|l| {
+            let (t, body) = l.split_once('\t')?;
+            let t = t.parse::<u64>().ok()?;
+            Some((crate::core::json::f64_from_u64(t), body.to_string()))
+        })
+        .collect()
+}
+
+/// localStorage, or None where it is missing or blocked (it throws then).
+pub fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}

@@ -1,0 +1,210 @@
+//! RAII handles (listeners, observers, timers: dropping one undoes it, as
+//! gloo does) and the few browser primitives every source needs.
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::EventTarget;
+
+use super::bindings::{Entry, EntryList, Observer};
+
+/// An event listener, removed on drop.
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    capture: bool,
+    cb: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Listener {
+    /// `None` when the target refuses the listener (it never throws into the page).
+    pub fn new(target: &EventTarget, kind: &'static str, capture: bool, f: impl FnMut(JsValue) + 'static) -> Option<Listener> {
+        let cb = Closure::<dyn FnMut(JsValue)>::new(f);
+        target
+            .add_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), capture)
+            .ok()?;
+        Some(Listener { target: target.clone(), kind, capture, cb })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            self.kind,
+            self.cb.as_ref().unchecked_ref(),
+            self.capture,
+        );
+    }
+}
+
+/// A PerformanceObserver for one entry type, disconnected on drop.
+pub struct PerfObserver {
+    obs: Observer,
+    _cb: Closure<dyn FnMut(JsValue)>,
+}
+
+impl PerfObserver {
+    /// Observes `kind` with `buffered: true` (so entries from before the agent
+    /// loaded are delivered too). `None` when the browser lacks
+    /// PerformanceObserver or this entry type: the signal is simply absent.
+    pub fn new(kind: &str, extra: &[(&str, f64)], mut f: impl FnMut(Vec<Entry>) + 'static) -> Option<PerfObserver> {
+        // Browsers ignore unknown types with a console warning rather than
+        // throwing; check first so we add no console noise.
+        if !supports(kind) {
+            return None;
+        }
+        let cb = Closure::<dyn FnMut(JsValue)>::new(move |list: JsValue| {
+            let entries: Array = list.unchecked_into::<EntryList>().get_entries();
+            f(entries.iter().map(JsCast::unchecked_into).collect());
+        });
+        let obs = Observer::new(cb.as_ref().unchecked_ref()).ok()?;
+        let opts = Object::new();
+        set(&opts, "type", &JsValue::from_str(kind));
+        set(&opts, "buffered", &JsValue::TRUE);
+        for (k, v) in extra {
+            set(&opts, k, &JsValue::from_f64(*v));
+        }
+        obs.observe(&opts).ok()?;
+        Some(PerfObserver { obs, _cb: cb })
+    }
+}
+
+impl Drop for PerfObserver {
+    fn drop(&mut self) {
+        self.obs.disconnect();
+    }
+}
+
+/// `PerformanceObserver.supportedEntryTypes` includes `kind`.
+pub fn supports(kind: &str) -> bool {
+    let po = get(&js_sys::global(), "PerformanceObserver");
+    let types = get(&po, "supportedEntryTypes");
+    Array::is_array(&types) && types.unchecked_into::<Array>().includes(&JsValue::from_str(kind), 0)
+}
+
+/// `setInterval` / `setTimeout`, cleared on drop.
+pub struct Timer {
+    handle: i32,
+    repeat: bool,
+    _cb: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    pub fn new(ms: u32, repeat: bool, f: impl FnMut() + 'static) -> Option<Timer> {
+        let cb = Closure::<dyn FnMut()>::new(f);
+        let w = web_sys::window()?;
+        let ms = i32::try_from(ms).unwrap_or(i32::MAX);
+        let f: &Function = cb.as_ref().unchecked_ref();
+        let handle = if repeat {
+            w.set_interval_with_callback_and_timeout_and_arguments_0(f, ms)
+        } else {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
+        }
+        .ok()?;
+        Some(Timer { handle, repeat, _cb: cb })
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            if self.repeat {
+                w.clear_interval_with_handle(self.handle);
+            } else {
+                w.clear_timeout_with_handle(self.handle);
+            }
+        }
+    }
+}
+
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_object() || target.is_function() {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+pub fn set(target: &Object, key: &str, v: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), v);
+}
+
+pub fn performance() -> Option<web_sys::Performance> {
+    web_sys::window()?.performance()
+}
+
+/// Epoch milliseconds of a performance timestamp. `timeOrigin + now()` is
+/// monotonic within the page: a laptop that sleeps, or a clock that is
+/// corrected mid-session, does not make events travel in time.
+pub fn epoch(perf_time: f64) -> f64 {
+    performance().map_or_else(js_sys::Date::now, |p| p.time_origin() + perf_time)
+}
+
+pub fn now() -> f64 {
+    performance().map_or_else(js_sys::Date::now, |p| p.time_origin() + p.now())
+}
+
+/// `n` random bytes from `crypto.getRandomValues`, else `Math.random`.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    let ok = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
+    if !ok {
+        for b in &mut buf {
+            *b = u8::try_from(crate::core::json::f64_to_u64(js_sys::Math::random() * 256.0) & 0xff).unwrap_or(0);
+        }
+    }
+    buf
+}
+
+pub fn random_id(bytes: usize) -> String {
+    crate::core::ids::hex(&random_bytes(bytes))
+}
+
+/// A string from any JS value, without throwing (`String(v)` may throw for
+/// objects with hostile `toString`, and symbols).
+pub fn to_string(v: &JsValue) -> String {
+    if let Some(s) = v.as_string() {
+        return s;
+    }
+    if v.is_undefined() || v.is_null() || v.is_symbol() {
+        return String::new();
+    }
+    if let Some(n) = v.as_f64() {
+        let mut s = String::new();
+        crate::core::json::write_f64(&mut s, n, 6);
+        return s;
+    }
+    if let Some(b) = v.as_bool() {
+        return if b { "true" } else { "false" }.into();
+    }
+    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "[object]".into())
+}
+
+/// A string or a number from a JS value, for attribute maps.
+pub fn to_val(v: &JsValue) -> Option<crate::core::attrs::Val> {
+    use crate::core::attrs::Val;
+    if let Some(n) = v.as_f64() {
+        return Some(Val::N(n));
+    }
+    if v.is_undefined() || v.is_null() || v.is_function() {
+        return None;
+    }
+    Some(Val::S(to_string(v)))
+}
+
+/// Reads a plain object's own enumerable string/number properties.
+pub fn read_attrs(v: &JsValue, into: &mut crate::core::attrs::Attrs) {
+    if !v.is_object() {
+        return;
+    }
+    let keys = Object::keys(v.unchecked_ref::<Object>());
+    for k in keys.iter().take(crate::core::attrs::MAX_ATTRS) {
+        if let Some(key) = k.as_string() {
+            if let Some(val) = to_val(&get(v, &key)) {
+                into.set(&key, val);
+            }
+        }
+    }
+}

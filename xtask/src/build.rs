@@ -1,0 +1,73 @@
+//! `cargo xtask build`: the npm package in `pkg/`.
+//!
+//! wasm-pack (release, `--target web`) → a current wasm-opt `-Oz` from the
+//! npm `binaryen` package (wasm-pack's own download is unreachable here,
+//! Debian's binaryen is years old) → the hand-written shim `js/rum.js` as
+//! the package entry.
+
+use std::process::Command;
+
+use crate::tools::{self, root, run, Result};
+
+pub const WASM: &str = "pkg/rum_agent_bg.wasm";
+pub const GLUE: &str = "pkg/rum_agent.js";
+pub const SHIM: &str = "pkg/rum.js";
+
+pub fn run_cmd(_args: &[String]) -> Result {
+    tools::ensure_build_tools()?;
+    build()
+}
+
+pub fn build() -> Result {
+    let root = root();
+    run(Command::new("wasm-pack")
+        .current_dir(&root)
+        .args(["build", "--release", "--target", "web", "--out-dir", "pkg", "--out-name", "rum_agent"])
+        .args(["--no-typescript"]))?;
+    wasm_opt(&root.join(WASM))?;
+    std::fs::copy(root.join("js/rum.js"), root.join(SHIM)).map_err(|e| format!("copy shim: {e}"))?;
+    patch_package_json(&root.join("pkg/package.json"))?;
+    // wasm-pack writes a .gitignore of `*` into pkg/, which would keep
+    // `npm pack` from seeing the files; the repo's own .gitignore covers pkg/.
+    let _ = std::fs::remove_file(root.join("pkg/.gitignore"));
+    eprintln!("built pkg/");
+    Ok(())
+}
+
+pub fn wasm_opt(path: &std::path::Path) -> Result {
+    let bin = root().join("node_modules/binaryen/bin/wasm-opt");
+    let p = path.to_string_lossy().to_string();
+    run(Command::new("node").arg(bin).args([
+        &p,
+        "-o",
+        &p,
+        "-Oz",
+        "--converge",
+        // The features rustc emits for wasm32-unknown-unknown.
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-reference-types",
+        "--enable-multivalue",
+        "--strip-debug",
+        "--strip-producers",
+    ]))
+}
+
+fn patch_package_json(path: &std::path::Path) -> Result {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let o = v.as_object_mut().ok_or("pkg/package.json is not an object")?;
+    o.insert("name".into(), "rum-agent".into());
+    o.insert("type".into(), "module".into());
+    o.insert("module".into(), "rum.js".into());
+    o.insert("main".into(), "rum.js".into());
+    o.insert("exports".into(), serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" }));
+    // The shim starts the agent from its script tag: not tree-shakeable.
+    o.insert("sideEffects".into(), serde_json::json!(["./rum.js"]));
+    o.insert("files".into(), serde_json::json!(["rum.js", "rum_agent.js", "rum_agent_bg.wasm", "README.md", "LICENSE*"]));
+    o.remove("types");
+    let out = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
+    std::fs::write(path, out + "\n").map_err(|e| e.to_string())
+}

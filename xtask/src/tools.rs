@@ -1,0 +1,126 @@
+//! Finding and installing tools, idempotently: each `ensure_*` checks first
+//! and installs only what is missing or of the wrong version.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Runs a command, streaming its output; fails with the command line.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    eprintln!("$ {}", shown.replace('"', ""));
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+pub fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+pub fn have(bin: &str) -> bool {
+    Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// The exact wasm-bindgen version pinned in the root Cargo.toml.
+pub fn pinned_wasm_bindgen() -> Result<String> {
+    let toml = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    toml.lines()
+        .find_map(|l| l.trim().strip_prefix("wasm-bindgen = \"=").and_then(|r| r.split('"').next()))
+        .map(str::to_string)
+        .ok_or_else(|| "Cargo.toml must pin wasm-bindgen = \"=x.y.z\"".to_string())
+}
+
+pub fn ensure_wasm_target() -> Result {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    Ok(())
+}
+
+pub fn ensure_wasm_pack() -> Result {
+    if !have("wasm-pack") {
+        run(cargo().args(["install", "wasm-pack"]))?;
+    }
+    Ok(())
+}
+
+pub fn ensure_wasm_bindgen_cli() -> Result {
+    let want = pinned_wasm_bindgen()?;
+    let got = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if got.split_whitespace().nth(1) != Some(want.as_str()) {
+        // `--locked` fails: a locked dependency is missing from the registry.
+        run(cargo().args(["install", "wasm-bindgen-cli", "--force", "--version", &want]))?;
+    }
+    Ok(())
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    let sudo = output(Command::new("id").arg("-u")).as_deref() != Some("0");
+    let mut update = Command::new(if sudo { "sudo" } else { "apt-get" });
+    if sudo {
+        update.arg("apt-get");
+    }
+    update.args(["update", "-qq"]);
+    run(&mut update)?;
+    let mut install = Command::new(if sudo { "sudo" } else { "apt-get" });
+    if sudo {
+        install.arg("apt-get");
+    }
+    install.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-qq"]).args(packages);
+    run(&mut install)
+}
+
+pub fn chromium() -> PathBuf {
+    PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
+}
+
+pub fn chromedriver() -> PathBuf {
+    PathBuf::from(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
+}
+
+pub fn ensure_chromium() -> Result {
+    if !chromium().exists() || !chromedriver().exists() {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    Ok(())
+}
+
+/// `npm ci` in `dir` when its node_modules is missing or older than the lock file.
+pub fn ensure_npm(dir: &Path) -> Result {
+    let lock = dir.join("package-lock.json");
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => match (l.modified(), s.modified()) {
+            (Ok(l), Ok(s)) => s >= l,
+            _ => false,
+        },
+        _ => false,
+    };
+    if !fresh {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir))?;
+    }
+    Ok(())
+}
+
+/// Everything `build` needs.
+pub fn ensure_build_tools() -> Result {
+    ensure_wasm_target()?;
+    ensure_wasm_pack()?;
+    ensure_wasm_bindgen_cli()?;
+    ensure_npm(&root())
+}
