@@ -46,7 +46,11 @@ pub enum Seen {
 
 impl ErrorBook {
     pub fn new(max: usize) -> Self {
-        ErrorBook { pending: Vec::new(), seen: Vec::new(), max }
+        ErrorBook {
+            pending: Vec::new(),
+            seen: Vec::new(),
+            max,
+        }
     }
 
     pub fn observe(&mut self, fp: u64, dropped: &mut Dropped) -> Seen {
@@ -84,12 +88,15 @@ impl ErrorBook {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
     fn rep(msg: &str) -> ErrorReport {
-        ErrorReport { msg: msg.into(), ..Default::default() }
+        ErrorReport {
+            msg: msg.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -130,7 +137,10 @@ mod tests {
 
     #[test]
     fn fingerprint_separates_fields() {
-        assert_ne!(fingerprint(&["ab", "c"], &[]), fingerprint(&["a", "bc"], &[]));
+        assert_ne!(
+            fingerprint(&["ab", "c"], &[]),
+            fingerprint(&["a", "bc"], &[])
+        );
         assert_ne!(fingerprint(&["a"], &[1, 2]), fingerprint(&["a"], &[2, 1]));
     }
 }

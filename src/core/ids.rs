@@ -19,7 +19,7 @@ pub fn valid_trace_bytes(bytes: &[u8]) -> bool {
     bytes.iter().any(|b| *b != 0)
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     #[test]
     fn hex() {

@@ -16,5 +16,5 @@ pub mod scrub;
 pub mod session;
 pub mod stack;
 
-#[cfg(all(test, feature = "serde"))]
+#[cfg(all(test, feature = "serde", not(target_arch = "wasm32")))]
 mod round_trip;

@@ -30,7 +30,7 @@ pub fn rate(metric: &str, value: f64) -> &'static str {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

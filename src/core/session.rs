@@ -33,7 +33,12 @@ impl Session {
         if id.is_empty() || id.len() > 64 || it.next().is_some() {
             return None;
         }
-        Some(Session { id: id.to_string(), start, last, sampled })
+        Some(Session {
+            id: id.to_string(),
+            start,
+            last,
+            sampled,
+        })
     }
 
     pub fn serialize(&self) -> String {
@@ -67,17 +72,28 @@ fn parse_ms(s: &str) -> Option<f64> {
 /// The session for a page view starting at `now`: the stored one if still
 /// alive (touched), else a new one with a fresh id and sampling decision.
 /// `random` is uniform in [0, 1).
-pub fn resolve(stored: Option<&str>, now: f64, new_id: impl FnOnce() -> String, random: f64, rate: f64) -> Session {
+pub fn resolve(
+    stored: Option<&str>,
+    now: f64,
+    new_id: impl FnOnce() -> String,
+    random: f64,
+    rate: f64,
+) -> Session {
     match stored.and_then(Session::parse) {
         Some(mut s) if !s.expired(now) => {
             s.last = now;
             s
         }
-        _ => Session { id: new_id(), start: now, last: now, sampled: random < rate },
+        _ => Session {
+            id: new_id(),
+            start: now,
+            last: now,
+            sampled: random < rate,
+        },
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
@@ -85,7 +101,12 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let s = Session { id: "abc".into(), start: T0, last: T0 + 5.0, sampled: true };
+        let s = Session {
+            id: "abc".into(),
+            start: T0,
+            last: T0 + 5.0,
+            sampled: true,
+        };
         assert_eq!(Session::parse(&s.serialize()), Some(s));
         for bad in ["", "a|1|2", "a|1|2|x", "|1|2|1", "a|x|2|1", "a|1|2|1|extra"] {
             assert_eq!(Session::parse(bad), None, "{bad}");
@@ -94,15 +115,56 @@ mod tests {
 
     #[test]
     fn continues_until_inactive_or_too_long() {
-        let stored = Session { id: "old".into(), start: T0, last: T0, sampled: false }.serialize();
-        let s = resolve(Some(&stored), T0 + 29.0 * 60_000.0, || "new".into(), 0.0, 1.0);
-        assert_eq!((s.id.as_str(), s.sampled), ("old", false), "kept, with its sampling decision");
-        let s = resolve(Some(&stored), T0 + 31.0 * 60_000.0, || "new".into(), 0.0, 1.0);
+        let stored = Session {
+            id: "old".into(),
+            start: T0,
+            last: T0,
+            sampled: false,
+        }
+        .serialize();
+        let s = resolve(
+            Some(&stored),
+            T0 + 29.0 * 60_000.0,
+            || "new".into(),
+            0.0,
+            1.0,
+        );
+        assert_eq!(
+            (s.id.as_str(), s.sampled),
+            ("old", false),
+            "kept, with its sampling decision"
+        );
+        let s = resolve(
+            Some(&stored),
+            T0 + 31.0 * 60_000.0,
+            || "new".into(),
+            0.0,
+            1.0,
+        );
         assert_eq!(s.id, "new");
-        let busy = Session { id: "old".into(), start: T0, last: T0 + 4.0 * 3_600_000.0, sampled: true }.serialize();
-        assert_eq!(resolve(Some(&busy), T0 + 4.0 * 3_600_000.0 + 1.0, || "new".into(), 0.0, 1.0).id, "new");
+        let busy = Session {
+            id: "old".into(),
+            start: T0,
+            last: T0 + 4.0 * 3_600_000.0,
+            sampled: true,
+        }
+        .serialize();
+        assert_eq!(
+            resolve(
+                Some(&busy),
+                T0 + 4.0 * 3_600_000.0 + 1.0,
+                || "new".into(),
+                0.0,
+                1.0
+            )
+            .id,
+            "new"
+        );
         // A clock that went backwards does not resurrect a session.
-        assert_eq!(resolve(Some(&stored), T0 - 1000.0, || "new".into(), 0.0, 1.0).id, "new");
+        assert_eq!(
+            resolve(Some(&stored), T0 - 1000.0, || "new".into(), 0.0, 1.0).id,
+            "new"
+        );
     }
 
     #[test]

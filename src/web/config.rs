@@ -69,7 +69,10 @@ fn regexps(v: &JsValue) -> Vec<RegExp> {
     if !Array::is_array(v) {
         return Vec::new();
     }
-    v.unchecked_ref::<Array>().iter().filter_map(|x| x.dyn_into::<RegExp>().ok()).collect()
+    v.unchecked_ref::<Array>()
+        .iter()
+        .filter_map(|x| x.dyn_into::<RegExp>().ok())
+        .collect()
 }
 
 /// Validates the config given to `init()` (`from_tag`: the script tag's

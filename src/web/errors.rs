@@ -41,7 +41,11 @@ fn describe(value: &JsValue, default_type: &str) -> (String, String, String) {
         let name = o.loose_name().as_string();
         let msg = o.message().as_string();
         if name.is_some() || msg.is_some() || !stack.is_empty() {
-            return (name.unwrap_or_else(|| "Error".into()), msg.unwrap_or_default(), stack);
+            return (
+                name.unwrap_or_else(|| "Error".into()),
+                msg.unwrap_or_default(),
+                stack,
+            );
         }
     }
     (default_type.to_string(), to_string(value), String::new())
@@ -149,7 +153,9 @@ fn on_rejection(rt: &Runtime, ev: &JsValue) {
         return;
     }
     let fp = fingerprint(&[source::PROMISE, &ty, &msg, truncate(&stack, 300)], &[]);
-    rt.error(fp, || Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack)));
+    rt.error(fp, || {
+        Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack))
+    });
 }
 
 /// `rum.pushError(error, context?)`.

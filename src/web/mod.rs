@@ -48,7 +48,8 @@ pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
     if running().is_some() {
         return Ok(Agent { _private: () });
     }
-    let (cfg, hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    let (cfg, hooks) =
+        config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
     let rt = Runtime::new(cfg, hooks);
     if rt.sampled() {
         errors::install(&rt);
@@ -87,22 +88,37 @@ impl Agent {
     /// `pushEvent(name, attributes?)`: a named business or UX event.
     #[wasm_bindgen(js_name = pushEvent)]
     pub fn push_event(&self, name: JsValue, attributes: JsValue) {
-        let Some(rt) = running().filter(|rt| rt.sampled()) else { return };
+        let Some(rt) = running().filter(|rt| rt.sampled()) else {
+            return;
+        };
         let mut attrs = Attrs::new();
         read_attrs(&attributes, &mut attrs);
         let name = truncate(&to_string(&name), 256).to_string();
-        rt.push(Event::Custom(Custom { t: now(), name, attrs }));
+        rt.push(Event::Custom(Custom {
+            t: now(),
+            name,
+            attrs,
+        }));
     }
 
     /// `pushMeasurement(name, value, attributes?)`: a custom number.
     #[wasm_bindgen(js_name = pushMeasurement)]
     pub fn push_measurement(&self, name: JsValue, value: JsValue, attributes: JsValue) {
-        let Some(rt) = running().filter(|rt| rt.sampled()) else { return };
-        let Some(value) = value.as_f64().filter(|v| v.is_finite()) else { return };
+        let Some(rt) = running().filter(|rt| rt.sampled()) else {
+            return;
+        };
+        let Some(value) = value.as_f64().filter(|v| v.is_finite()) else {
+            return;
+        };
         let mut attrs = Attrs::new();
         read_attrs(&attributes, &mut attrs);
         let name = truncate(&to_string(&name), 256).to_string();
-        rt.push(Event::Measure(Measure { t: now(), name, value, attrs }));
+        rt.push(Event::Measure(Measure {
+            t: now(),
+            name,
+            value,
+            attrs,
+        }));
     }
 
     /// `setUser({ id, … })`, or `setUser(null)` to forget the user.

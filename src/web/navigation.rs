@@ -23,7 +23,9 @@ pub fn entry() -> Option<Entry> {
 /// `back_forward`), and `prerender` when the page was activated from a
 /// prerender.
 pub fn nav_type() -> String {
-    let Some(e) = entry() else { return "navigate".into() };
+    let Some(e) = entry() else {
+        return "navigate".into();
+    };
     if nz(e.activation_start()) > 0.0 {
         return "prerender".into();
     }
@@ -33,7 +35,8 @@ pub fn nav_type() -> String {
     if prerendering {
         return "prerender".into();
     }
-    e.nav_type().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
+    e.nav_type()
+        .map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
 }
 
 pub fn read() -> Option<NavTiming> {
@@ -57,7 +60,8 @@ pub fn read() -> Option<NavTiming> {
     Some(NavTiming {
         t: epoch(0.0),
         nav_type: e.nav_type().unwrap_or_default(),
-        redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count())).unwrap_or(0),
+        redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count()))
+            .unwrap_or(0),
         redirect_start: nz(e.redirect_start()),
         redirect_end: nz(e.redirect_end()),
         worker_start: nz(e.worker_start()),

@@ -28,7 +28,10 @@ pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
     }
     let tls_start = nz(e.secure_connection_start());
     let (tcp, tls) = if tls_start > 0.0 {
-        (span(e.connect_start(), tls_start), span(tls_start, e.connect_end()))
+        (
+            span(e.connect_start(), tls_start),
+            span(tls_start, e.connect_end()),
+        )
     } else {
         (span(e.connect_start(), e.connect_end()), 0.0)
     };

@@ -63,7 +63,10 @@ impl Runtime {
                 version: cfg.app_version.clone(),
                 environment: cfg.app_environment.clone(),
             },
-            session: SessionRef { id: session.id.clone(), start: session.start },
+            session: SessionRef {
+                id: session.id.clone(),
+                start: session.start,
+            },
             view: View {
                 id: random_id(8),
                 url: String::new(),
@@ -109,7 +112,10 @@ impl Runtime {
     }
 
     pub fn sampled(&self) -> bool {
-        self.st.try_borrow().map(|s| s.session.sampled).unwrap_or(false)
+        self.st
+            .try_borrow()
+            .map(|s| s.session.sampled)
+            .unwrap_or(false)
     }
 
     /// Runs `f` on the state unless it is already borrowed (re-entrant call).
@@ -135,7 +141,8 @@ impl Runtime {
 
     /// `ignoreUrls` match, or one of our own requests.
     pub fn ignored_url(&self, url: &str) -> bool {
-        url.starts_with(self.transport.url()) || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
+        url.starts_with(self.transport.url())
+            || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
     }
 
     pub fn ignored_error(&self, msg: &str) -> bool {
@@ -144,8 +151,12 @@ impl Runtime {
 
     /// Lets `beforeSend` see (and change, or drop) an encoded event.
     fn before_send(&self, body: String) -> Option<String> {
-        let Some(f) = &self.hooks.before_send else { return Some(body) };
-        let Ok(obj) = js_sys::JSON::parse(&body) else { return Some(body) };
+        let Some(f) = &self.hooks.before_send else {
+            return Some(body);
+        };
+        let Ok(obj) = js_sys::JSON::parse(&body) else {
+            return Some(body);
+        };
         match f.call1(&JsValue::UNDEFINED, &obj) {
             Ok(r) if r.is_null() || r.is_undefined() || r.as_bool() == Some(false) => None,
             Ok(r) if r.is_object() => js_sys::JSON::stringify(&r)
@@ -160,7 +171,9 @@ impl Runtime {
 
     /// Encodes and queues one event.
     pub fn push(&self, ev: Event) {
-        let Some(body) = self.before_send(ev.to_json()) else { return };
+        let Some(body) = self.before_send(ev.to_json()) else {
+            return;
+        };
         let push = self.with(|st| st.queue.push(Item { section: 0, body }));
         if push == Some(Push::FlushNow) {
             self.flush(false);
@@ -194,7 +207,9 @@ impl Runtime {
                 st.res_pending.sort_by(|a, b| b.dur.total_cmp(&a.dur));
                 let over = st.res_pending.len() - left;
                 st.res_pending.truncate(left);
-                st.queue.dropped.add(reason::RESOURCES, u64::try_from(over).unwrap_or(0));
+                st.queue
+                    .dropped
+                    .add(reason::RESOURCES, u64::try_from(over).unwrap_or(0));
             }
         });
     }
@@ -206,7 +221,9 @@ impl Runtime {
         let held = self.with(|st| {
             let mut evs: Vec<Event> = st.errors.drain().into_iter().map(Event::Error).collect();
             st.res_pending.sort_by(|a, b| b.dur.total_cmp(&a.dur));
-            st.res_sent = st.res_sent.saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
+            st.res_sent = st
+                .res_sent
+                .saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
             evs.extend(st.res_pending.drain(..).map(Event::Res));
             evs
         });
@@ -216,7 +233,12 @@ impl Runtime {
             }
         }
         let busy = self.busy.replace(0);
-        let transport_dropped = self.transport.dropped.try_borrow_mut().map(|mut d| d.take()).unwrap_or_default();
+        let transport_dropped = self
+            .transport
+            .dropped
+            .try_borrow_mut()
+            .map(|mut d| d.take())
+            .unwrap_or_default();
         let requests = self.with(|st| {
             let (items, mut dropped) = st.queue.drain();
             dropped.add(reason::BUSY, busy);
@@ -268,7 +290,11 @@ impl Runtime {
 
     pub fn shutdown(&self) {
         // Dropping them removes every listener and observer and stops every timer.
-        let sources = self.sources.try_borrow_mut().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let sources = self
+            .sources
+            .try_borrow_mut()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
         drop(sources);
         self.flush(true);
     }
@@ -285,15 +311,23 @@ impl Runtime {
 
 fn encode_requests(st: &mut State, items: &[Item], dropped: Dropped, t: f64) -> Vec<String> {
     let mut head_with_drops = Json::with_capacity(1024);
-    st.meta.encode_head(&mut head_with_drops, t, &dropped.to_attrs());
+    st.meta
+        .encode_head(&mut head_with_drops, t, &dropped.to_attrs());
     let mut head = Json::with_capacity(1024);
     st.meta.encode_head(&mut head, t, &Attrs::new());
     let strip = |j: Json| {
         let s = j.finish();
-        s.strip_suffix("\"events\":[").map(str::to_string).unwrap_or(s)
+        s.strip_suffix("\"events\":[")
+            .map(str::to_string)
+            .unwrap_or(s)
     };
     let (first_head, head) = (strip(head_with_drops), strip(head));
-    let env = Envelope { first_head: &first_head, head: &head, tail: "}", sections: &[("\"events\":[", "]")] };
+    let env = Envelope {
+        first_head: &first_head,
+        head: &head,
+        tail: "}",
+        sections: &[("\"events\":[", "]")],
+    };
     // Room for `"seq":N,` spliced in below.
     let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000) - 24;
     let mut over = Dropped::default();
@@ -312,7 +346,9 @@ fn encode_requests(st: &mut State, items: &[Item], dropped: Dropped, t: f64) -> 
 }
 
 fn page_url_and_referrer() -> (String, String) {
-    let Some(w) = web_sys::window() else { return (String::new(), String::new()) };
+    let Some(w) = web_sys::window() else {
+        return (String::new(), String::new());
+    };
     let url = w.location().href().unwrap_or_default();
     let referrer = w.document().map(|d| d.referrer()).unwrap_or_default();
     (url, referrer)

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "build" => build::run_cmd(rest),
-        "test" => test::run(rest),
+        "test" => test::run_cmd(rest),
         "size" => size::run(rest),
         "-h" | "--help" | "help" => {
             print!("{HELP}");

@@ -1,0 +1,178 @@
+// A test web server: serves www/, pkg/ and node_modules/ with fault
+// injection, and a recording collector endpoint whose answers tests script.
+//
+//   ?delay=MS      answer after MS milliseconds (slow images, slow wasm)
+//   ?status=N      answer with status N and an empty body (broken image, 404 module)
+//   /img/W/H.png   a solid PNG of exactly W×H pixels (LCP candidates must be
+//                  served at their displayed size)
+//   POST /collect  records the body; answers from `plan` (default 204)
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+};
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+/** A solid-colour RGB PNG of w×h pixels (with a little noise so it is not trivially tiny). */
+export function png(w, h, seed = 1) {
+  const row = Buffer.alloc(1 + w * 3);
+  const rows = [];
+  let x = seed;
+  for (let y = 0; y < h; y++) {
+    const r = Buffer.from(row);
+    for (let i = 1; i < r.length; i++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      r[i] = 90 + (x % 40);
+    }
+    rows.push(r);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts the server on 127.0.0.1 (random port).
+ * Returns { url, port, beacons, plan, headers, close }:
+ *   beacons: [{ body, json, headers, t }] recorded POSTs to /collect
+ *   plan: array of { status, headers } consumed one per POST /collect (then 204)
+ *   headers: { '/path': { name: value } } extra response headers per path
+ */
+export async function startServer() {
+  const beacons = [];
+  const plan = [];
+  const headers = {};
+  const waiters = new Set();
+  const server = http.createServer(async (req, res) => {
+    const u = new URL(req.url, 'http://x');
+    const q = u.searchParams;
+    const cors = {
+      'access-control-allow-origin': req.headers.origin || '*',
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': 'content-type',
+      vary: 'origin',
+    };
+    if (q.get('delay')) await sleep(Number(q.get('delay')));
+    if (u.pathname.endsWith('/collect') || u.pathname.startsWith('/v1/') || u.pathname === '/faro/collect') {
+      if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+      const parts = [];
+      for await (const c of req) parts.push(c);
+      const body = Buffer.concat(parts).toString('utf8');
+      const step = plan.shift() || { status: 204 };
+      let json = null;
+      try {
+        json = JSON.parse(body);
+      } catch {}
+      if (step.status < 300) beacons.push({ path: u.pathname, body, json, headers: req.headers, t: Date.now() });
+      res.writeHead(step.status, { ...cors, ...(step.headers || {}) }).end();
+      for (const w of waiters) w();
+      return;
+    }
+    const status = Number(q.get('status') || 0);
+    if (status) return res.writeHead(status, { 'content-type': 'text/plain' }).end();
+    const img = u.pathname.match(/^\/img\/(\d+)\/(\d+)\.png$/);
+    if (img) {
+      return res
+        .writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store', 'timing-allow-origin': '*' })
+        .end(png(Number(img[1]), Number(img[2]), Number(q.get('seed') || 1)));
+    }
+    let file;
+    if (u.pathname.startsWith('/pkg/')) file = path.join(ROOT, u.pathname);
+    else if (u.pathname.startsWith('/node_modules/')) file = path.join(ROOT, u.pathname);
+    else file = path.join(ROOT, 'www', u.pathname);
+    if (file.endsWith('/')) file += 'index.html';
+    if (!file.startsWith(ROOT)) return res.writeHead(403).end();
+    fs.readFile(file, (err, data) => {
+      if (err) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      // Test pages name their collector as __COLLECTOR__; `?collector=` picks
+      // it (default: this server's recording endpoint).
+      if (file.endsWith('.html')) {
+        const collector = q.get('collector') || `http://127.0.0.1:${port}/collect`;
+        data = Buffer.from(data.toString('utf8').replaceAll('__COLLECTOR__', collector));
+      }
+      res.writeHead(200, {
+        'content-type': MIME[path.extname(file)] || 'application/octet-stream',
+        'cache-control': 'no-store',
+        'timing-allow-origin': '*',
+        ...(headers[u.pathname] || {}),
+      });
+      res.end(data);
+    });
+  });
+  let port = 0;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  port = server.address().port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    beacons,
+    plan,
+    headers,
+    /** Resolves when `pred(beacons)` is true (checked on every beacon), or rejects after `ms`. */
+    waitFor(pred, ms = 10000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const v = pred(beacons);
+          if (v) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(v);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out after ${ms} ms waiting for beacons (${beacons.length} so far)`));
+        }, ms);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** Every event of every recorded native batch, with its batch attached. */
+export function events(beacons) {
+  return beacons.flatMap((b) => (b.json && b.json.events ? b.json.events.map((e) => ({ ...e, batch: b.json })) : []));
+}

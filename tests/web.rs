@@ -1,0 +1,229 @@
+//! Browser-edge tests, run in headless Chromium by `wasm-pack test --headless --chrome`.
+//! `beforeSend` sees every event the agent would send, so it is the probe.
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+use rum_agent::web::start;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+fn base_config(extra: &[(&str, JsValue)]) -> JsValue {
+    let mut pairs = vec![
+        // Nothing listens there: delivery fails quietly, which is also tested.
+        ("url", JsValue::from_str("http://127.0.0.1:9/collect")),
+        (
+            "app",
+            obj(&[("name", "web-test".into()), ("version", "1.0.0".into())]),
+        ),
+    ];
+    pairs.extend(extra.iter().cloned());
+    obj(&pairs)
+}
+
+/// A beforeSend that records every event and drops it.
+fn recorder() -> (Rc<RefCell<Vec<JsValue>>>, Function) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    let f = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |ev: JsValue| {
+        s.borrow_mut().push(ev);
+        JsValue::NULL
+    });
+    (seen, f.into_js_value().unchecked_into())
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(k)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn invalid_config_throws_type_error_naming_the_field() {
+    let cfg = obj(&[
+        ("url", "collector".into()),
+        ("app", obj(&[("name", "x".into())])),
+    ]);
+    let err = start(cfg, false).err().expect("must reject");
+    assert!(err.is_instance_of::<js_sys::TypeError>());
+    let msg = get(&err, "message").as_string().unwrap();
+    assert_eq!(
+        msg,
+        r#"rum-agent: config.url must be an absolute http(s) URL, got "collector""#
+    );
+
+    let err = start(
+        base_config(&[("sampleRate", JsValue::from_f64(2.0))]),
+        false,
+    )
+    .err()
+    .unwrap();
+    assert!(get(&err, "message")
+        .as_string()
+        .unwrap()
+        .contains("config.sampleRate"));
+}
+
+/// Counts addEventListener / removeEventListener calls (on every target)
+/// until the returned restore function runs.
+fn count_listeners() -> (Rc<RefCell<(i32, i32)>>, impl FnOnce()) {
+    let counts = Rc::new(RefCell::new((0, 0)));
+    let proto = get(&get(&js_sys::global(), "EventTarget"), "prototype");
+    let orig_add = get(&proto, "addEventListener");
+    let orig_remove = get(&proto, "removeEventListener");
+    // A JS wrapper keeps `this` intact.
+    let wrap = Function::new_with_args(
+        "orig, bump",
+        "return function(...a) { bump(); return orig.apply(this, a); }",
+    );
+    let c1 = counts.clone();
+    let bump_add = Closure::<dyn FnMut()>::new(move || c1.borrow_mut().0 += 1).into_js_value();
+    let c2 = counts.clone();
+    let bump_remove = Closure::<dyn FnMut()>::new(move || c2.borrow_mut().1 += 1).into_js_value();
+    let new_add = wrap.call2(&JsValue::NULL, &orig_add, &bump_add).unwrap();
+    let new_remove = wrap
+        .call2(&JsValue::NULL, &orig_remove, &bump_remove)
+        .unwrap();
+    Reflect::set(&proto, &"addEventListener".into(), &new_add).unwrap();
+    Reflect::set(&proto, &"removeEventListener".into(), &new_remove).unwrap();
+    let restore = move || {
+        Reflect::set(&proto, &"addEventListener".into(), &orig_add).unwrap();
+        Reflect::set(&proto, &"removeEventListener".into(), &orig_remove).unwrap();
+    };
+    (counts, restore)
+}
+
+#[wasm_bindgen_test]
+async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
+    let (counts, restore) = count_listeners();
+    let (seen, before_send) = recorder();
+    let agent = start(base_config(&[("beforeSend", before_send.into())]), false).unwrap();
+    let added = counts.borrow().0;
+    assert!(
+        added >= 4,
+        "error, unhandledrejection, visibilitychange, pagehide, pageshow: {added}"
+    );
+
+    // A real uncaught error and a real unhandled rejection.
+    let thrower = Function::new_no_args("setTimeout(function boom() { throw new TypeError('kaboom ' + 1) }, 0); Promise.reject(new Error('nope'));");
+    thrower.call0(&JsValue::NULL).unwrap();
+    // And a failing image (resource error, seen only in the capture phase).
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let img = doc.create_element("img").unwrap();
+    img.set_attribute("src", "/definitely-missing.png").unwrap();
+    doc.body().unwrap().append_child(&img).unwrap();
+    sleep(300).await;
+    agent.push_error(
+        js_sys::Error::new("manual").into(),
+        obj(&[("step", "pay".into())]),
+    );
+    agent.push_event("checkout".into(), obj(&[("items", JsValue::from_f64(3.0))]));
+    agent.flush();
+
+    let events = seen.borrow().clone();
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| get(e, "k").as_string().unwrap())
+        .collect();
+    let find = |src: &str| {
+        events
+            .iter()
+            .find(|e| get(e, "src").as_string().as_deref() == Some(src))
+            .cloned()
+    };
+    let js = find("js").expect("uncaught error reported");
+    assert_eq!(get(&js, "type").as_string().unwrap(), "TypeError");
+    assert!(get(&js, "msg").as_string().unwrap().contains("kaboom 1"));
+    let frames: Array = get(&js, "frames").unchecked_into();
+    assert!(frames.length() >= 1);
+    assert_eq!(get(&frames.get(0), "fn").as_string().unwrap(), "boom");
+    let promise = find("promise").expect("rejection reported");
+    assert_eq!(get(&promise, "msg").as_string().unwrap(), "nope");
+    let res = find("resource").expect("broken image reported");
+    assert_eq!(get(&res, "tag").as_string().unwrap(), "img");
+    assert!(get(&res, "file")
+        .as_string()
+        .unwrap()
+        .ends_with("/definitely-missing.png"));
+    let api = find("api").expect("pushError reported");
+    assert_eq!(get(&get(&api, "ctx"), "step").as_string().unwrap(), "pay");
+    assert!(kinds.iter().any(|k| k == "event"));
+
+    agent.shutdown();
+    let (added, removed) = *counts.borrow();
+    restore();
+    assert_eq!(added, removed, "every listener added was removed");
+
+    // After shutdown nothing is captured any more.
+    let before = seen.borrow().len();
+    Function::new_no_args("setTimeout(function () { throw new Error('after') }, 0)")
+        .call0(&JsValue::NULL)
+        .unwrap();
+    sleep(100).await;
+    agent.flush();
+    assert_eq!(seen.borrow().len(), before);
+}
+
+#[wasm_bindgen_test]
+async fn identical_errors_are_counted_not_repeated() {
+    let (seen, before_send) = recorder();
+    let agent = start(base_config(&[("beforeSend", before_send.into())]), false).unwrap();
+    Function::new_no_args(
+        "for (let i = 0; i < 200; i++) setTimeout(function storm() { throw new Error('same') }, 0)",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    sleep(300).await;
+    agent.flush();
+    let errors: Vec<JsValue> = seen
+        .borrow()
+        .iter()
+        .filter(|e| get(e, "k").as_string().as_deref() == Some("error"))
+        .cloned()
+        .collect();
+    assert_eq!(errors.len(), 1, "one report");
+    assert_eq!(get(&errors[0], "count").as_f64().unwrap(), 200.0);
+    agent.shutdown();
+}
+
+#[wasm_bindgen_test]
+fn second_start_returns_the_running_agent() {
+    let a = start(base_config(&[]), false).unwrap();
+    // Even with another (valid or not) config, the running agent is kept.
+    let b = start(
+        base_config(&[("sampleRate", JsValue::from_f64(0.0))]),
+        false,
+    )
+    .unwrap();
+    b.shutdown();
+    a.shutdown();
+}
