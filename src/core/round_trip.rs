@@ -223,3 +223,15 @@ fn batch_envelope_round_trips() {
     assert_eq!(b.dropped.get_num("queue"), Some(2.0));
     assert_eq!(b.events, sample_events());
 }
+
+#[test]
+fn protocol_doc_example_decodes() {
+    let doc = include_str!("../../docs/protocol.md");
+    let start = doc.find("```json\n").unwrap() + 8;
+    let end = start + doc[start..].find("\n```").unwrap();
+    let b: Batch<Event> = serde_json::from_str(&doc[start..end]).unwrap();
+    assert_eq!(b.v, 1);
+    assert!(b.seq >= 1);
+    assert!(b.events.len() >= 5);
+    assert_eq!(b.user.get_str("id"), Some("u-42"));
+}
