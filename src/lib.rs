@@ -14,8 +14,31 @@
         clippy::cast_possible_wrap
     )
 )]
+// The wasm build is no_std: std's panic handler formats messages, and that
+// pulls `core::fmt` (kilobytes) into every binary. Tests of the browser edge
+// link std themselves and enable the `std` feature.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+
+extern crate alloc;
 
 pub mod core;
+mod prelude;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+mod wasm_rt {
+    /// No unwinding, no message: the agent is built never to panic (clippy
+    /// denies every panicking construct); if it ever does, trapping is what
+    /// `panic = "abort"` would do, minus the formatting machinery.
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        core::arch::wasm32::unreachable()
+    }
+
+    // SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
+    #[global_allocator]
+    static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+}

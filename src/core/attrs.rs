@@ -3,6 +3,9 @@
 //! they hold a handful of entries, keep insertion order on the wire, and cost
 //! far fewer wasm bytes than `BTreeMap`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::json::Json;
 
 #[derive(Debug, Clone, PartialEq)]

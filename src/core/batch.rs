@@ -7,7 +7,10 @@
 //! - when the queue must drop, it counts what it dropped (`Dropped`), and the
 //!   counts ride in the next batch.
 
-use std::collections::VecDeque;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
 
 use super::attrs::{Attrs, Val};
 
@@ -56,21 +59,13 @@ impl Dropped {
         self.0.is_empty()
     }
     pub fn get(&self, why: &str) -> u64 {
-        self.0
-            .iter()
-            .find(|(k, _)| *k == why)
-            .map_or(0, |(_, n)| *n)
+        self.0.iter().find(|(k, _)| *k == why).map_or(0, |(_, n)| *n)
     }
     pub fn take(&mut self) -> Dropped {
-        std::mem::take(self)
+        core::mem::take(self)
     }
     pub fn to_attrs(&self) -> Attrs {
-        Attrs(
-            self.0
-                .iter()
-                .map(|(k, n)| ((*k).to_string(), Val::N(super::json::f64_from_u64(*n))))
-                .collect(),
-        )
+        Attrs(self.0.iter().map(|(k, n)| ((*k).to_string(), Val::N(super::json::f64_from_u64(*n)))).collect())
     }
     pub fn merge(&mut self, other: Dropped) {
         for (k, n) in other.0 {
@@ -166,11 +161,7 @@ pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped
     let mut size = 0usize;
     let mut count = 0usize;
 
-    let section_overhead = |s: usize| {
-        env.sections
-            .get(s)
-            .map_or(0, |(o, c)| o.len() + c.len() + 1)
-    };
+    let section_overhead = |s: usize| env.sections.get(s).map_or(0, |(o, c)| o.len() + c.len() + 1);
     let head_len = |first: bool| if first { env.first_head.len() } else { env.head.len() } + env.tail.len();
 
     for item in items {
@@ -181,13 +172,7 @@ pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped
         }
         let first = out.is_empty();
         let is_empty_section = current.get(s).is_none_or(|v| v.is_empty());
-        let cost = item.body.len()
-            + 1
-            + if is_empty_section {
-                section_overhead(s)
-            } else {
-                0
-            };
+        let cost = item.body.len() + 1 + if is_empty_section { section_overhead(s) } else { 0 };
         if count > 0 && head_len(first) + size + cost > limit {
             out.push(assemble(env, &current, first));
             current.iter_mut().for_each(Vec::clear);
@@ -201,13 +186,7 @@ pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped
             continue;
         }
         let is_empty_section = current.get(s).is_none_or(|v| v.is_empty());
-        size += item.body.len()
-            + 1
-            + if is_empty_section {
-                section_overhead(s)
-            } else {
-                0
-            };
+        size += item.body.len() + 1 + if is_empty_section { section_overhead(s) } else { 0 };
         if let Some(v) = current.get_mut(s) {
             v.push(&item.body);
         }
@@ -251,10 +230,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn item(s: u8, body: &str) -> Item {
-        Item {
-            section: s,
-            body: body.to_string(),
-        }
+        Item { section: s, body: body.to_string() }
     }
 
     const ENV: Envelope = Envelope {
@@ -268,20 +244,12 @@ mod tests {
     fn single_request() {
         let mut d = Dropped::default();
         let out = split(&ENV, &[item(0, "1"), item(0, "2")], 1000, &mut d);
-        assert_eq!(
-            out,
-            vec![r#"{"v":1,"dropped":{"queue":1},"events":[1,2]}"#.to_string()]
-        );
+        assert_eq!(out, vec![r#"{"v":1,"dropped":{"queue":1},"events":[1,2]}"#.to_string()]);
     }
 
     #[test]
     fn multi_section_skips_empty_sections() {
-        let env = Envelope {
-            first_head: "{",
-            head: "{",
-            tail: "}",
-            sections: &[(r#""a":["#, "]"), (r#""b":["#, "]")],
-        };
+        let env = Envelope { first_head: "{", head: "{", tail: "}", sections: &[(r#""a":["#, "]"), (r#""b":["#, "]")] };
         let mut d = Dropped::default();
         let out = split(&env, &[item(1, "1"), item(1, "2")], 1000, &mut d);
         assert_eq!(out, vec![r#"{"b":[1,2]}"#]);
@@ -293,12 +261,7 @@ mod tests {
     fn oversize_item_dropped_and_counted() {
         let mut d = Dropped::default();
         let big = "x".repeat(200);
-        let out = split(
-            &ENV,
-            &[item(0, "1"), item(0, &big), item(0, "2")],
-            100,
-            &mut d,
-        );
+        let out = split(&ENV, &[item(0, "1"), item(0, &big), item(0, "2")], 100, &mut d);
         assert_eq!(d.get(reason::OVERSIZE), 1);
         let all: String = out.concat();
         assert!(all.contains("[1") && all.contains("2]"));

@@ -5,6 +5,9 @@
 //! Every error names the field and what was expected, e.g.
 //! `rum-agent: config.url must be an absolute http(s) URL, got "collector"`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::json::{write_f64, write_str};
 
 /// A JS value as the config reader sees it.
@@ -248,7 +251,7 @@ fn opt_str(v: &Value, field: &str) -> Result<String, String> {
 fn opt_uint(v: &Value, field: &str, min: u32, max: u32, default: u32) -> Result<u32, String> {
     match v {
         Value::Undefined | Value::Null => Ok(default),
-        Value::Num(n) if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(max) => {
+        Value::Num(n) if super::json::is_integer(*n) && *n >= f64::from(min) && *n <= f64::from(max) => {
             Ok(u32::try_from(super::json::f64_to_u64(*n)).unwrap_or(default))
         }
         other => {
@@ -274,13 +277,7 @@ fn patterns(v: &Value, field: &str) -> Result<Vec<Pattern>, String> {
     let items = match v {
         Value::Undefined | Value::Null => return Ok(Vec::new()),
         Value::Arr(items) => items,
-        other => {
-            return Err(error_message(
-                field,
-                "an array of strings or RegExps",
-                other,
-            ))
-        }
+        other => return Err(error_message(field, "an array of strings or RegExps", other)),
     };
     let mut out = Vec::with_capacity(items.len());
     let mut regex_index = 0;
@@ -304,13 +301,11 @@ fn patterns(v: &Value, field: &str) -> Result<Vec<Pattern>, String> {
 /// Validates a config object. `Err` carries the message for the TypeError.
 pub fn parse(v: &Value) -> Result<Config, String> {
     if !matches!(v, Value::Obj(_)) {
-        return Err(
-            error_message("", "an object like { url, app: { name } }", v).replacen(
-                "config. must",
-                "config must",
-                1,
-            ),
-        );
+        return Err(error_message("", "an object like { url, app: { name } }", v).replacen(
+            "config. must",
+            "config must",
+            1,
+        ));
     }
     check_known(v, "", KNOWN_TOP)?;
     let mut c = Config::default();
@@ -323,13 +318,7 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     let app = v.get("app");
     match app {
         Value::Obj(_) => check_known(app, "app.", KNOWN_APP)?,
-        other => {
-            return Err(error_message(
-                "app",
-                "an object with a name, like { name: 'shop' }",
-                other,
-            ))
-        }
+        other => return Err(error_message("app", "an object with a name, like { name: 'shop' }", other)),
     }
     match app.get("name") {
         Value::Str(s) if !s.trim().is_empty() => c.app_name = s.clone(),
@@ -350,49 +339,14 @@ pub fn parse(v: &Value) -> Result<Config, String> {
         Value::Obj(_) => check_known(batch, "batch.", KNOWN_BATCH)?,
         other => return Err(error_message("batch", "an object", other)),
     }
-    c.max_events = opt_uint(
-        batch.get("maxEvents"),
-        "batch.maxEvents",
-        1,
-        1000,
-        c.max_events,
-    )?;
-    c.max_bytes = opt_uint(
-        batch.get("maxBytes"),
-        "batch.maxBytes",
-        1000,
-        MAX_REQUEST_BYTES,
-        c.max_bytes,
-    )?;
-    c.flush_interval_ms = opt_uint(
-        batch.get("flushIntervalMs"),
-        "batch.flushIntervalMs",
-        100,
-        600_000,
-        c.flush_interval_ms,
-    )?;
-    c.max_queue_events = opt_uint(
-        v.get("maxQueueEvents"),
-        "maxQueueEvents",
-        10,
-        10_000,
-        c.max_queue_events,
-    )?;
-    c.max_resources = opt_uint(
-        v.get("maxResources"),
-        "maxResources",
-        0,
-        1000,
-        c.max_resources,
-    )?;
+    c.max_events = opt_uint(batch.get("maxEvents"), "batch.maxEvents", 1, 1000, c.max_events)?;
+    c.max_bytes = opt_uint(batch.get("maxBytes"), "batch.maxBytes", 1000, MAX_REQUEST_BYTES, c.max_bytes)?;
+    c.flush_interval_ms =
+        opt_uint(batch.get("flushIntervalMs"), "batch.flushIntervalMs", 100, 600_000, c.flush_interval_ms)?;
+    c.max_queue_events = opt_uint(v.get("maxQueueEvents"), "maxQueueEvents", 10, 10_000, c.max_queue_events)?;
+    c.max_resources = opt_uint(v.get("maxResources"), "maxResources", 0, 1000, c.max_resources)?;
     c.max_errors = opt_uint(v.get("maxErrors"), "maxErrors", 0, 1000, c.max_errors)?;
-    c.http_error_status = opt_uint(
-        v.get("httpErrorStatus"),
-        "httpErrorStatus",
-        400,
-        599,
-        c.http_error_status,
-    )?;
+    c.http_error_status = opt_uint(v.get("httpErrorStatus"), "httpErrorStatus", 400, 599, c.http_error_status)?;
 
     c.ignore_urls = patterns(v.get("ignoreUrls"), "ignoreUrls")?;
     c.ignore_errors = patterns(v.get("ignoreErrors"), "ignoreErrors")?;
@@ -401,13 +355,7 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     match v.get("beforeSend") {
         Value::Undefined | Value::Null => {}
         Value::Func => c.before_send = true,
-        other => {
-            return Err(error_message(
-                "beforeSend",
-                "a function (event) => event | null",
-                other,
-            ))
-        }
+        other => return Err(error_message("beforeSend", "a function (event) => event | null", other)),
     }
 
     match v.get("scrubParams") {
@@ -417,20 +365,12 @@ pub fn parse(v: &Value) -> Result<Config, String> {
             for item in items {
                 match item {
                     Value::Str(s) if !s.is_empty() => names.push(s.to_ascii_lowercase()),
-                    other => {
-                        return Err(error_message("scrubParams[]", "a non-empty string", other))
-                    }
+                    other => return Err(error_message("scrubParams[]", "a non-empty string", other)),
                 }
             }
             c.scrub_params = names;
         }
-        other => {
-            return Err(error_message(
-                "scrubParams",
-                "an array of query parameter names",
-                other,
-            ))
-        }
+        other => return Err(error_message("scrubParams", "an array of query parameter names", other)),
     }
 
     match v.get("format") {
@@ -438,13 +378,7 @@ pub fn parse(v: &Value) -> Result<Config, String> {
         Value::Str(s) if s == "native" => c.format = Format::Native,
         Value::Str(s) if s == "faro" => c.format = Format::Faro,
         Value::Str(s) if s == "otlp" => c.format = Format::Otlp,
-        other => {
-            return Err(error_message(
-                "format",
-                "one of 'native', 'faro', 'otlp'",
-                other,
-            ))
-        }
+        other => return Err(error_message("format", "one of 'native', 'faro', 'otlp'", other)),
     }
     c.report_all_changes = opt_bool(v.get("reportAllChanges"), "reportAllChanges", false)?;
     c.persist = opt_bool(v.get("persist"), "persist", true)?;
@@ -475,10 +409,7 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
             "reportAllChanges" | "persist" => top.push((k.clone(), Value::Bool(raw != "false"))),
             "ignoreUrls" | "ignoreErrors" | "scrubParams" | "tracePropagationTargets" => {
                 let items = raw.split(',').map(str::trim).filter(|s| !s.is_empty());
-                top.push((
-                    k.clone(),
-                    Value::Arr(items.map(|s| Value::Str(s.to_string())).collect()),
-                ))
+                top.push((k.clone(), Value::Arr(items.map(|s| Value::Str(s.to_string())).collect())))
             }
             _ => top.push((k.clone(), Value::Str(raw.clone()))),
         }
@@ -498,24 +429,12 @@ mod tests {
         Value::Str(v.into())
     }
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Obj(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        Value::Obj(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
     fn base(extra: &[(&str, Value)]) -> Value {
         let mut pairs = vec![
             ("url", s("https://collector.example/collect")),
-            (
-                "app",
-                obj(&[
-                    ("name", s("shop")),
-                    ("version", s("1.4.2")),
-                    ("environment", s("prod")),
-                ]),
-            ),
+            ("app", obj(&[("name", s("shop")), ("version", s("1.4.2")), ("environment", s("prod"))])),
         ];
         pairs.extend(extra.iter().cloned());
         obj(&pairs)
@@ -539,30 +458,14 @@ mod tests {
     #[test]
     fn url_errors_name_the_field() {
         let v = obj(&[("url", s("collector")), ("app", obj(&[("name", s("x"))]))]);
-        assert_eq!(
-            err(v),
-            r#"rum-agent: config.url must be an absolute http(s) URL, got "collector""#
-        );
+        assert_eq!(err(v), r#"rum-agent: config.url must be an absolute http(s) URL, got "collector""#);
         let v = obj(&[("app", obj(&[("name", s("x"))]))]);
-        assert_eq!(
-            err(v),
-            "rum-agent: config.url must be an absolute http(s) URL, got undefined"
-        );
-        for bad in [
-            "ftp://x/y",
-            "https://",
-            "http:///path",
-            "//host/collect",
-            "https://a b/c",
-        ] {
+        assert_eq!(err(v), "rum-agent: config.url must be an absolute http(s) URL, got undefined");
+        for bad in ["ftp://x/y", "https://", "http:///path", "//host/collect", "https://a b/c"] {
             let v = obj(&[("url", s(bad)), ("app", obj(&[("name", s("x"))]))]);
             assert!(err(v).starts_with("rum-agent: config.url must be"), "{bad}");
         }
-        for good in [
-            "http://127.0.0.1:8787/collect",
-            "HTTPS://Example.com",
-            "https://h?x=1",
-        ] {
+        for good in ["http://127.0.0.1:8787/collect", "HTTPS://Example.com", "https://h?x=1"] {
             let v = obj(&[("url", s(good)), ("app", obj(&[("name", s("x"))]))]);
             assert!(parse(&v).is_ok(), "{good}");
         }
@@ -581,11 +484,20 @@ mod tests {
                 r#"rum-agent: config.app.name must be a non-empty string, got " ""#,
             ),
             (
-                obj(&[("url", s("https://c.example/")), ("app", obj(&[("name", s("a")), ("version", Value::Num(2.0))]))]),
+                obj(&[
+                    ("url", s("https://c.example/")),
+                    ("app", obj(&[("name", s("a")), ("version", Value::Num(2.0))])),
+                ]),
                 "rum-agent: config.app.version must be a string, got 2",
             ),
-            (base(&[("sampleRate", Value::Num(1.5))]), "rum-agent: config.sampleRate must be a number from 0 to 1, got 1.5"),
-            (base(&[("sampleRate", s("0.5"))]), r#"rum-agent: config.sampleRate must be a number from 0 to 1, got "0.5""#),
+            (
+                base(&[("sampleRate", Value::Num(1.5))]),
+                "rum-agent: config.sampleRate must be a number from 0 to 1, got 1.5",
+            ),
+            (
+                base(&[("sampleRate", s("0.5"))]),
+                r#"rum-agent: config.sampleRate must be a number from 0 to 1, got "0.5""#,
+            ),
             (
                 base(&[("batch", obj(&[("maxEvents", Value::Num(0.0))]))]),
                 "rum-agent: config.batch.maxEvents must be an integer from 1 to 1000, got 0",
@@ -626,7 +538,10 @@ mod tests {
                 base(&[("reportAllChanges", s("yes"))]),
                 r#"rum-agent: config.reportAllChanges must be true or false, got "yes""#,
             ),
-            (base(&[("sampelRate", Value::Num(1.0))]), "rum-agent: config.sampelRate is not a known option (see the README's config table)"),
+            (
+                base(&[("sampelRate", Value::Num(1.0))]),
+                "rum-agent: config.sampelRate is not a known option (see the README's config table)",
+            ),
             (
                 base(&[("batch", obj(&[("size", Value::Num(1.0))]))]),
                 "rum-agent: config.batch.size is not a known option (see the README's config table)",
@@ -645,21 +560,10 @@ mod tests {
     fn patterns_keep_regex_order() {
         let c = parse(&base(&[(
             "ignoreUrls",
-            Value::Arr(vec![
-                s("/health"),
-                Value::RegExp("^x".into()),
-                Value::RegExp("y$".into()),
-            ]),
+            Value::Arr(vec![s("/health"), Value::RegExp("^x".into()), Value::RegExp("y$".into())]),
         )]))
         .unwrap();
-        assert_eq!(
-            c.ignore_urls,
-            vec![
-                Pattern::Sub("/health".into()),
-                Pattern::Regex(0),
-                Pattern::Regex(1)
-            ]
-        );
+        assert_eq!(c.ignore_urls, vec![Pattern::Sub("/health".into()), Pattern::Regex(0), Pattern::Regex(1)]);
     }
 
     #[test]
@@ -680,10 +584,7 @@ mod tests {
         assert_eq!(c.app_name, "shop");
         assert_eq!(c.sample_rate, 0.25);
         assert_eq!(c.flush_interval_ms, 2000);
-        assert_eq!(
-            c.ignore_urls,
-            vec![Pattern::Sub("/a".into()), Pattern::Sub("/b".into())]
-        );
+        assert_eq!(c.ignore_urls, vec![Pattern::Sub("/a".into()), Pattern::Sub("/b".into())]);
         let bad = from_dataset(&[("url".into(), "x".into())], &num);
         assert!(parse(&bad).unwrap_err().contains("config.url"));
     }

@@ -6,6 +6,9 @@
 //! cheap fields of the `error` event, *before* the stack is read and parsed,
 //! so an error storm costs a hash and a lookup per error.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::batch::{reason, Dropped};
 use super::event::ErrorReport;
 
@@ -46,11 +49,7 @@ pub enum Seen {
 
 impl ErrorBook {
     pub fn new(max: usize) -> Self {
-        ErrorBook {
-            pending: Vec::new(),
-            seen: Vec::new(),
-            max,
-        }
+        ErrorBook { pending: Vec::new(), seen: Vec::new(), max }
     }
 
     pub fn observe(&mut self, fp: u64, dropped: &mut Dropped) -> Seen {
@@ -93,10 +92,7 @@ mod tests {
     use super::*;
 
     fn rep(msg: &str) -> ErrorReport {
-        ErrorReport {
-            msg: msg.into(),
-            ..Default::default()
-        }
+        ErrorReport { msg: msg.into(), ..Default::default() }
     }
 
     #[test]
@@ -137,10 +133,7 @@ mod tests {
 
     #[test]
     fn fingerprint_separates_fields() {
-        assert_ne!(
-            fingerprint(&["ab", "c"], &[]),
-            fingerprint(&["a", "bc"], &[])
-        );
+        assert_ne!(fingerprint(&["ab", "c"], &[]), fingerprint(&["a", "bc"], &[]));
         assert_ne!(fingerprint(&["a"], &[1, 2]), fingerprint(&["a"], &[2, 1]));
     }
 }

@@ -3,6 +3,9 @@
 //! `encode` methods below; the collector decodes the same bytes with the serde
 //! derives (feature `serde`). `tests::round_trip` keeps the two in agreement.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::attrs::Attrs;
 use super::json::Json;
 
@@ -168,10 +171,7 @@ impl NavTiming {
     pub fn phases(&self) -> NavPhases {
         let tls_start = self.secure_connection_start;
         let (tcp, tls) = if tls_start > 0.0 {
-            (
-                span(self.connect_start, tls_start),
-                span(tls_start, self.connect_end),
-            )
+            (span(self.connect_start, tls_start), span(tls_start, self.connect_end))
         } else {
             (span(self.connect_start, self.connect_end), 0.0)
         };
@@ -188,8 +188,7 @@ impl NavTiming {
     }
 
     fn encode_fields(&self, j: &mut Json) {
-        j.kstr("type", &self.nav_type)
-            .kuint("redirectCount", u64::from(self.redirect_count));
+        j.kstr("type", &self.nav_type).kuint("redirectCount", u64::from(self.redirect_count));
         let marks = [
             ("redirectStart", self.redirect_start),
             ("redirectEnd", self.redirect_end),
@@ -204,14 +203,8 @@ impl NavTiming {
             ("responseStart", self.response_start),
             ("responseEnd", self.response_end),
             ("domInteractive", self.dom_interactive),
-            (
-                "domContentLoadedEventStart",
-                self.dom_content_loaded_event_start,
-            ),
-            (
-                "domContentLoadedEventEnd",
-                self.dom_content_loaded_event_end,
-            ),
+            ("domContentLoadedEventStart", self.dom_content_loaded_event_start),
+            ("domContentLoadedEventEnd", self.dom_content_loaded_event_end),
             ("domComplete", self.dom_complete),
             ("loadEventStart", self.load_event_start),
             ("loadEventEnd", self.load_event_end),
@@ -278,10 +271,7 @@ pub struct Resource {
 
 impl Resource {
     fn encode_fields(&self, j: &mut Json) {
-        j.kstr("url", &self.url)
-            .kstr("type", &self.initiator)
-            .kms("start", self.start)
-            .kms("dur", self.dur);
+        j.kstr("url", &self.url).kstr("type", &self.initiator).kms("start", self.start).kms("dur", self.dur);
         for (k, v) in [
             ("dns", self.dns),
             ("tcp", self.tcp),
@@ -355,9 +345,7 @@ pub struct ErrorReport {
 
 impl ErrorReport {
     fn encode_fields(&self, j: &mut Json) {
-        j.kstr("src", &self.src)
-            .kstr("type", &self.error_type)
-            .kstr("msg", &self.msg);
+        j.kstr("src", &self.src).kstr("type", &self.error_type).kstr("msg", &self.msg);
         j.kstr_opt("file", &self.file);
         if self.line != 0 {
             j.kuint("line", u64::from(self.line));
@@ -426,10 +414,8 @@ pub struct Vital {
 impl Vital {
     fn encode_fields(&self, j: &mut Json) {
         let decimals = if self.name == "CLS" { 4 } else { 1 };
-        j.kstr("name", &self.name)
-            .knum("value", self.value, decimals);
-        j.kstr_opt("rating", &self.rating)
-            .kstr_opt("nav", &self.nav);
+        j.kstr("name", &self.name).knum("value", self.value, decimals);
+        j.kstr_opt("rating", &self.rating).kstr_opt("nav", &self.nav);
         self.attr.encode_opt(j, "attr");
     }
 }
@@ -462,17 +448,11 @@ pub struct LoafScript {
 
 impl LongTasks {
     fn encode_fields(&self, j: &mut Json) {
-        j.kstr("src", &self.src)
-            .kuint("count", u64::from(self.count))
-            .kms("total", self.total)
-            .kms("max", self.max);
+        j.kstr("src", &self.src).kuint("count", u64::from(self.count)).kms("total", self.total).kms("max", self.max);
         if !self.scripts.is_empty() {
             j.key("scripts").arr();
             for s in &self.scripts {
-                j.obj()
-                    .kstr_opt("url", &s.url)
-                    .kstr_opt("fn", &s.function)
-                    .kstr_opt("invoker", &s.invoker);
+                j.obj().kstr_opt("url", &s.url).kstr_opt("fn", &s.function).kstr_opt("invoker", &s.invoker);
                 j.kms("dur", s.dur).end_obj();
             }
             j.end_arr();
@@ -509,11 +489,8 @@ pub struct HttpCall {
 
 impl HttpCall {
     fn encode_fields(&self, j: &mut Json) {
-        j.kstr("api", &self.api)
-            .kstr("method", &self.method)
-            .kstr("url", &self.url);
-        j.kuint("status", u64::from(self.status))
-            .kms("dur", self.dur);
+        j.kstr("api", &self.api).kstr("method", &self.method).kstr("url", &self.url);
+        j.kuint("status", u64::from(self.status)).kms("dur", self.dur);
         j.kstr_opt("fail", &self.fail);
         for (k, v) in [
             ("req_size", self.req_size),
@@ -528,7 +505,6 @@ impl HttpCall {
                 j.kms(k, v);
             }
         }
-        j.kstr_opt("trace_id", &self.trace_id)
-            .kstr_opt("span_id", &self.span_id);
+        j.kstr_opt("trace_id", &self.trace_id).kstr_opt("span_id", &self.span_id);
     }
 }

@@ -1,6 +1,9 @@
 //! Identifiers from random bytes (the edge supplies them from
 //! `crypto.getRandomValues`, falling back to `Math.random`).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::json::hex_digit;
 
 /// Lowercase hex, two characters per byte: W3C trace ids (16 bytes) and span

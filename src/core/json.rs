@@ -6,6 +6,9 @@
 //! a fixed set of shapes, so a writer that appends to a `String` is enough.
 //! Nothing here allocates beyond the output buffer and nothing can panic.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Appends JSON tokens to a buffer. The caller is responsible for calling the
 /// methods in a valid order; `begin`/`end` pairs and `key` handle commas.
 #[derive(Default, Debug, Clone)]
@@ -17,17 +20,11 @@ pub struct Json {
 
 impl Json {
     pub fn new() -> Self {
-        Json {
-            buf: String::new(),
-            fresh: true,
-        }
+        Json { buf: String::new(), fresh: true }
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        Json {
-            buf: String::with_capacity(n),
-            fresh: true,
-        }
+        Json { buf: String::with_capacity(n), fresh: true }
     }
 
     fn sep(&mut self) {
@@ -186,6 +183,22 @@ pub fn write_u64(buf: &mut String, mut n: u64) {
     }
 }
 
+/// Byte offset of `needle` in `hay`. A plain scan: `str::find` with a `&str`
+/// pattern brings the two-way searcher (kilobytes of wasm) for strings that
+/// are a few dozen bytes long. Offsets of a UTF-8 needle in UTF-8 text are
+/// always char boundaries.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
 /// Largest integer f64 represents exactly; above it we print the integer part only.
 const EXACT: f64 = 9_007_199_254_740_992.0;
 
@@ -196,13 +209,13 @@ pub fn write_f64(buf: &mut String, v: f64, decimals: u32) {
     }
     let decimals = decimals.min(9);
     let scale = 10u64.pow(decimals);
-    let scaled = (v.abs() * f64_from_u64(scale)).round();
+    let scaled = round(v.abs() * f64_from_u64(scale));
     if scaled >= EXACT {
         // Far beyond any timing or size we send: print the rounded integer part.
         if v < 0.0 {
             buf.push('-');
         }
-        write_u64(buf, f64_to_u64(v.abs().round()));
+        write_u64(buf, f64_to_u64(round(v.abs())));
         return;
     }
     let n = f64_to_u64(scaled);
@@ -237,6 +250,28 @@ pub fn f64_to_u64(v: f64) -> u64 {
     } else {
         v as u64
     }
+}
+
+/// `f64::round` (half away from zero) without std: `core` has no libm.
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+pub fn round(v: f64) -> f64 {
+    if !v.is_finite() || v.abs() >= EXACT {
+        return v;
+    }
+    let t = v as i64 as f64; // truncates toward zero; exact below 2^53
+    let d = v - t;
+    if d >= 0.5 {
+        t + 1.0
+    } else if d <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+/// True when `v` is a whole number.
+pub fn is_integer(v: f64) -> bool {
+    v.is_finite() && round(v) == v
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -279,17 +314,25 @@ mod tests {
     }
 
     #[test]
+    fn round_matches_std() {
+        for v in [0.0, 0.49, 0.5, 1.5, 2.5, -0.5, -1.49, -2.5, 1e15 + 0.5, 123456.789, f64::NAN, 1e300] {
+            let (a, b) = (round(v), v.round());
+            assert!(a == b || (a.is_nan() && b.is_nan()), "{v}: {a} vs {b}");
+        }
+        assert!(is_integer(3.0) && !is_integer(3.5) && !is_integer(f64::NAN));
+    }
+
+    #[test]
+    fn find_matches_std() {
+        for (h, n) in [("abc", "bc"), ("abc", "x"), ("", ""), ("aé://b", "://"), ("aaa", "aa"), ("x", "xy")] {
+            assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+        }
+    }
+
+    #[test]
     fn structure() {
         let mut j = Json::new();
-        j.obj()
-            .kstr("a", "x")
-            .key("b")
-            .arr()
-            .uint(1)
-            .uint(2)
-            .end_arr()
-            .kbool("c", true)
-            .end_obj();
+        j.obj().kstr("a", "x").key("b").arr().uint(1).uint(2).end_arr().kbool("c", true).end_obj();
         assert_eq!(j.finish(), r#"{"a":"x","b":[1,2],"c":true}"#);
     }
 

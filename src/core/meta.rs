@@ -1,6 +1,9 @@
 //! Batch context: who, where and on what. Sent once per batch (never per
 //! event), which is most of why our beacons are smaller than peers'.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::attrs::Attrs;
 use super::event::PROTOCOL_VERSION;
 use super::json::Json;
@@ -121,30 +124,13 @@ impl Meta {
     /// appends encoded events and closes with `]}`.
     pub fn encode_head(&self, j: &mut Json, sent: f64, dropped: &Attrs) {
         j.obj().kuint("v", u64::from(PROTOCOL_VERSION));
-        j.key("sdk")
-            .obj()
-            .kstr("name", SDK_NAME)
-            .kstr("version", SDK_VERSION)
-            .end_obj();
+        j.key("sdk").obj().kstr("name", SDK_NAME).kstr("version", SDK_VERSION).end_obj();
         j.key("app").obj().kstr("name", &self.app.name);
-        j.kstr_opt("version", &self.app.version)
-            .kstr_opt("env", &self.app.environment)
-            .end_obj();
-        j.key("session")
-            .obj()
-            .kstr("id", &self.session.id)
-            .kms("start", self.session.start)
-            .end_obj();
+        j.kstr_opt("version", &self.app.version).kstr_opt("env", &self.app.environment).end_obj();
+        j.key("session").obj().kstr("id", &self.session.id).kms("start", self.session.start).end_obj();
         let v = &self.view;
-        j.key("view")
-            .obj()
-            .kstr("id", &v.id)
-            .kstr_opt("name", &v.name)
-            .kstr("url", &v.url);
-        j.kstr_opt("ref", &v.referrer)
-            .kstr_opt("nav", &v.nav)
-            .kms("start", v.start)
-            .end_obj();
+        j.key("view").obj().kstr("id", &v.id).kstr_opt("name", &v.name).kstr("url", &v.url);
+        j.kstr_opt("ref", &v.referrer).kstr_opt("nav", &v.nav).kms("start", v.start).end_obj();
         self.user.encode_opt(j, "user");
         self.env.encode(j);
         j.kms("sent", sent);
@@ -161,17 +147,9 @@ impl Env {
             for b in &ch.brands {
                 j.str(b);
             }
-            j.end_arr()
-                .kbool("mobile", ch.mobile)
-                .kstr_opt("platform", &ch.platform)
-                .end_obj();
+            j.end_arr().kbool("mobile", ch.mobile).kstr_opt("platform", &ch.platform).end_obj();
         }
-        for (k, v) in [
-            ("vw", self.vw),
-            ("vh", self.vh),
-            ("sw", self.sw),
-            ("sh", self.sh),
-        ] {
+        for (k, v) in [("vw", self.vw), ("vh", self.vh), ("sw", self.sw), ("sh", self.sh)] {
             if v != 0 {
                 j.kuint(k, u64::from(v));
             }
@@ -180,10 +158,7 @@ impl Env {
             j.knum("dpr", self.dpr, 2);
         }
         if let Some(c) = &self.conn {
-            j.key("conn")
-                .obj()
-                .kstr_opt("ect", &c.ect)
-                .kstr_opt("type", &c.kind);
+            j.key("conn").obj().kstr_opt("ect", &c.ect).kstr_opt("type", &c.kind);
             j.knum("rtt", c.rtt, 0).knum("down", c.down, 2);
             if c.save {
                 j.kbool("save", true);
@@ -196,9 +171,7 @@ impl Env {
         if self.cores != 0 {
             j.kuint("cores", u64::from(self.cores));
         }
-        j.kstr_opt("tz", &self.tz)
-            .kstr_opt("lang", &self.lang)
-            .end_obj();
+        j.kstr_opt("tz", &self.tz).kstr_opt("lang", &self.lang).end_obj();
     }
 }
 

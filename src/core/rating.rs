@@ -2,6 +2,9 @@
 //! thresholds (web.dev for the Core Web Vitals, Lighthouse for TTI/TBT),
 //! shared by the agent (each report's `rating`) and the collector (shares).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub const GOOD: &str = "good";
 pub const NEEDS_IMPROVEMENT: &str = "needs-improvement";
 pub const POOR: &str = "poor";

@@ -1,6 +1,9 @@
 //! The agent's hand-written encoder and the collector's serde decoder must
 //! agree on every field: encode with one, decode with the other, compare.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::attrs::{Attrs, Val};
 use super::batch::{split, Envelope, Item};
 use super::event::*;
@@ -37,11 +40,7 @@ fn sample_events() -> Vec<Event> {
             encoded_body_size: 5000.0,
             decoded_body_size: 15000.0,
             next_hop_protocol: "h2".into(),
-            server_timing: vec![ServerTiming {
-                name: "total".into(),
-                duration: 80.5,
-                description: "app \"x\"".into(),
-            }],
+            server_timing: vec![ServerTiming { name: "total".into(), duration: 80.5, description: "app \"x\"".into() }],
             ..Default::default()
         }),
         Event::Res(Resource {
@@ -68,12 +67,7 @@ fn sample_events() -> Vec<Event> {
             file: "https://shop.example/app.js".into(),
             line: 10,
             col: 5,
-            frames: vec![Frame {
-                file: "https://shop.example/app.js".into(),
-                function: "go".into(),
-                line: 10,
-                col: 5,
-            }],
+            frames: vec![Frame { file: "https://shop.example/app.js".into(), function: "go".into(), line: 10, col: 5 }],
             stack: String::new(),
             count: 3,
             ctx,
@@ -84,22 +78,14 @@ fn sample_events() -> Vec<Event> {
             name: "checkout".into(),
             attrs: Attrs(vec![("step".into(), Val::S("pay".into()))]),
         }),
-        Event::Measure(Measure {
-            t: 2.0,
-            name: "cart_items".into(),
-            value: 4.0,
-            attrs: Attrs::new(),
-        }),
+        Event::Measure(Measure { t: 2.0, name: "cart_items".into(), value: 4.0, attrs: Attrs::new() }),
         Event::Vital(Vital {
             t: 3.0,
             name: "CLS".into(),
             value: 0.1234,
             rating: "needs-improvement".into(),
             nav: "navigate".into(),
-            attr: Attrs(vec![
-                ("target".into(), Val::S("div#hero".into())),
-                ("time".into(), Val::N(1200.5)),
-            ]),
+            attr: Attrs(vec![("target".into(), Val::S("div#hero".into())), ("time".into(), Val::N(1200.5))]),
         }),
         Event::LongTasks(LongTasks {
             t: 4.0,
@@ -146,15 +132,8 @@ fn batch_envelope_round_trips() {
     let mut user = Attrs::new();
     user.s("id", "u-1").s("plan", "pro");
     let meta = Meta {
-        app: App {
-            name: "shop".into(),
-            version: "1.4.2".into(),
-            environment: "prod".into(),
-        },
-        session: SessionRef {
-            id: "s1".into(),
-            start: 1_700_000_000_000.0,
-        },
+        app: App { name: "shop".into(), version: "1.4.2".into(), environment: "prod".into() },
+        session: SessionRef { id: "s1".into(), start: 1_700_000_000_000.0 },
         view: View {
             id: "pv1".into(),
             name: "product".into(),
@@ -166,23 +145,13 @@ fn batch_envelope_round_trips() {
         user,
         env: Env {
             ua: "Mozilla/5.0".into(),
-            uach: Some(ClientHints {
-                brands: vec!["Chromium/156".into()],
-                mobile: false,
-                platform: "Linux".into(),
-            }),
+            uach: Some(ClientHints { brands: vec!["Chromium/156".into()], mobile: false, platform: "Linux".into() }),
             vw: 1280,
             vh: 720,
             sw: 1920,
             sh: 1080,
             dpr: 1.5,
-            conn: Some(Connection {
-                ect: "4g".into(),
-                kind: String::new(),
-                rtt: 50.0,
-                down: 10.0,
-                save: false,
-            }),
+            conn: Some(Connection { ect: "4g".into(), kind: String::new(), rtt: 50.0, down: 10.0, save: false }),
             mem: 8.0,
             cores: 8,
             tz: "Europe/Paris".into(),
@@ -195,19 +164,8 @@ fn batch_envelope_round_trips() {
     meta.encode_head(&mut head, 1_700_000_000_999.0, &dropped.to_attrs());
     let head = head.finish();
     let head = head.strip_suffix("\"events\":[").unwrap();
-    let items: Vec<Item> = sample_events()
-        .iter()
-        .map(|e| Item {
-            section: 0,
-            body: e.to_json(),
-        })
-        .collect();
-    let env = Envelope {
-        first_head: head,
-        head,
-        tail: "}",
-        sections: &[("\"events\":[", "]")],
-    };
+    let items: Vec<Item> = sample_events().iter().map(|e| Item { section: 0, body: e.to_json() }).collect();
+    let env = Envelope { first_head: head, head, tail: "}", sections: &[("\"events\":[", "]")] };
     let mut d = super::batch::Dropped::default();
     let reqs = split(&env, &items, 60_000, &mut d);
     assert_eq!(reqs.len(), 1);

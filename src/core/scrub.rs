@@ -7,6 +7,9 @@
 //!   puts `#access_token=…` there);
 //! - the result is capped at `MAX_URL` bytes.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::attrs::truncate;
 
 pub const REDACTED: &str = "REDACTED";
@@ -20,10 +23,7 @@ pub fn scrub_url(url: &str, markers: &[String]) -> String {
         None => (url, None),
     };
     let (base, query) = match before_hash.find('?') {
-        Some(i) => (
-            before_hash.get(..i).unwrap_or(before_hash),
-            before_hash.get(i + 1..),
-        ),
+        Some(i) => (before_hash.get(..i).unwrap_or(before_hash), before_hash.get(i + 1..)),
         None => (before_hash, None),
     };
     out.push_str(&strip_credentials(base));
@@ -47,7 +47,7 @@ pub fn scrub_url(url: &str, markers: &[String]) -> String {
 }
 
 fn strip_credentials(base: &str) -> String {
-    if let Some(scheme_end) = base.find("://") {
+    if let Some(scheme_end) = super::json::find(base, "://") {
         let after = base.get(scheme_end + 3..).unwrap_or("");
         let authority_end = after.find('/').unwrap_or(after.len());
         let authority = after.get(..authority_end).unwrap_or("");
@@ -87,7 +87,7 @@ fn is_secret(name: &str, markers: &[String]) -> bool {
         return false;
     }
     let lower = name.to_ascii_lowercase();
-    markers.iter().any(|m| lower.contains(m.as_str()))
+    markers.iter().any(|m| super::json::contains(&lower, m))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -106,27 +106,15 @@ mod tests {
             d("https://shop.example/cb?code=abc&state=xyz&api_key=K&page=2"),
             "https://shop.example/cb?code=REDACTED&state=xyz&api_key=REDACTED&page=2"
         );
-        assert_eq!(
-            d("https://a.example/?Access_Token=t"),
-            "https://a.example/?Access_Token=REDACTED"
-        );
-        assert_eq!(
-            d("https://a.example/?sessionid=1&q=shoes"),
-            "https://a.example/?sessionid=REDACTED&q=shoes"
-        );
-        assert_eq!(
-            d("https://a.example/p?password="),
-            "https://a.example/p?password=REDACTED"
-        );
+        assert_eq!(d("https://a.example/?Access_Token=t"), "https://a.example/?Access_Token=REDACTED");
+        assert_eq!(d("https://a.example/?sessionid=1&q=shoes"), "https://a.example/?sessionid=REDACTED&q=shoes");
+        assert_eq!(d("https://a.example/p?password="), "https://a.example/p?password=REDACTED");
     }
 
     #[test]
     fn keeps_plain_urls_and_flags() {
         assert_eq!(d("https://a.example/p/1"), "https://a.example/p/1");
-        assert_eq!(
-            d("https://a.example/p?flag&x=1"),
-            "https://a.example/p?flag&x=1"
-        );
+        assert_eq!(d("https://a.example/p?flag&x=1"), "https://a.example/p?flag&x=1");
         assert_eq!(d("/relative?token=1"), "/relative?token=REDACTED");
     }
 
@@ -141,19 +129,13 @@ mod tests {
 
     #[test]
     fn strips_credentials() {
-        assert_eq!(
-            d("https://user:pw@a.example/x?y=1"),
-            "https://a.example/x?y=1"
-        );
+        assert_eq!(d("https://user:pw@a.example/x?y=1"), "https://a.example/x?y=1");
         assert_eq!(d("https://a.example/x@y"), "https://a.example/x@y");
     }
 
     #[test]
     fn custom_list_and_empty_list() {
-        assert_eq!(
-            scrub_url("https://a/?token=1&q=2", &["q".to_string()]),
-            "https://a/?token=1&q=REDACTED"
-        );
+        assert_eq!(scrub_url("https://a/?token=1&q=2", &["q".to_string()]), "https://a/?token=1&q=REDACTED");
         assert_eq!(scrub_url("https://a/?token=1", &[]), "https://a/?token=1");
     }
 

@@ -6,6 +6,9 @@
 //! Stored as `id|start|last|sampled` (localStorage when the page allows it;
 //! the edge falls back to memory when storage is blocked).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::json::{f64_to_u64, write_u64};
 
 pub const INACTIVITY_MS: f64 = 30.0 * 60.0 * 1000.0;
@@ -33,12 +36,7 @@ impl Session {
         if id.is_empty() || id.len() > 64 || it.next().is_some() {
             return None;
         }
-        Some(Session {
-            id: id.to_string(),
-            start,
-            last,
-            sampled,
-        })
+        Some(Session { id: id.to_string(), start, last, sampled })
     }
 
     pub fn serialize(&self) -> String {
@@ -72,24 +70,13 @@ fn parse_ms(s: &str) -> Option<f64> {
 /// The session for a page view starting at `now`: the stored one if still
 /// alive (touched), else a new one with a fresh id and sampling decision.
 /// `random` is uniform in [0, 1).
-pub fn resolve(
-    stored: Option<&str>,
-    now: f64,
-    new_id: impl FnOnce() -> String,
-    random: f64,
-    rate: f64,
-) -> Session {
+pub fn resolve(stored: Option<&str>, now: f64, new_id: impl FnOnce() -> String, random: f64, rate: f64) -> Session {
     match stored.and_then(Session::parse) {
         Some(mut s) if !s.expired(now) => {
             s.last = now;
             s
         }
-        _ => Session {
-            id: new_id(),
-            start: now,
-            last: now,
-            sampled: random < rate,
-        },
+        _ => Session { id: new_id(), start: now, last: now, sampled: random < rate },
     }
 }
 
@@ -101,12 +88,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let s = Session {
-            id: "abc".into(),
-            start: T0,
-            last: T0 + 5.0,
-            sampled: true,
-        };
+        let s = Session { id: "abc".into(), start: T0, last: T0 + 5.0, sampled: true };
         assert_eq!(Session::parse(&s.serialize()), Some(s));
         for bad in ["", "a|1|2", "a|1|2|x", "|1|2|1", "a|x|2|1", "a|1|2|1|extra"] {
             assert_eq!(Session::parse(bad), None, "{bad}");
@@ -115,56 +97,15 @@ mod tests {
 
     #[test]
     fn continues_until_inactive_or_too_long() {
-        let stored = Session {
-            id: "old".into(),
-            start: T0,
-            last: T0,
-            sampled: false,
-        }
-        .serialize();
-        let s = resolve(
-            Some(&stored),
-            T0 + 29.0 * 60_000.0,
-            || "new".into(),
-            0.0,
-            1.0,
-        );
-        assert_eq!(
-            (s.id.as_str(), s.sampled),
-            ("old", false),
-            "kept, with its sampling decision"
-        );
-        let s = resolve(
-            Some(&stored),
-            T0 + 31.0 * 60_000.0,
-            || "new".into(),
-            0.0,
-            1.0,
-        );
+        let stored = Session { id: "old".into(), start: T0, last: T0, sampled: false }.serialize();
+        let s = resolve(Some(&stored), T0 + 29.0 * 60_000.0, || "new".into(), 0.0, 1.0);
+        assert_eq!((s.id.as_str(), s.sampled), ("old", false), "kept, with its sampling decision");
+        let s = resolve(Some(&stored), T0 + 31.0 * 60_000.0, || "new".into(), 0.0, 1.0);
         assert_eq!(s.id, "new");
-        let busy = Session {
-            id: "old".into(),
-            start: T0,
-            last: T0 + 4.0 * 3_600_000.0,
-            sampled: true,
-        }
-        .serialize();
-        assert_eq!(
-            resolve(
-                Some(&busy),
-                T0 + 4.0 * 3_600_000.0 + 1.0,
-                || "new".into(),
-                0.0,
-                1.0
-            )
-            .id,
-            "new"
-        );
+        let busy = Session { id: "old".into(), start: T0, last: T0 + 4.0 * 3_600_000.0, sampled: true }.serialize();
+        assert_eq!(resolve(Some(&busy), T0 + 4.0 * 3_600_000.0 + 1.0, || "new".into(), 0.0, 1.0).id, "new");
         // A clock that went backwards does not resurrect a session.
-        assert_eq!(
-            resolve(Some(&stored), T0 - 1000.0, || "new".into(), 0.0, 1.0).id,
-            "new"
-        );
+        assert_eq!(resolve(Some(&stored), T0 - 1000.0, || "new".into(), 0.0, 1.0).id, "new");
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //! Top frame first, as the browser prints them. The parser never fails: what
 //! it cannot read is skipped (and the caller may keep the raw stack).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::attrs::truncate;
 use super::event::Frame;
 
@@ -48,7 +51,7 @@ pub fn parse_stack(stack: &str) -> (Vec<Frame>, bool) {
 
 fn v8_frame(rest: &str) -> Option<Frame> {
     let rest = rest.strip_prefix("async ").unwrap_or(rest);
-    let (function, location) = match (rest.ends_with(')'), rest.find(" (")) {
+    let (function, location) = match (rest.ends_with(')'), super::json::find(rest, " (")) {
         (true, Some(open)) => {
             let inner = rest.get(open + 2..rest.len() - 1).unwrap_or("");
             (rest.get(..open).unwrap_or(""), inner)
@@ -74,10 +77,7 @@ fn v8_frame(rest: &str) -> Option<Frame> {
 
 fn gecko_frame(line: &str) -> Option<Frame> {
     let (function, location) = match line.find('@') {
-        Some(at) => (
-            line.get(..at).unwrap_or(""),
-            line.get(at + 1..).unwrap_or(""),
-        ),
+        Some(at) => (line.get(..at).unwrap_or(""), line.get(at + 1..).unwrap_or("")),
         // Safari sometimes prints bare `url:line:col`.
         None => ("", line),
     };
@@ -85,7 +85,7 @@ fn gecko_frame(line: &str) -> Option<Frame> {
     let function = function.rsplit('*').next().unwrap_or(function);
     let (file, line_no, col) = split_location(location)?;
     // Firefox eval: `url line 2 > eval` — the line of the eval call.
-    if let Some(i) = file.find(" line ") {
+    if let Some(i) = super::json::find(file, " line ") {
         let outer = file.get(..i).unwrap_or(file);
         let tail = file.get(i + 6..).unwrap_or("");
         let n = tail.split(' ').next().and_then(parse_u32).unwrap_or(0);
@@ -148,12 +148,7 @@ mod tests {
             frames,
             vec![
                 f("handler", "http://127.0.0.1:8787/demo/page.html", 12, 15),
-                f(
-                    "HTMLButtonElement.<anonymous>",
-                    "http://127.0.0.1:8787/app.js",
-                    3,
-                    9
-                ),
+                f("HTMLButtonElement.<anonymous>", "http://127.0.0.1:8787/app.js", 3, 9),
                 f("", "http://127.0.0.1:8787/app.js", 10, 1),
                 f("Promise.all", "index 0", 0, 0),
                 f("new Widget", "http://127.0.0.1:8787/w.js", 7, 11),
@@ -165,8 +160,7 @@ mod tests {
 
     #[test]
     fn chrome_message_with_at_sign_is_not_a_frame() {
-        let (frames, _) =
-            parse_stack("Error: mail me@x.com:1:2\n    at go (https://a.example/a.js:1:2)");
+        let (frames, _) = parse_stack("Error: mail me@x.com:1:2\n    at go (https://a.example/a.js:1:2)");
         assert_eq!(frames, vec![f("go", "https://a.example/a.js", 1, 2)]);
     }
 
@@ -212,9 +206,7 @@ mod tests {
 
     #[test]
     fn frames_are_capped() {
-        let stack: String = (0..500)
-            .map(|i| format!("    at f{i} (https://a/a.js:{i}:1)\n"))
-            .collect();
+        let stack: String = (0..500).map(|i| format!("    at f{i} (https://a/a.js:{i}:1)\n")).collect();
         assert_eq!(parse_stack(&stack).0.len(), MAX_FRAMES);
     }
 

@@ -5,6 +5,9 @@
 //! which arrives as NaN (numbers) or None (strings): callers treat both as
 //! "not measured", never as an error.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

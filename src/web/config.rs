@@ -2,6 +2,9 @@
 //! core's job) and keeps what only JS can hold: the beforeSend function and
 //! the RegExps of `ignoreUrls` / `ignoreErrors` / `tracePropagationTargets`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Array, Function, Object, RegExp};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -69,10 +72,7 @@ fn regexps(v: &JsValue) -> Vec<RegExp> {
     if !Array::is_array(v) {
         return Vec::new();
     }
-    v.unchecked_ref::<Array>()
-        .iter()
-        .filter_map(|x| x.dyn_into::<RegExp>().ok())
-        .collect()
+    v.unchecked_ref::<Array>().iter().filter_map(|x| x.dyn_into::<RegExp>().ok()).collect()
 }
 
 /// Validates the config given to `init()` (`from_tag`: the script tag's
@@ -113,7 +113,7 @@ pub fn load(js: &JsValue, from_tag: bool) -> Result<(Config, Hooks), String> {
 /// True when `s` matches one of the patterns (strings: substring; RegExps: `test`).
 pub fn matches(patterns: &[Pattern], regexps: &[RegExp], s: &str) -> bool {
     patterns.iter().any(|p| match p {
-        Pattern::Sub(sub) => s.contains(sub.as_str()),
+        Pattern::Sub(sub) => crate::core::json::contains(s, sub),
         Pattern::Regex(i) => regexps.get(*i).is_some_and(|re| {
             // A global/sticky RegExp keeps lastIndex between calls: reset it so
             // the same URL gives the same answer every time.

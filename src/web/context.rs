@@ -2,8 +2,12 @@
 //! network (read once per page view), and the session (localStorage, or
 //! memory when storage is blocked).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::JsCast;
 
+use crate::core::json::contains;
 use crate::core::meta::{ClientHints, Connection, Env};
 use crate::core::session::{self, Session};
 
@@ -14,7 +18,7 @@ use super::util::{get, random_id, to_string};
 const SESSION_KEY: &str = "rum-agent:session";
 
 fn px(v: f64) -> u32 {
-    u32::try_from(crate::core::json::f64_to_u64(v.round())).unwrap_or(0)
+    u32::try_from(crate::core::json::f64_to_u64(crate::core::json::round(v))).unwrap_or(0)
 }
 
 pub fn env() -> Env {
@@ -26,11 +30,7 @@ pub fn env() -> Env {
     e.cores = px(nav.hardware_concurrency());
     e.mem = nz(get(&nav, "deviceMemory").as_f64().unwrap_or(0.0));
     e.vw = px(w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0));
-    e.vh = px(w
-        .inner_height()
-        .ok()
-        .and_then(|v| v.as_f64())
-        .unwrap_or(0.0));
+    e.vh = px(w.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(0.0));
     if let Ok(s) = w.screen() {
         e.sw = px(f64::from(s.width().unwrap_or(0)));
         e.sh = px(f64::from(s.height().unwrap_or(0)));
@@ -60,9 +60,7 @@ pub fn env() -> Env {
                         let b: &Loose = b.unchecked_ref();
                         let name = b.brand()?;
                         // GREASE entries ("Not A;Brand") exist to be ignored.
-                        if name.contains("Not")
-                            && (name.contains("Brand") || name.contains("brand"))
-                        {
+                        if contains(&name, "Not") && (contains(&name, "Brand") || contains(&name, "brand")) {
                             return None;
                         }
                         let mut s = name;
@@ -73,11 +71,7 @@ pub fn env() -> Env {
                     .collect()
             })
             .unwrap_or_default();
-        e.uach = Some(ClientHints {
-            brands,
-            mobile: u.mobile(),
-            platform: u.platform().unwrap_or_default(),
-        });
+        e.uach = Some(ClientHints { brands, mobile: u.mobile(), platform: u.platform().unwrap_or_default() });
     }
 
     // Intl.DateTimeFormat().resolvedOptions().timeZone
@@ -98,17 +92,8 @@ pub fn env() -> Env {
 /// The session for this page view, persisted for the next one.
 pub fn session(now: f64, sample_rate: f64, memory: &mut Option<String>) -> Session {
     let storage = local_storage();
-    let stored = storage
-        .as_ref()
-        .and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
-        .or_else(|| memory.clone());
-    let s = session::resolve(
-        stored.as_deref(),
-        now,
-        || random_id(8),
-        js_sys::Math::random(),
-        sample_rate,
-    );
+    let stored = storage.as_ref().and_then(|s| s.get_item(SESSION_KEY).ok().flatten()).or_else(|| memory.clone());
+    let s = session::resolve(stored.as_deref(), now, || random_id(8), js_sys::Math::random(), sample_rate);
     touch(&s, memory);
     s
 }

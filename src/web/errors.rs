@@ -7,7 +7,10 @@
 //! only an error not already counted in this flush window has its stack read
 //! and parsed. That keeps an error storm cheap.
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,6 +18,7 @@ use wasm_bindgen::JsCast;
 use crate::core::attrs::{truncate, Attrs};
 use crate::core::dedup::fingerprint;
 use crate::core::event::{source, ErrorReport};
+use crate::core::json::contains;
 use crate::core::stack::parse_stack;
 
 use super::bindings::{nz, Loose};
@@ -26,7 +30,7 @@ const MAX_RAW_STACK: usize = 4000;
 
 /// Our own files: an error there must never feed back into us.
 fn is_ours(file: &str) -> bool {
-    file.contains("rum_agent") || file.ends_with("/rum.js")
+    contains(file, "rum_agent") || file.ends_with("/rum.js")
 }
 
 fn u32_of(v: f64) -> u32 {
@@ -41,11 +45,7 @@ fn describe(value: &JsValue, default_type: &str) -> (String, String, String) {
         let name = o.loose_name().as_string();
         let msg = o.message().as_string();
         if name.is_some() || msg.is_some() || !stack.is_empty() {
-            return (
-                name.unwrap_or_else(|| "Error".into()),
-                msg.unwrap_or_default(),
-                stack,
-            );
+            return (name.unwrap_or_else(|| "Error".into()), msg.unwrap_or_default(), stack);
         }
     }
     (default_type.to_string(), to_string(value), String::new())
@@ -69,7 +69,7 @@ fn finish(rt: &Runtime, mut r: ErrorReport, stack: &str) -> ErrorReport {
     r.frames = frames
         .into_iter()
         .map(|mut f| {
-            if f.file.contains("://") {
+            if contains(&f.file, "://") {
                 f.file = rt.scrub(&f.file);
             }
             f
@@ -153,9 +153,7 @@ fn on_rejection(rt: &Runtime, ev: &JsValue) {
         return;
     }
     let fp = fingerprint(&[source::PROMISE, &ty, &msg, truncate(&stack, 300)], &[]);
-    rt.error(fp, || {
-        Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack))
-    });
+    rt.error(fp, || Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack)));
 }
 
 /// `rum.pushError(error, context?)`.

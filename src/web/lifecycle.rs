@@ -8,7 +8,10 @@
 //! - `pageshow` with `persisted` is a restore from the back/forward cache:
 //!   a new page view, as web-vitals counts it.
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use super::bindings::Loose;
 use super::runtime::Runtime;

@@ -13,8 +13,10 @@ mod runtime;
 mod transport;
 mod util;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
@@ -24,14 +26,16 @@ use crate::core::event::{Custom, Event, Measure};
 use runtime::Runtime;
 use util::{now, read_attrs, to_string};
 
-thread_local! {
-    /// The one running agent. Held here, not by the JS handle, so that a page
-    /// that drops the handle (or loads the script twice) keeps one agent.
-    static RUNNING: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
-}
+/// The one running agent. Held here, not by the JS handle, so that a page
+/// that drops the handle (or loads the script twice) keeps one agent.
+struct Running(RefCell<Option<Rc<Runtime>>>);
+// SAFETY: wasm32-unknown-unknown (without the atomics feature) runs on one
+// thread; nothing here is ever shared across threads.
+unsafe impl Sync for Running {}
+static RUNNING: Running = Running(RefCell::new(None));
 
 fn running() -> Option<Rc<Runtime>> {
-    RUNNING.with(|r| r.try_borrow().ok().and_then(|r| r.clone()))
+    RUNNING.0.try_borrow().ok().and_then(|r| r.clone())
 }
 
 impl Runtime {
@@ -48,8 +52,7 @@ pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
     if running().is_some() {
         return Ok(Agent { _private: () });
     }
-    let (cfg, hooks) =
-        config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    let (cfg, hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
     let rt = Runtime::new(cfg, hooks);
     if rt.sampled() {
         errors::install(&rt);
@@ -59,11 +62,9 @@ pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
         rt.start_timer();
         rt.transport.resend_stored();
     }
-    RUNNING.with(|r| {
-        if let Ok(mut r) = r.try_borrow_mut() {
-            *r = Some(rt);
-        }
-    });
+    if let Ok(mut r) = RUNNING.0.try_borrow_mut() {
+        *r = Some(rt);
+    }
     Ok(Agent { _private: () })
 }
 
@@ -94,11 +95,7 @@ impl Agent {
         let mut attrs = Attrs::new();
         read_attrs(&attributes, &mut attrs);
         let name = truncate(&to_string(&name), 256).to_string();
-        rt.push(Event::Custom(Custom {
-            t: now(),
-            name,
-            attrs,
-        }));
+        rt.push(Event::Custom(Custom { t: now(), name, attrs }));
     }
 
     /// `pushMeasurement(name, value, attributes?)`: a custom number.
@@ -113,12 +110,7 @@ impl Agent {
         let mut attrs = Attrs::new();
         read_attrs(&attributes, &mut attrs);
         let name = truncate(&to_string(&name), 256).to_string();
-        rt.push(Event::Measure(Measure {
-            t: now(),
-            name,
-            value,
-            attrs,
-        }));
+        rt.push(Event::Measure(Measure { t: now(), name, value, attrs }));
     }
 
     /// `setUser({ id, … })`, or `setUser(null)` to forget the user.
@@ -148,7 +140,7 @@ impl Agent {
     /// Removes every listener and observer, stops the timers, sends what is
     /// queued. A later `init()` starts a new agent.
     pub fn shutdown(&self) {
-        let rt = RUNNING.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()));
+        let rt = RUNNING.0.try_borrow_mut().ok().and_then(|mut r| r.take());
         if let Some(rt) = rt {
             rt.shutdown();
         }

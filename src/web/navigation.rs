@@ -2,7 +2,10 @@
 //! once after `load` has finished (`loadEventEnd` is only set after every
 //! load listener returned, hence the 0 ms timeout).
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
@@ -35,8 +38,7 @@ pub fn nav_type() -> String {
     if prerendering {
         return "prerender".into();
     }
-    e.nav_type()
-        .map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
+    e.nav_type().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
 }
 
 pub fn read() -> Option<NavTiming> {
@@ -60,8 +62,7 @@ pub fn read() -> Option<NavTiming> {
     Some(NavTiming {
         t: epoch(0.0),
         nav_type: e.nav_type().unwrap_or_default(),
-        redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count()))
-            .unwrap_or(0),
+        redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count())).unwrap_or(0),
         redirect_start: nz(e.redirect_start()),
         redirect_end: nz(e.redirect_end()),
         worker_start: nz(e.worker_start()),

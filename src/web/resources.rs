@@ -4,7 +4,10 @@
 //! (`resourcetimingbufferfull`), so we neither depend on nor clear the
 //! page's buffer: it is not ours.
 
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use crate::core::event::Resource;
 
@@ -28,10 +31,7 @@ pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
     }
     let tls_start = nz(e.secure_connection_start());
     let (tcp, tls) = if tls_start > 0.0 {
-        (
-            span(e.connect_start(), tls_start),
-            span(tls_start, e.connect_end()),
-        )
+        (span(e.connect_start(), tls_start), span(tls_start, e.connect_end()))
     } else {
         (span(e.connect_start(), e.connect_end()), 0.0)
     };

@@ -7,9 +7,12 @@
 //! call into page code; a call that finds it taken is counted as `busy`, never
 //! a panic.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::{Rc, Weak};
+use core::any::Any;
+use core::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
 
@@ -63,10 +66,7 @@ impl Runtime {
                 version: cfg.app_version.clone(),
                 environment: cfg.app_environment.clone(),
             },
-            session: SessionRef {
-                id: session.id.clone(),
-                start: session.start,
-            },
+            session: SessionRef { id: session.id.clone(), start: session.start },
             view: View {
                 id: random_id(8),
                 url: String::new(),
@@ -112,10 +112,7 @@ impl Runtime {
     }
 
     pub fn sampled(&self) -> bool {
-        self.st
-            .try_borrow()
-            .map(|s| s.session.sampled)
-            .unwrap_or(false)
+        self.st.try_borrow().map(|s| s.session.sampled).unwrap_or(false)
     }
 
     /// Runs `f` on the state unless it is already borrowed (re-entrant call).
@@ -141,8 +138,7 @@ impl Runtime {
 
     /// `ignoreUrls` match, or one of our own requests.
     pub fn ignored_url(&self, url: &str) -> bool {
-        url.starts_with(self.transport.url())
-            || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
+        url.starts_with(self.transport.url()) || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
     }
 
     pub fn ignored_error(&self, msg: &str) -> bool {
@@ -202,14 +198,12 @@ impl Runtime {
         self.with(|st| {
             let left = cap.saturating_sub(usize::try_from(st.res_sent).unwrap_or(usize::MAX));
             st.res_pending.push(r);
-            if st.res_pending.len() > left {
-                // Keep the slowest `left`.
-                st.res_pending.sort_by(|a, b| b.dur.total_cmp(&a.dur));
-                let over = st.res_pending.len() - left;
-                st.res_pending.truncate(left);
-                st.queue
-                    .dropped
-                    .add(reason::RESOURCES, u64::try_from(over).unwrap_or(0));
+            // Over the cap: the fastest goes (slowest first is what explains a slow page).
+            while st.res_pending.len() > left {
+                let dur = |i: &usize| st.res_pending.get(*i).map_or(0.0, |r| r.dur);
+                let fastest = (0..st.res_pending.len()).min_by(|a, b| dur(a).total_cmp(&dur(b))).unwrap_or(0);
+                st.res_pending.swap_remove(fastest);
+                st.queue.dropped.add(reason::RESOURCES, 1);
             }
         });
     }
@@ -220,10 +214,7 @@ impl Runtime {
         // Errors and resources held for aggregation become events now.
         let held = self.with(|st| {
             let mut evs: Vec<Event> = st.errors.drain().into_iter().map(Event::Error).collect();
-            st.res_pending.sort_by(|a, b| b.dur.total_cmp(&a.dur));
-            st.res_sent = st
-                .res_sent
-                .saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
+            st.res_sent = st.res_sent.saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
             evs.extend(st.res_pending.drain(..).map(Event::Res));
             evs
         });
@@ -233,12 +224,7 @@ impl Runtime {
             }
         }
         let busy = self.busy.replace(0);
-        let transport_dropped = self
-            .transport
-            .dropped
-            .try_borrow_mut()
-            .map(|mut d| d.take())
-            .unwrap_or_default();
+        let transport_dropped = self.transport.dropped.try_borrow_mut().map(|mut d| d.take()).unwrap_or_default();
         let requests = self.with(|st| {
             let (items, mut dropped) = st.queue.drain();
             dropped.add(reason::BUSY, busy);
@@ -290,11 +276,7 @@ impl Runtime {
 
     pub fn shutdown(&self) {
         // Dropping them removes every listener and observer and stops every timer.
-        let sources = self
-            .sources
-            .try_borrow_mut()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default();
+        let sources = self.sources.try_borrow_mut().map(|mut v| core::mem::take(&mut *v)).unwrap_or_default();
         drop(sources);
         self.flush(true);
     }
@@ -311,23 +293,15 @@ impl Runtime {
 
 fn encode_requests(st: &mut State, items: &[Item], dropped: Dropped, t: f64) -> Vec<String> {
     let mut head_with_drops = Json::with_capacity(1024);
-    st.meta
-        .encode_head(&mut head_with_drops, t, &dropped.to_attrs());
+    st.meta.encode_head(&mut head_with_drops, t, &dropped.to_attrs());
     let mut head = Json::with_capacity(1024);
     st.meta.encode_head(&mut head, t, &Attrs::new());
     let strip = |j: Json| {
         let s = j.finish();
-        s.strip_suffix("\"events\":[")
-            .map(str::to_string)
-            .unwrap_or(s)
+        s.strip_suffix("\"events\":[").map(str::to_string).unwrap_or(s)
     };
     let (first_head, head) = (strip(head_with_drops), strip(head));
-    let env = Envelope {
-        first_head: &first_head,
-        head: &head,
-        tail: "}",
-        sections: &[("\"events\":[", "]")],
-    };
+    let env = Envelope { first_head: &first_head, head: &head, tail: "}", sections: &[("\"events\":[", "]")] };
     // Room for `"seq":N,` spliced in below.
     let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000) - 24;
     let mut over = Dropped::default();

@@ -8,9 +8,12 @@
 //! stored copy, or a retry after a lost answer) is stored once by the
 //! collector: delivery is at-least-once, storage exactly-once.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::{Rc, Weak};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
 
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
@@ -55,9 +58,7 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(url: String, persist: bool) -> Rc<Transport> {
-        let fetch = web_sys::window()
-            .map(|w| get(&w, "fetch"))
-            .and_then(|f| f.dyn_into::<Function>().ok());
+        let fetch = web_sys::window().map(|w| get(&w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
         Rc::new_cyclic(|me| Transport {
             url,
             fetch,
@@ -89,11 +90,7 @@ impl Transport {
                 self.store(vec![(now(), body)]);
             }
         } else {
-            self.enqueue(Pending {
-                body,
-                attempts: 0,
-                created: now(),
-            });
+            self.enqueue(Pending { body, attempts: 0, created: now() });
             self.pump();
         }
     }
@@ -123,8 +120,7 @@ impl Transport {
             return false;
         }
         // A string body is sent as text/plain: a CORS-safelisted type, no preflight.
-        nav.send_beacon_with_opt_str(&self.url, Some(body))
-            .unwrap_or(false)
+        nav.send_beacon_with_opt_str(&self.url, Some(body)).unwrap_or(false)
     }
 
     fn fetch(&self, body: &str) -> Option<Promise> {
@@ -132,30 +128,19 @@ impl Transport {
         let init = Object::new();
         set(&init, "method", &JsValue::from_str("POST"));
         set(&init, "body", &JsValue::from_str(body));
-        set(
-            &init,
-            "keepalive",
-            &JsValue::from_bool(body.len() <= KEEPALIVE_MAX),
-        );
+        set(&init, "keepalive", &JsValue::from_bool(body.len() <= KEEPALIVE_MAX));
         // Cookies are not ours to send.
         set(&init, "credentials", &JsValue::from_str("omit"));
         let w = web_sys::window()?;
         // A synchronous throw (bad URL, quota) is just a failed send.
-        f.call2(&w, &JsValue::from_str(&self.url), &init)
-            .ok()?
-            .dyn_into::<Promise>()
-            .ok()
+        f.call2(&w, &JsValue::from_str(&self.url), &init).ok()?.dyn_into::<Promise>().ok()
     }
 
     fn enqueue(&self, p: Pending) {
         let mut q = self.retry.borrow_mut();
-        while !q.is_empty()
-            && (q.len() >= RETRY_MAX_ITEMS
-                || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES)
-        {
+        while !q.is_empty() && (q.len() >= RETRY_MAX_ITEMS || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES) {
             if let Some(old) = q.pop_front() {
-                self.retry_bytes
-                    .set(self.retry_bytes.get().saturating_sub(old.body.len()));
+                self.retry_bytes.set(self.retry_bytes.get().saturating_sub(old.body.len()));
                 self.dropped.borrow_mut().add(reason::SEND, 1);
             }
         }
@@ -192,15 +177,12 @@ impl Transport {
             }
         });
         let done: &Function = done.unchecked_ref();
-        let _ = promise
-            .unchecked_ref::<super::bindings::Thenable>()
-            .then_both(done, done);
+        let _ = promise.unchecked_ref::<super::bindings::Thenable>().then_both(done, done);
     }
 
     fn pop_front(&self) -> Option<Pending> {
         let p = self.retry.borrow_mut().pop_front()?;
-        self.retry_bytes
-            .set(self.retry_bytes.get().saturating_sub(p.body.len()));
+        self.retry_bytes.set(self.retry_bytes.get().saturating_sub(p.body.len()));
         Some(p)
     }
 
@@ -208,16 +190,8 @@ impl Transport {
         self.in_flight.set(false);
         // A Response has a numeric status; a rejection (network error, CORS,
         // keepalive quota) is a TypeError without one.
-        let status = if res.is_object() {
-            res.unchecked_ref::<Loose>().status()
-        } else {
-            f64::NAN
-        };
-        let status = if status.is_finite() {
-            f64_to_u64(status)
-        } else {
-            0
-        };
+        let status = if res.is_object() { res.unchecked_ref::<Loose>().status() } else { f64::NAN };
+        let status = if status.is_finite() { f64_to_u64(status) } else { 0 };
         match status {
             200..=299 => {
                 self.unhealthy.set(false);
@@ -270,18 +244,11 @@ impl Transport {
             return;
         }
         let Some(storage) = local_storage() else {
-            self.dropped
-                .borrow_mut()
-                .add(reason::SEND, u64::try_from(items.len()).unwrap_or(0));
+            self.dropped.borrow_mut().add(reason::SEND, u64::try_from(items.len()).unwrap_or(0));
             return;
         };
-        let mut lines: Vec<(f64, String)> = parse_outbox(
-            &storage
-                .get_item(OUTBOX_KEY)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-        );
+        let mut lines: Vec<(f64, String)> =
+            parse_outbox(&storage.get_item(OUTBOX_KEY).ok().flatten().unwrap_or_default());
         lines.extend(items);
         let mut total: usize = lines.iter().map(|(_, b)| b.len() + 16).sum();
         let mut skip = 0;
@@ -289,9 +256,7 @@ impl Transport {
             total -= lines.get(skip).map_or(0, |(_, b)| b.len() + 16);
             skip += 1;
         }
-        self.dropped
-            .borrow_mut()
-            .add(reason::SEND, u64::try_from(skip).unwrap_or(0));
+        self.dropped.borrow_mut().add(reason::SEND, u64::try_from(skip).unwrap_or(0));
         let mut out = String::with_capacity(total);
         for (t, body) in lines.iter().skip(skip) {
             write_u64(&mut out, f64_to_u64(*t));
@@ -301,9 +266,7 @@ impl Transport {
         }
         // Quota exceeded or storage blocked: nothing more we can do.
         if storage.set_item(OUTBOX_KEY, &out).is_err() {
-            self.dropped
-                .borrow_mut()
-                .add(reason::SEND, u64::try_from(lines.len() - skip).unwrap_or(0));
+            self.dropped.borrow_mut().add(reason::SEND, u64::try_from(lines.len() - skip).unwrap_or(0));
         }
     }
 
@@ -321,11 +284,7 @@ impl Transport {
             if t - created > OUTBOX_MAX_AGE_MS {
                 self.dropped.borrow_mut().add(reason::EXPIRED, 1);
             } else {
-                self.enqueue(Pending {
-                    body,
-                    attempts: 0,
-                    created,
-                });
+                self.enqueue(Pending { body, attempts: 0, created });
             }
         }
         self.pump();

@@ -1,6 +1,9 @@
 //! RAII handles (listeners, observers, timers: dropping one undoes it, as
 //! gloo does) and the few browser primitives every source needs.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,15 +28,8 @@ impl Listener {
         f: impl FnMut(JsValue) + 'static,
     ) -> Option<Listener> {
         let cb = Closure::<dyn FnMut(JsValue)>::new(f);
-        target
-            .add_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), capture)
-            .ok()?;
-        Some(Listener {
-            target: target.clone(),
-            kind,
-            capture,
-            cb,
-        })
+        target.add_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), capture).ok()?;
+        Some(Listener { target: target.clone(), kind, capture, cb })
     }
 }
 
@@ -57,11 +53,7 @@ impl PerfObserver {
     /// Observes `kind` with `buffered: true` (so entries from before the agent
     /// loaded are delivered too). `None` when the browser lacks
     /// PerformanceObserver or this entry type: the signal is simply absent.
-    pub fn new(
-        kind: &str,
-        extra: &[(&str, f64)],
-        mut f: impl FnMut(Vec<Entry>) + 'static,
-    ) -> Option<PerfObserver> {
+    pub fn new(kind: &str, extra: &[(&str, f64)], mut f: impl FnMut(Vec<Entry>) + 'static) -> Option<PerfObserver> {
         // Browsers ignore unknown types with a console warning rather than
         // throwing; check first so we add no console noise.
         if !supports(kind) {
@@ -93,10 +85,7 @@ impl Drop for PerfObserver {
 pub fn supports(kind: &str) -> bool {
     let po = get(&js_sys::global(), "PerformanceObserver");
     let types = get(&po, "supportedEntryTypes");
-    Array::is_array(&types)
-        && types
-            .unchecked_into::<Array>()
-            .includes(&JsValue::from_str(kind), 0)
+    Array::is_array(&types) && types.unchecked_into::<Array>().includes(&JsValue::from_str(kind), 0)
 }
 
 /// `setInterval` / `setTimeout`, cleared on drop.
@@ -118,11 +107,7 @@ impl Timer {
             w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
         }
         .ok()?;
-        Some(Timer {
-            handle,
-            repeat,
-            _cb: cb,
-        })
+        Some(Timer { handle, repeat, _cb: cb })
     }
 }
 
@@ -173,8 +158,7 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
         .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
     if !ok {
         for b in &mut buf {
-            *b = u8::try_from(crate::core::json::f64_to_u64(js_sys::Math::random() * 256.0) & 0xff)
-                .unwrap_or(0);
+            *b = u8::try_from(crate::core::json::f64_to_u64(js_sys::Math::random() * 256.0) & 0xff).unwrap_or(0);
         }
     }
     buf
@@ -201,10 +185,7 @@ pub fn to_string(v: &JsValue) -> String {
     if let Some(b) = v.as_bool() {
         return if b { "true" } else { "false" }.into();
     }
-    js_sys::JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| "[object]".into())
+    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "[object]".into())
 }
 
 /// A string or a number from a JS value, for attribute maps.

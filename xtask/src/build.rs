@@ -22,20 +22,10 @@ pub fn build() -> Result {
     let root = root();
     run(Command::new("wasm-pack")
         .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "web",
-            "--out-dir",
-            "pkg",
-            "--out-name",
-            "rum_agent",
-        ])
+        .args(["build", "--release", "--target", "web", "--out-dir", "pkg", "--out-name", "rum_agent"])
         .args(["--no-typescript"]))?;
     wasm_opt(&root.join(WASM))?;
-    std::fs::copy(root.join("js/rum.js"), root.join(SHIM))
-        .map_err(|e| format!("copy shim: {e}"))?;
+    std::fs::copy(root.join("js/rum.js"), root.join(SHIM)).map_err(|e| format!("copy shim: {e}"))?;
     patch_package_json(&root.join("pkg/package.json"))?;
     // wasm-pack writes a .gitignore of `*` into pkg/, which would keep
     // `npm pack` from seeing the files; the repo's own .gitignore covers pkg/.
@@ -68,25 +58,20 @@ pub fn wasm_opt(path: &std::path::Path) -> Result {
 fn patch_package_json(path: &std::path::Path) -> Result {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let o = v
-        .as_object_mut()
-        .ok_or("pkg/package.json is not an object")?;
+    let o = v.as_object_mut().ok_or("pkg/package.json is not an object")?;
     o.insert("name".into(), "rum-agent".into());
     o.insert("type".into(), "module".into());
     o.insert("module".into(), "rum.js".into());
     o.insert("main".into(), "rum.js".into());
-    o.insert("exports".into(), serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" }));
+    o.insert(
+        "exports".into(),
+        serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" }),
+    );
     // The shim starts the agent from its script tag: not tree-shakeable.
     o.insert("sideEffects".into(), serde_json::json!(["./rum.js"]));
     o.insert(
         "files".into(),
-        serde_json::json!([
-            "rum.js",
-            "rum_agent.js",
-            "rum_agent_bg.wasm",
-            "README.md",
-            "LICENSE*"
-        ]),
+        serde_json::json!(["rum.js", "rum_agent.js", "rum_agent_bg.wasm", "README.md", "LICENSE*"]),
     );
     o.remove("types");
     let out = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;

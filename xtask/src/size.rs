@@ -16,17 +16,9 @@ pub fn measure(bytes: &[u8]) -> Sizes {
     let _ = gz.write_all(bytes);
     let gzip = gz.finish().map(|v| v.len()).unwrap_or(0);
     let mut br = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     let _ = brotli::BrotliCompress(&mut &bytes[..], &mut br, &params);
-    Sizes {
-        raw: bytes.len(),
-        gzip,
-        brotli: br.len(),
-    }
+    Sizes { raw: bytes.len(), gzip, brotli: br.len() }
 }
 
 pub fn run(args: &[String]) -> Result {
@@ -38,13 +30,9 @@ pub fn run(args: &[String]) -> Result {
     println!("| file | raw | gzip | brotli |\n|---|---:|---:|---:|");
     let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
     for (label, path) in files {
-        let bytes = std::fs::read(root().join(path))
-            .map_err(|e| format!("{path}: {e} (run cargo xtask build)"))?;
+        let bytes = std::fs::read(root().join(path)).map_err(|e| format!("{path}: {e} (run cargo xtask build)"))?;
         let s = measure(&bytes);
-        println!(
-            "| {label} ({path}) | {} | {} | {} |",
-            s.raw, s.gzip, s.brotli
-        );
+        println!("| {label} ({path}) | {} | {} | {} |", s.raw, s.gzip, s.brotli);
         raw += s.raw;
         gzip += s.gzip;
         brotli += s.brotli;

@@ -19,14 +19,7 @@ pub fn run_cmd(args: &[String]) -> Result {
 
     if want("lint") {
         run(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
-        run(cargo().current_dir(&root).args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
+        run(cargo().current_dir(&root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
         // The agent's own rules (no unwrap/expect/panic/indexing/lossy casts)
         // matter most where it runs: the wasm build.
         run(cargo().current_dir(&root).args([
@@ -45,16 +38,15 @@ pub fn run_cmd(args: &[String]) -> Result {
         run(cargo().current_dir(&root).args(["test", "--workspace"]))?;
     }
     if want("wasm") {
-        run(Command::new("wasm-pack")
-            .current_dir(&root)
-            .env("CHROMEDRIVER", tools::chromedriver())
-            .args(["test", "--headless", "--chrome"]))?;
+        run(Command::new("wasm-pack").current_dir(&root).env("CHROMEDRIVER", tools::chromedriver()).args([
+            "test",
+            "--headless",
+            "--chrome",
+        ]))?;
     }
     if want("e2e") {
         crate::build::build()?;
-        run(cargo()
-            .current_dir(&root)
-            .args(["build", "--release", "-p", "rum-collector"]))?;
+        run(cargo().current_dir(&root).args(["build", "--release", "-p", "rum-collector"]))?;
         let bin = root.join("target/release/rum-collector");
         run(Command::new("node")
             .current_dir(&root)

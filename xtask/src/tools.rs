@@ -7,10 +7,7 @@ use std::process::Command;
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// Runs a command, streaming its output; fails with the command line.
@@ -27,9 +24,7 @@ pub fn run(cmd: &mut Command) -> Result {
 
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 pub fn cargo() -> Command {
@@ -37,32 +32,22 @@ pub fn cargo() -> Command {
 }
 
 pub fn have(bin: &str) -> bool {
-    Command::new(bin)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new(bin).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// The exact wasm-bindgen version pinned in the root Cargo.toml.
 pub fn pinned_wasm_bindgen() -> Result<String> {
     let toml = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     toml.lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("wasm-bindgen = \"=")
-                .and_then(|r| r.split('"').next())
-        })
+        .filter_map(|l| l.trim().strip_prefix("wasm-bindgen = "))
+        .find_map(|r| r.split("\"=").nth(1).and_then(|v| v.split('"').next()))
         .map(str::to_string)
-        .ok_or_else(|| "Cargo.toml must pin wasm-bindgen = \"=x.y.z\"".to_string())
+        .ok_or_else(|| "Cargo.toml must pin wasm-bindgen to an exact \"=x.y.z\" version".to_string())
 }
 
 pub fn ensure_wasm_target() -> Result {
-    let installed =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if !installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     Ok(())
@@ -97,10 +82,7 @@ fn apt_install(packages: &[&str]) -> Result {
     if sudo {
         install.arg("apt-get");
     }
-    install
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .args(["install", "-y", "-qq"])
-        .args(packages);
+    install.env("DEBIAN_FRONTEND", "noninteractive").args(["install", "-y", "-qq"]).args(packages);
     run(&mut install)
 }
 
@@ -131,9 +113,7 @@ pub fn ensure_npm(dir: &Path) -> Result {
         _ => false,
     };
     if !fresh {
-        run(Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(dir))?;
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir))?;
     }
     Ok(())
 }
