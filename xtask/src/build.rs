@@ -24,8 +24,19 @@ pub fn build() -> Result {
         .current_dir(&root)
         .args(["build", "--release", "--target", "web", "--out-dir", "pkg", "--out-name", "rum_agent"])
         .args(["--no-typescript"]))?;
+    crate::minify::run_all(&root.join(WASM), &root.join(GLUE))?;
     wasm_opt(&root.join(WASM))?;
-    std::fs::copy(root.join("js/rum.js"), root.join(SHIM)).map_err(|e| format!("copy shim: {e}"))?;
+    // The shim ships minified; its readable source is js/rum.js.
+    let shim_src = root.join("js/rum.js").to_string_lossy().to_string();
+    let shim_out = format!("--outfile={}", root.join(SHIM).to_string_lossy());
+    run(Command::new(root.join("node_modules/.bin/esbuild")).args([
+        shim_src.as_str(),
+        "--minify",
+        "--format=esm",
+        "--target=es2020",
+        shim_out.as_str(),
+        "--log-level=warning",
+    ]))?;
     patch_package_json(&root.join("pkg/package.json"))?;
     // wasm-pack writes a .gitignore of `*` into pkg/, which would keep
     // `npm pack` from seeing the files; the repo's own .gitignore covers pkg/.

@@ -4,6 +4,7 @@
 //! fresh clone needs nothing but a Rust toolchain, Node.js and apt.
 
 mod build;
+mod minify;
 mod size;
 mod test;
 mod tools;
