@@ -1,0 +1,148 @@
+//! Command-line flags (`rum-collector --help`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "rum-collector",
+    version,
+    about = "Receives rum-agent beacons, stores them in SQLite, serves a query API and a live dashboard.",
+    after_help = "Endpoints: POST /collect, GET / (dashboard), /api/events, /api/summary, /api/timeseries, \
+/api/dimensions, /api/stats, /healthz, /metrics. See docs/collector.md."
+)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+
+    /// SQLite database file (created and migrated on start; WAL mode).
+    #[arg(long, default_value = "rum.db")]
+    pub db: PathBuf,
+
+    /// Origin allowed to send beacons (repeatable). Without any, every origin
+    /// is allowed (development); with some, beacons carrying another Origin
+    /// header are refused with 403.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+
+    /// Largest request body accepted, on the wire and after decompression
+    /// (bytes, or with a KiB/MiB suffix). Larger bodies get 413 unread.
+    #[arg(long, default_value = "1MiB", value_parser = parse_size)]
+    pub max_body: usize,
+
+    /// Delete data older than this many days (checked hourly). Default: keep everything.
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<u32>,
+
+    /// Require `?key=KEY` on POST /collect (sendBeacon cannot set headers).
+    /// Also read from RUM_INGEST_KEY, which keeps it out of `ps`.
+    #[arg(long, env = "RUM_INGEST_KEY", hide_env_values = true)]
+    pub ingest_key: Option<String>,
+
+    /// Serve static files from DIR, at PREFIX (e.g. `/demo=www/demo`) or at the
+    /// root (repeatable). API routes and the dashboard at `/` take precedence.
+    #[arg(long = "static", value_name = "[PREFIX=]DIR", value_parser = parse_static)]
+    pub statics: Vec<StaticMount>,
+
+    /// MaxMind-format (mmdb) database for country lookups by client IP.
+    /// Without it the country comes from the client's time zone.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+
+    /// Trust X-Forwarded-For set by this many reverse proxies in front of the
+    /// collector (`--trust-proxy` alone means 1). Off by default: the header
+    /// is trivially forged by clients.
+    #[arg(long, value_name = "HOPS", num_args = 0..=1, default_missing_value = "1")]
+    pub trust_proxy: Option<usize>,
+
+    /// Requests waiting for the database writer before new ones get 503.
+    #[arg(long, default_value_t = 4096)]
+    pub queue: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticMount {
+    /// "/" or "/prefix" (no trailing slash).
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
+fn parse_static(s: &str) -> Result<StaticMount, String> {
+    let (prefix, dir) = match s.split_once('=') {
+        Some((p, d)) if p.starts_with('/') => (p.trim_end_matches('/').to_string(), d),
+        Some((p, _)) => return Err(format!("prefix {p:?} must start with '/' (e.g. /demo=www/demo)")),
+        None => (String::new(), s),
+    };
+    if dir.is_empty() {
+        return Err("empty directory".into());
+    }
+    let prefix = if prefix.is_empty() { "/".to_string() } else { prefix };
+    if ["/api", "/collect", "/dashboard", "/healthz", "/metrics", "/faro"].iter().any(|r| prefix == *r) {
+        return Err(format!("prefix {prefix} is reserved for the collector's own routes"));
+    }
+    Ok(StaticMount { prefix, dir: PathBuf::from(dir) })
+}
+
+/// `1048576`, `512KiB`, `1MiB`, `2MB` (MB/KB are read as MiB/KiB).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| format!("{s:?} is not a size (e.g. 1048576, 512KiB, 1MiB)"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use KiB or MiB)")),
+    };
+    let v = n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))?;
+    if v == 0 {
+        return Err("must be above zero".into());
+    }
+    Ok(v)
+}
+
+impl Config {
+    /// Defaults for tests and embedding: a database at `db`, port 0.
+    pub fn for_db(db: impl Into<PathBuf>) -> Config {
+        let mut c = Config::parse_from(["rum-collector", "--listen", "127.0.0.1:0"]);
+        c.db = db.into();
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("1GiB").is_err());
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("0").is_err());
+    }
+
+    #[test]
+    fn statics() {
+        assert_eq!(parse_static("www").unwrap(), StaticMount { prefix: "/".into(), dir: "www".into() });
+        assert_eq!(parse_static("/pkg/=pkg").unwrap(), StaticMount { prefix: "/pkg".into(), dir: "pkg".into() });
+        assert!(parse_static("pkg=pkg").is_err());
+        assert!(parse_static("/api=x").is_err());
+    }
+
+    #[test]
+    fn trust_proxy_flag() {
+        let c = Config::parse_from(["x", "--trust-proxy"]);
+        assert_eq!(c.trust_proxy, Some(1));
+        let c = Config::parse_from(["x", "--trust-proxy", "2"]);
+        assert_eq!(c.trust_proxy, Some(2));
+        let c = Config::parse_from(["x"]);
+        assert_eq!(c.trust_proxy, None);
+    }
+}

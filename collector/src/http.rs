@@ -1,0 +1,440 @@
+//! HTTP routes: ingest, query API, health, metrics, dashboard, static files.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use serde_json::json;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use crate::decode::{self, RequestError};
+use crate::enrich::{Enricher, HeaderHints};
+use crate::metrics::request_reason as rr;
+use crate::query::{self, BadParam, Params};
+use crate::store::{Outcome, SubmitError};
+use crate::{dashboard, model, now_ms, AppState};
+
+/// How long a client may take to send its body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/collect", post(collect).options(preflight))
+        .route("/api/events", get(api_events))
+        .route("/api/summary", get(api_summary))
+        .route("/api/timeseries", get(api_timeseries))
+        .route("/api/dimensions", get(api_dimensions))
+        .route("/api/stats", get(api_stats))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/", get(dashboard::index))
+        .route("/dashboard/{file}", get(dashboard::asset))
+        .fallback(static_or_404)
+        .with_state(state)
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn error_response(status: StatusCode, reason: &str, error: &str) -> Response {
+    json_response(status, json!({ "error": error, "reason": reason }))
+}
+
+/// `Access-Control-Allow-Origin` for an allowed origin (`*` when every origin is).
+fn cors(state: &AppState, headers: &HeaderMap, resp: &mut Response) {
+    let h = resp.headers_mut();
+    if state.cfg.allow_origin.is_empty() {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    } else if let Some(origin) = headers.get(header::ORIGIN) {
+        if origin_allowed(state, Some(origin)) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        }
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+fn origin_allowed(state: &AppState, origin: Option<&HeaderValue>) -> bool {
+    let list = &state.cfg.allow_origin;
+    if list.is_empty() || list.iter().any(|o| o == "*") {
+        return true;
+    }
+    match origin.and_then(|o| o.to_str().ok()) {
+        // Not from a browser page (curl, a server-side sender): CORS does not apply.
+        None => true,
+        Some(o) => list.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o)),
+    }
+}
+
+async fn preflight(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if !origin_allowed(&state, headers.get(header::ORIGIN)) {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            rr::ORIGIN_NOT_ALLOWED,
+            "origin not allowed (see --allow-origin)",
+        );
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    cors(&state, &headers, &mut r);
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, content-encoding"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    r
+}
+
+/// Constant-time comparison, so the key cannot be guessed byte by byte.
+fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
+    let Query(mut q) = Query::<std::collections::HashMap<String, String>>::try_from_uri(uri).ok()?;
+    q.remove(name)
+}
+
+struct Reject {
+    status: StatusCode,
+    reason: &'static str,
+    body: serde_json::Value,
+}
+
+impl Reject {
+    fn new(status: StatusCode, reason: &'static str, error: impl Into<String>) -> Reject {
+        Reject { status, reason, body: json!({ "error": error.into(), "reason": reason }) }
+    }
+    fn decode(e: RequestError) -> Reject {
+        Reject {
+            status: StatusCode::BAD_REQUEST,
+            reason: e.reason,
+            body: serde_json::to_value(&e).unwrap_or_else(|_| json!({"error": e.error})),
+        }
+    }
+}
+
+async fn collect(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let started = Instant::now();
+    let headers = req.headers().clone();
+    let result = ingest(&state, req).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(rej) => {
+            state.metrics.rejected_request(rej.reason);
+            let mut r = json_response(rej.status, rej.body);
+            if rej.status == StatusCode::PAYLOAD_TOO_LARGE {
+                // The rest of the body was not read: the connection cannot be reused.
+                r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            if rej.status == StatusCode::SERVICE_UNAVAILABLE {
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            r
+        }
+    };
+    cors(&state, &headers, &mut resp);
+    state.metrics.ingest_latency(started.elapsed().as_secs_f64());
+    resp
+}
+
+async fn ingest(state: &AppState, req: Request) -> Result<Response, Reject> {
+    let cfg = &state.cfg;
+    let received_at = now_ms();
+    if let Some(key) = &cfg.ingest_key {
+        match query_param(req.uri(), "key") {
+            Some(k) if same_key(&k, key) => {}
+            Some(_) => return Err(Reject::new(StatusCode::UNAUTHORIZED, rr::UNAUTHORIZED, "wrong ingest key")),
+            None => return Err(Reject::new(StatusCode::UNAUTHORIZED, rr::UNAUTHORIZED, "missing ingest key (?key=)")),
+        }
+    }
+    let headers = req.headers();
+    if !origin_allowed(state, headers.get(header::ORIGIN)) {
+        return Err(Reject::new(
+            StatusCode::FORBIDDEN,
+            rr::ORIGIN_NOT_ALLOWED,
+            "origin not allowed (see --allow-origin)",
+        ));
+    }
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if !(ct.is_empty() || ct == "text/plain" || ct == "application/json") {
+            return Err(Reject::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                rr::UNSUPPORTED_MEDIA_TYPE,
+                format!("content type {ct:?} is not accepted: send text/plain or application/json"),
+            ));
+        }
+    }
+    let max = cfg.max_body;
+    let too_large = || {
+        Reject::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            rr::BODY_TOO_LARGE,
+            format!("body larger than --max-body ({max} bytes)"),
+        )
+    };
+    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) {
+        if len > max as u64 {
+            return Err(too_large());
+        }
+    }
+    let encoding =
+        headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_ascii_lowercase());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let xff = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let ua_header = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let hints = HeaderHints {
+        sec_ch_ua: headers.get("sec-ch-ua").and_then(|v| v.to_str().ok()).map(str::to_string),
+        mobile: headers.get("sec-ch-ua-mobile").and_then(|v| v.to_str().ok()).map(|v| v.trim() == "?1"),
+        platform: headers.get("sec-ch-ua-platform").and_then(|v| v.to_str().ok()).map(str::to_string),
+    };
+
+    let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(req.into_body(), max).collect()).await {
+        Err(_) => {
+            return Err(Reject::new(StatusCode::REQUEST_TIMEOUT, rr::BODY_READ_FAILED, "body not received in time"))
+        }
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return Err(too_large()),
+        Ok(Err(e)) => {
+            return Err(Reject::new(StatusCode::BAD_REQUEST, rr::BODY_READ_FAILED, format!("reading the body: {e}")))
+        }
+        Ok(Ok(c)) => c.to_bytes(),
+    };
+    state.metrics.body_bytes(body.len());
+    let body = decompress(body, encoding.as_deref(), max)?;
+    let decoded = decode::decode_native(&body).map_err(Reject::decode)?;
+
+    for r in &decoded.rejected {
+        state.metrics.rejected_event(r.reason);
+    }
+    for (reason, v) in &decoded.batch.dropped.0 {
+        if let rum_agent::core::attrs::Val::N(n) = v {
+            if n.is_finite() && *n > 0.0 {
+                state.metrics.agent_dropped(reason, *n as u64);
+            }
+        }
+    }
+
+    // Enrichment: UA + Client Hints (payload first, then headers), country.
+    let env = &decoded.batch.env;
+    let ua = if env.ua.is_empty() { ua_header.as_str() } else { env.ua.as_str() };
+    let header_hints = hints.into_client_hints();
+    let client = state.enricher.client(ua, env.uach.as_ref().or(header_hints.as_ref()));
+    let ip = Enricher::client_ip(peer, xff.as_deref(), cfg.trust_proxy);
+    let country = state.enricher.country(ip, &env.tz);
+    let record = model::build_record(&decoded, client, country, received_at);
+    let kinds = record.kinds.clone();
+
+    let rx = match state.writer.submit(record) {
+        Ok(rx) => rx,
+        Err(SubmitError::Overloaded) => {
+            return Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, rr::OVERLOADED, "collector busy, retry later"))
+        }
+        Err(SubmitError::Closed) => {
+            return Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, rr::STORAGE_ERROR, "collector is shutting down"))
+        }
+    };
+    match rx.await {
+        Ok(Outcome::Stored { .. }) => {
+            for k in &kinds {
+                state.metrics.stored_event(k);
+            }
+            if decoded.rejected.is_empty() {
+                state.metrics.outcome("stored");
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                state.metrics.outcome("partial");
+                Ok(json_response(
+                    StatusCode::OK,
+                    json!({
+                        "accepted": decoded.events.len(),
+                        "rejected": decoded.rejected,
+                    }),
+                ))
+            }
+        }
+        Ok(Outcome::Duplicate) => {
+            state.metrics.rejected_request(rr::DUPLICATE);
+            state.metrics.outcome("duplicate");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Ok(Outcome::Failed(e)) => {
+            Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, rr::STORAGE_ERROR, format!("storing failed: {e}")))
+        }
+        Err(_) => Err(Reject::new(StatusCode::SERVICE_UNAVAILABLE, rr::STORAGE_ERROR, "the writer stopped")),
+    }
+}
+
+/// gzip / deflate by Content-Encoding, or detected by magic bytes (a beacon
+/// cannot set Content-Encoding). The output is bounded by `max` too.
+fn decompress(body: Bytes, encoding: Option<&str>, max: usize) -> Result<Bytes, Reject> {
+    let bad = |what: &str, e: std::io::Error| {
+        Reject::new(StatusCode::BAD_REQUEST, rr::BAD_ENCODING, format!("could not decompress {what} body: {e}"))
+    };
+    let read_limited = |mut r: Box<dyn Read + '_>, what: &str| -> Result<Bytes, Reject> {
+        let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max));
+        let n = (&mut r).take(max as u64 + 1).read_to_end(&mut out).map_err(|e| bad(what, e))?;
+        if n > max {
+            return Err(Reject::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                rr::BODY_TOO_LARGE,
+                format!("decompressed body larger than --max-body ({max} bytes)"),
+            ));
+        }
+        Ok(Bytes::from(out))
+    };
+    let gzip_magic = body.starts_with(&[0x1f, 0x8b]);
+    let zlib_magic = body.len() >= 2
+        && body.first().is_some_and(|b| b & 0x0f == 8)
+        && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0;
+    match encoding {
+        Some("gzip") | Some("x-gzip") => read_limited(Box::new(flate2::read::MultiGzDecoder::new(&body[..])), "gzip"),
+        Some("deflate") => {
+            if zlib_magic {
+                read_limited(Box::new(flate2::read::ZlibDecoder::new(&body[..])), "deflate")
+            } else {
+                read_limited(Box::new(flate2::read::DeflateDecoder::new(&body[..])), "deflate")
+            }
+        }
+        None | Some("identity") | Some("") => {
+            if gzip_magic {
+                read_limited(Box::new(flate2::read::MultiGzDecoder::new(&body[..])), "gzip")
+            } else if zlib_magic {
+                read_limited(Box::new(flate2::read::ZlibDecoder::new(&body[..])), "deflate")
+            } else {
+                Ok(body)
+            }
+        }
+        Some(other) => Err(Reject::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            rr::BAD_ENCODING,
+            format!("content encoding {other:?} is not supported (gzip, deflate or none)"),
+        )),
+    }
+}
+
+fn bad_param(e: BadParam) -> Response {
+    error_response(StatusCode::BAD_REQUEST, "bad_parameter", &e.0)
+}
+
+type QueryFn = fn(&rusqlite::Connection, &Params) -> Result<Result<serde_json::Value, BadParam>, String>;
+
+async fn run_query(state: &AppState, p: Params, f: QueryFn) -> Response {
+    match state.reads.run(move |c| f(c, &p)).await {
+        Ok(Ok(v)) => json_response(StatusCode::OK, v),
+        Ok(Err(e)) => bad_param(e),
+        Err(e) => {
+            tracing::error!("query failed: {e}");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e)
+        }
+    }
+}
+
+async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+    run_query(&s, p, query::events).await
+}
+async fn api_summary(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+    run_query(&s, p, query::summary).await
+}
+async fn api_timeseries(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+    run_query(&s, p, query::timeseries).await
+}
+async fn api_dimensions(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+    run_query(&s, p, query::dimensions).await
+}
+
+async fn api_stats(State(s): State<Arc<AppState>>) -> Response {
+    let counts = s.reads.run(crate::store::counts).await;
+    let mut v = s.metrics.snapshot();
+    if let (serde_json::Value::Object(o), Ok((e, p, se))) = (&mut v, counts) {
+        o.insert("database".into(), json!({"events": e, "page_views": p, "sessions": se}));
+    }
+    json_response(StatusCode::OK, v)
+}
+
+async fn healthz(State(s): State<Arc<AppState>>) -> Response {
+    let db_ok = s.reads.run(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string())).await;
+    let writer = s.writer.is_running();
+    let ok = writer && db_ok.is_ok();
+    json_response(
+        if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE },
+        json!({
+            "status": if ok { "ok" } else { "unavailable" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "schema_version": crate::store::schema_version(),
+            "db": s.cfg.db.display().to_string(),
+            "db_error": db_ok.err(),
+            "writer": if writer { "running" } else { "stopped" },
+            "queue_depth": s.writer.queue_depth(),
+            "geoip": s.enricher.has_geoip(),
+            "uptime_s": s.started.elapsed().as_secs(),
+        }),
+    )
+}
+
+async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+    let body = s.metrics.render(s.writer.queue_depth(), s.writer.is_running());
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r
+}
+
+/// `--static [PREFIX=]DIR` mounts; the longest matching prefix wins.
+async fn static_or_404(State(s): State<Arc<AppState>>, req: Request) -> Response {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        let path = req.uri().path().to_string();
+        for (prefix, dir) in &s.statics {
+            let rest = if prefix == "/" {
+                Some(path.as_str())
+            } else if path == *prefix {
+                // `/demo` → `/demo/` so that relative links resolve inside the mount.
+                let mut r = StatusCode::PERMANENT_REDIRECT.into_response();
+                let loc = match req.uri().query() {
+                    Some(q) => format!("{prefix}/?{q}"),
+                    None => format!("{prefix}/"),
+                };
+                if let Ok(v) = HeaderValue::from_str(&loc) {
+                    r.headers_mut().insert(header::LOCATION, v);
+                }
+                return r;
+            } else {
+                path.strip_prefix(prefix.as_str()).filter(|r| r.starts_with('/'))
+            };
+            let Some(rest) = rest else { continue };
+            let uri = match req.uri().query() {
+                Some(q) => format!("{rest}?{q}"),
+                None => rest.to_string(),
+            };
+            let Ok(uri) = uri.parse::<axum::http::Uri>() else { continue };
+            let mut sub = Request::new(Body::empty());
+            *sub.method_mut() = req.method().clone();
+            *sub.uri_mut() = uri;
+            *sub.headers_mut() = req.headers().clone();
+            let served = ServeDir::new(dir).oneshot(sub).await;
+            return match served {
+                Ok(r) if r.status() == StatusCode::NOT_FOUND && prefix == "/" => not_found(&path),
+                Ok(mut r) => {
+                    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                    r.map(Body::new)
+                }
+                Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "static", &e.to_string()),
+            };
+        }
+    }
+    not_found(req.uri().path())
+}
+
+fn not_found(path: &str) -> Response {
+    error_response(StatusCode::NOT_FOUND, "not_found", &format!("no route for {path}"))
+}
