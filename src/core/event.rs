@@ -409,6 +409,9 @@ pub struct Vital {
     pub nav: String,
     /// Attribution: what to fix.
     pub attr: Attrs,
+    /// INP: the scripts of the long animation frames that overlapped the
+    /// interaction (Chromium's LoAF API), longest first.
+    pub scripts: Vec<LoafScript>,
 }
 
 impl Vital {
@@ -417,7 +420,20 @@ impl Vital {
         j.kstr("name", &self.name).knum("value", self.value, decimals);
         j.kstr_opt("rating", &self.rating).kstr_opt("nav", &self.nav);
         self.attr.encode_opt(j, "attr");
+        encode_scripts(j, &self.scripts);
     }
+}
+
+fn encode_scripts(j: &mut Json, scripts: &[LoafScript]) {
+    if scripts.is_empty() {
+        return;
+    }
+    j.key("scripts").arr();
+    for s in scripts {
+        j.obj().kstr_opt("url", &s.url).kstr_opt("fn", &s.function).kstr_opt("invoker", &s.invoker);
+        j.kms("dur", s.dur).end_obj();
+    }
+    j.end_arr();
 }
 
 /// Long tasks and long animation frames of one page view, aggregated.
@@ -449,14 +465,7 @@ pub struct LoafScript {
 impl LongTasks {
     fn encode_fields(&self, j: &mut Json) {
         j.kstr("src", &self.src).kuint("count", u64::from(self.count)).kms("total", self.total).kms("max", self.max);
-        if !self.scripts.is_empty() {
-            j.key("scripts").arr();
-            for s in &self.scripts {
-                j.obj().kstr_opt("url", &s.url).kstr_opt("fn", &s.function).kstr_opt("invoker", &s.invoker);
-                j.kms("dur", s.dur).end_obj();
-            }
-            j.end_arr();
-        }
+        encode_scripts(j, &self.scripts);
     }
 }
 

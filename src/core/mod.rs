@@ -15,6 +15,7 @@ pub mod rating;
 pub mod scrub;
 pub mod session;
 pub mod stack;
+pub mod vitals;
 
 #[cfg(all(test, feature = "serde", not(target_arch = "wasm32")))]
 mod round_trip;

@@ -86,6 +86,21 @@ fn sample_events() -> Vec<Event> {
             rating: "needs-improvement".into(),
             nav: "navigate".into(),
             attr: Attrs(vec![("target".into(), Val::S("div#hero".into())), ("time".into(), Val::N(1200.5))]),
+            scripts: vec![],
+        }),
+        Event::Vital(Vital {
+            t: 3.5,
+            name: "INP".into(),
+            value: 264.0,
+            rating: "needs-improvement".into(),
+            nav: "navigate".into(),
+            attr: Attrs(vec![("target".into(), Val::S("button#buy".into())), ("inputDelay".into(), Val::N(4.5))]),
+            scripts: vec![LoafScript {
+                url: "https://a/app.js".into(),
+                function: "onBuy".into(),
+                invoker: "BUTTON#buy.onclick".into(),
+                dur: 210.0,
+            }],
         }),
         Event::LongTasks(LongTasks {
             t: 4.0,

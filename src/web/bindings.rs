@@ -87,6 +87,44 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = activationStart)]
     pub fn activation_start(this: &Entry) -> f64;
 
+    // LargestContentfulPaint
+    #[wasm_bindgen(method, getter)]
+    pub fn element(this: &Entry) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn url(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn id(this: &Entry) -> Option<String>;
+
+    // LayoutShift
+    #[wasm_bindgen(method, getter)]
+    pub fn value(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = hadRecentInput)]
+    pub fn had_recent_input(this: &Entry) -> bool;
+    #[wasm_bindgen(method, getter)]
+    pub fn sources(this: &Entry) -> Option<js_sys::Array>;
+    #[wasm_bindgen(method, getter)]
+    pub fn node(this: &Entry) -> JsValue;
+
+    // PerformanceEventTiming
+    #[wasm_bindgen(method, getter, js_name = interactionId)]
+    pub fn interaction_id(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = processingStart)]
+    pub fn processing_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = processingEnd)]
+    pub fn processing_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = target)]
+    pub fn event_target(this: &Entry) -> JsValue;
+
+    // PerformanceLongAnimationFrameTiming / PerformanceScriptTiming
+    #[wasm_bindgen(method, getter)]
+    pub fn scripts(this: &Entry) -> Option<js_sys::Array>;
+    #[wasm_bindgen(method, getter, js_name = sourceURL)]
+    pub fn source_url(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = sourceFunctionName)]
+    pub fn source_function_name(this: &Entry) -> Option<String>;
+    #[wasm_bindgen(method, getter)]
+    pub fn invoker(this: &Entry) -> Option<String>;
+
     /// PerformanceServerTiming
     #[wasm_bindgen(method, getter)]
     pub fn description(this: &Entry) -> Option<String>;
@@ -101,6 +139,8 @@ extern "C" {
     pub fn observe(this: &Observer, options: &js_sys::Object) -> Result<(), JsValue>;
     #[wasm_bindgen(method)]
     pub fn disconnect(this: &Observer);
+    #[wasm_bindgen(method, js_name = takeRecords)]
+    pub fn take_records(this: &Observer) -> js_sys::Array;
 
     /// PerformanceObserverEntryList
     pub type EntryList;
@@ -142,6 +182,20 @@ extern "C" {
     pub fn href(this: &Loose) -> Option<String>;
     #[wasm_bindgen(method, getter)]
     pub fn persisted(this: &Loose) -> bool;
+    #[wasm_bindgen(method, getter, js_name = isTrusted)]
+    pub fn is_trusted(this: &Loose) -> bool;
+
+    /// DOM nodes, for selectors.
+    #[wasm_bindgen(method, getter, js_name = nodeType)]
+    pub fn node_type(this: &Loose) -> f64;
+    #[wasm_bindgen(method, getter, js_name = nodeName)]
+    pub fn node_name(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = id)]
+    pub fn node_id(this: &Loose) -> Option<String>;
+    #[wasm_bindgen(method, getter, js_name = classList)]
+    pub fn class_list(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = parentNode)]
+    pub fn parent_node(this: &Loose) -> JsValue;
 
     /// `navigator.connection` (Chromium only).
     #[wasm_bindgen(method, getter, js_name = effectiveType)]

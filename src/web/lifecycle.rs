@@ -15,7 +15,7 @@ use alloc::rc::Rc;
 
 use super::bindings::Loose;
 use super::runtime::Runtime;
-use super::util::{epoch, Listener};
+use super::util::Listener;
 use wasm_bindgen::JsCast;
 
 pub fn hidden() -> bool {
@@ -28,8 +28,12 @@ pub fn install(rt: &Rc<Runtime>) {
     let Some(w) = web_sys::window() else { return };
     if let Some(doc) = w.document() {
         let me = rt.me.clone();
-        rt.add_source(Listener::new(&doc, "visibilitychange", true, move |_| {
+        rt.add_source(Listener::new(&doc, "visibilitychange", true, move |ev| {
             if let (Some(rt), true) = (me.upgrade(), hidden()) {
+                // web-vitals' visibility watcher: the first time the page was hidden.
+                if !rt.first_hidden.get().is_finite() {
+                    rt.first_hidden.set(ev.unchecked_ref::<Loose>().time_stamp());
+                }
                 rt.on_hidden();
             }
         }));
@@ -44,7 +48,10 @@ pub fn install(rt: &Rc<Runtime>) {
     rt.add_source(Listener::new(&w, "pageshow", true, move |ev| {
         let e: &Loose = ev.unchecked_ref();
         if let (Some(rt), true) = (me.upgrade(), e.persisted()) {
-            rt.new_page_view("back-forward-cache", epoch(e.time_stamp()));
+            rt.on_restore(e.time_stamp());
+            // The page may still report "hidden" for a moment after a restore
+            // (Chromium bug 1133363): read the state in a task of its own.
+            rt.defer(0, |rt| rt.first_hidden.set(super::vitals::hidden_now_time()));
         }
     }));
 }

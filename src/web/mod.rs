@@ -3,15 +3,23 @@
 //! decides anything the core could decide.
 
 mod bindings;
+mod cls;
 mod config;
 mod context;
 mod errors;
+mod fcp;
+mod inp;
+mod lcp;
 mod lifecycle;
+mod longtasks;
 mod navigation;
 mod resources;
 mod runtime;
 mod transport;
+mod ttfb;
+mod tti;
 mod util;
+mod vitals;
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -38,12 +46,6 @@ fn running() -> Option<Rc<Runtime>> {
     RUNNING.0.try_borrow().ok().and_then(|r| r.clone())
 }
 
-impl Runtime {
-    fn on_hidden(&self) {
-        self.flush(true);
-    }
-}
-
 /// Starts the agent (called by the JS shim's `init()`). `from_tag`: the
 /// config is a script tag's `dataset`. Throws a TypeError naming the field
 /// when the config is invalid.
@@ -59,6 +61,12 @@ pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
         lifecycle::install(&rt);
         navigation::install(&rt);
         resources::install(&rt);
+        fcp::install(&rt);
+        lcp::install(&rt);
+        cls::install(&rt);
+        inp::install(&rt);
+        longtasks::install(&rt);
+        tti::install(&rt);
         rt.start_timer();
         rt.transport.resend_stored();
     }

@@ -13,7 +13,7 @@ use crate::core::event::{Event, NavTiming, ServerTiming};
 
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
-use super::util::{epoch, performance, Listener, Timer};
+use super::util::{epoch, performance, Listener};
 
 /// The navigation entry, if the browser has one.
 pub fn entry() -> Option<Entry> {
@@ -91,29 +91,30 @@ pub fn read() -> Option<NavTiming> {
     })
 }
 
-fn report(rt: &Rc<Runtime>) {
+fn report(rt: &Runtime) {
     if let Some(nav) = read() {
+        super::ttfb::report_nav(rt, &nav);
         rt.push(Event::Nav(nav));
     }
 }
 
 pub fn install(rt: &Rc<Runtime>) {
+    rt.on_restore_hook(Box::new(|rt, _| super::ttfb::report_restore(rt)));
+    // A prerendered page's timings are final (activationStart known) only
+    // once it is shown.
+    super::vitals::when_activated(rt, after_activation);
+}
+
+fn after_activation(rt: &Runtime) {
     let Some(w) = web_sys::window() else { return };
     let complete = w.document().is_some_and(|d| d.ready_state() == "complete");
-    let me = rt.me.clone();
-    let after_load = move || {
-        if let Some(rt) = me.upgrade() {
-            report(&rt);
-        }
-    };
     if complete {
-        rt.add_source(Timer::new(0, false, after_load));
+        rt.defer(0, report);
     } else {
         let me = rt.me.clone();
-        let mut after_load = Some(after_load);
         rt.add_source(Listener::new(&w, "load", false, move |_| {
-            if let (Some(rt), Some(f)) = (me.upgrade(), after_load.take()) {
-                rt.add_source(Timer::new(0, false, f));
+            if let Some(rt) = me.upgrade() {
+                rt.defer(0, report);
             }
         }));
     }

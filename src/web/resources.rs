@@ -61,6 +61,12 @@ pub fn install(rt: &Rc<Runtime>) {
         let Some(rt) = me.upgrade() else { return };
         for e in &entries {
             if let Some(r) = from_entry(&rt, e) {
+                // TTI's network quiet window needs every request's interval.
+                if let Ok(mut sh) = rt.shared.try_borrow_mut() {
+                    if sh.requests.len() < super::runtime::MAX_SHARED_INTERVALS {
+                        sh.requests.push((r.start, r.start + r.dur));
+                    }
+                }
                 rt.resource(r);
             }
         }

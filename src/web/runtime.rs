@@ -45,6 +45,27 @@ pub struct State {
     session_mem: Option<String>,
 }
 
+/// Called when the page is hidden or left (final values are reported now).
+pub type HiddenHook = Box<dyn Fn(&Runtime)>;
+/// Called after a back/forward cache restore, with the `pageshow` time.
+pub type RestoreHook = Box<dyn Fn(&Runtime, f64)>;
+
+/// What one signal learns and another needs (TTI needs the long tasks and
+/// the requests; INP's attribution needs the long animation frames).
+#[derive(Default)]
+pub struct Shared {
+    /// FCP (ms since time origin) once reported; CLS waits for it.
+    pub fcp: Option<f64>,
+    /// Long tasks (start, end), capped.
+    pub long_tasks: Vec<(f64, f64)>,
+    /// Requests (start, end) from Resource Timing, capped.
+    pub requests: Vec<(f64, f64)>,
+    /// Recent long animation frames, for INP attribution.
+    pub loafs: alloc::collections::VecDeque<super::longtasks::Loaf>,
+}
+
+pub const MAX_SHARED_INTERVALS: usize = 500;
+
 pub struct Runtime {
     pub cfg: Config,
     pub hooks: Hooks,
@@ -52,6 +73,13 @@ pub struct Runtime {
     st: RefCell<State>,
     sources: RefCell<Vec<Source>>,
     busy: Cell<u64>,
+    /// `firstHiddenTime` of web-vitals' visibility watcher (ms since time origin).
+    pub first_hidden: Cell<f64>,
+    hidden_hooks: RefCell<Vec<HiddenHook>>,
+    restore_hooks: RefCell<Vec<RestoreHook>>,
+    pub shared: RefCell<Shared>,
+    /// One-shot timers not yet fired (fired ones are pruned on each insert).
+    deferred: RefCell<Vec<(Rc<Cell<bool>>, Timer)>>,
     pub me: Weak<Runtime>,
 }
 
@@ -101,6 +129,11 @@ impl Runtime {
             }),
             sources: RefCell::new(Vec::new()),
             busy: Cell::new(0),
+            first_hidden: Cell::new(super::vitals::initial_first_hidden()),
+            hidden_hooks: RefCell::new(Vec::new()),
+            restore_hooks: RefCell::new(Vec::new()),
+            shared: RefCell::new(Shared::default()),
+            deferred: RefCell::new(Vec::new()),
             me: me.clone(),
         });
         let (url, referrer) = page_url_and_referrer();
@@ -130,6 +163,61 @@ impl Runtime {
         if let (Some(s), Ok(mut v)) = (s, self.sources.try_borrow_mut()) {
             v.push(Box::new(s));
         }
+    }
+
+    /// Runs `f` once after `ms` (a task of its own), unless the agent shuts down first.
+    pub fn defer(&self, ms: u32, f: impl FnOnce(&Runtime) + 'static) {
+        let fired = Rc::new(Cell::new(false));
+        let (me, flag) = (self.me.clone(), fired.clone());
+        let mut f = Some(f);
+        let timer = Timer::new(ms, false, move || {
+            flag.set(true);
+            if let (Some(rt), Some(f)) = (me.upgrade(), f.take()) {
+                f(&rt);
+            }
+        });
+        if let (Some(t), Ok(mut v)) = (timer, self.deferred.try_borrow_mut()) {
+            v.retain(|(done, _)| !done.get());
+            v.push((fired, t));
+        }
+    }
+
+    pub fn on_hidden_hook(&self, f: HiddenHook) {
+        if let Ok(mut v) = self.hidden_hooks.try_borrow_mut() {
+            v.push(f);
+        }
+    }
+
+    pub fn on_restore_hook(&self, f: RestoreHook) {
+        if let Ok(mut v) = self.restore_hooks.try_borrow_mut() {
+            v.push(f);
+        }
+    }
+
+    /// The page is hidden or being left: final values first, then a flush
+    /// by beacon.
+    pub fn on_hidden(&self) {
+        if let Ok(hooks) = self.hidden_hooks.try_borrow() {
+            for h in hooks.iter() {
+                h(self);
+            }
+        }
+        self.flush(true);
+    }
+
+    /// A back/forward cache restore: a new page view and a new measurement
+    /// period for every metric.
+    pub fn on_restore(&self, t: f64) {
+        self.new_page_view("back-forward-cache", super::util::epoch(t));
+        if let Ok(hooks) = self.restore_hooks.try_borrow() {
+            for h in hooks.iter() {
+                h(self, t);
+            }
+        }
+    }
+
+    pub fn nav(&self) -> String {
+        self.st.try_borrow().map(|s| s.meta.view.nav.clone()).unwrap_or_default()
     }
 
     pub fn scrub(&self, url: &str) -> String {
@@ -275,6 +363,17 @@ impl Runtime {
     }
 
     pub fn shutdown(&self) {
+        for hooks in [&self.hidden_hooks] {
+            if let Ok(mut h) = hooks.try_borrow_mut() {
+                h.clear();
+            }
+        }
+        if let Ok(mut h) = self.restore_hooks.try_borrow_mut() {
+            h.clear();
+        }
+        if let Ok(mut d) = self.deferred.try_borrow_mut() {
+            d.clear();
+        }
         // Dropping them removes every listener and observer and stops every timer.
         let sources = self.sources.try_borrow_mut().map(|mut v| core::mem::take(&mut *v)).unwrap_or_default();
         drop(sources);

@@ -50,6 +50,14 @@ pub struct PerfObserver {
 }
 
 impl PerfObserver {
+    /// Entries queued but not yet delivered (read them before reporting a
+    /// final value, as web-vitals does for CLS and INP).
+    pub fn take_records(&self) -> Vec<Entry> {
+        self.obs.take_records().iter().map(JsCast::unchecked_into).collect()
+    }
+}
+
+impl PerfObserver {
     /// Observes `kind` with `buffered: true` (so entries from before the agent
     /// loaded are delivered too). `None` when the browser lacks
     /// PerformanceObserver or this entry type: the signal is simply absent.

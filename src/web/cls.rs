@@ -1,0 +1,118 @@
+//! Cumulative Layout Shift (web-vitals `onCLS`): layout shifts without
+//! recent input, grouped into session windows (< 1 s apart, < 5 s long); the
+//! value is the largest window. Reported when the page is hidden (queued
+//! entries read first), and only once FCP was reported, as CrUX does.
+//! Attribution: the largest shift's largest source (an element where there
+//! is one), its time and value, taken when the shift arrived.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+use wasm_bindgen::JsCast;
+
+use crate::core::attrs::Attrs;
+use crate::core::vitals::{Cls, Shift};
+
+use super::bindings::{Entry, Loose};
+use super::runtime::Runtime;
+use super::util::PerfObserver;
+use super::vitals::{load_state, report, selector};
+
+#[derive(Default)]
+struct State {
+    cls: Cls,
+    observer: Option<PerfObserver>,
+    nav: String,
+}
+
+/// web-vitals `getLargestLayoutShiftSource`: the first source whose node is
+/// an element, else the first source.
+fn largest_source_target(e: &Entry) -> String {
+    let Some(sources) = e.sources() else { return String::new() };
+    let element = sources.iter().find(|s| {
+        let node = s.unchecked_ref::<Entry>().node();
+        node.is_object() && node.unchecked_ref::<Loose>().node_type() == 1.0
+    });
+    let source = element.unwrap_or_else(|| sources.get(0));
+    if !source.is_object() {
+        return String::new();
+    }
+    let node = source.unchecked_ref::<Entry>().node();
+    if node.is_object() {
+        selector(&node)
+    } else {
+        String::new()
+    }
+}
+
+fn process(st: &mut State, entries: &[Entry]) {
+    for e in entries {
+        let recent_input = e.had_recent_input();
+        // The selector is only worth computing for shifts that count.
+        let target = if recent_input { String::new() } else { largest_source_target(e) };
+        st.cls.on_entry(Shift { start_time: e.start_time(), value: e.value(), target }, recent_input);
+    }
+    st.cls.update();
+}
+
+fn attribution(cls: &Cls) -> Attrs {
+    let mut a = Attrs::new();
+    if let Some(s) = cls.largest() {
+        if !s.target.is_empty() {
+            a.s("largestShiftTarget", &s.target);
+        }
+        a.n("largestShiftTime", s.start_time).n("largestShiftValue", s.value).s("loadState", load_state(s.start_time));
+    }
+    a
+}
+
+fn send(rt: &Runtime, st: &mut State, force: bool) {
+    // CrUX (and web-vitals) only report CLS for page views that had an FCP.
+    if rt.shared.try_borrow().map(|s| s.fcp.is_none()).unwrap_or(true) && st.nav != "back-forward-cache" {
+        return;
+    }
+    let value = st.cls.value;
+    let nav = if st.nav.is_empty() { rt.nav() } else { st.nav.clone() };
+    let cls = &mut st.cls;
+    let attr = attribution(cls);
+    report(rt, &mut cls.reporter, "CLS", value, force, &nav, || (attr, vec![]));
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let state = Rc::new(RefCell::new(State::default()));
+    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+    let observer = PerfObserver::new("layout-shift", &[], move |entries| {
+        let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        process(&mut st, &entries);
+        if rt.cfg.report_all_changes {
+            send(&rt, &mut st, false);
+        }
+    });
+    // Firefox and Safari have no layout-shift entries: no CLS, no error.
+    let Some(observer) = observer else { return };
+    if let Ok(mut st) = state.try_borrow_mut() {
+        st.observer = Some(observer);
+    }
+    let weak = Rc::downgrade(&state);
+    rt.on_hidden_hook(Box::new(move |rt| {
+        let Some(state) = weak.upgrade() else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        let queued = st.observer.as_ref().map(PerfObserver::take_records).unwrap_or_default();
+        process(&mut st, &queued);
+        send(rt, &mut st, true);
+    }));
+    let weak = Rc::downgrade(&state);
+    rt.on_restore_hook(Box::new(move |_, _| {
+        if let Some(state) = weak.upgrade() {
+            if let Ok(mut st) = state.try_borrow_mut() {
+                st.cls.reset();
+                st.nav = "back-forward-cache".into();
+            }
+        }
+    }));
+    rt.add_source(Some(state));
+}

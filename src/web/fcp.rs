@@ -1,0 +1,60 @@
+//! First Contentful Paint (web-vitals `onFCP`): the `first-contentful-paint`
+//! paint entry, relative to activation for prerendered pages, not reported
+//! when the page was hidden before it. After a bfcache restore: the time to
+//! the restored page's next frame.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+use crate::core::attrs::Attrs;
+use crate::core::vitals::Reporter;
+
+use super::runtime::Runtime;
+use super::util::PerfObserver;
+use super::vitals::{activation_start, double_raf, load_state, navigation_entry, report};
+
+fn attribution(value: f64, start_time: f64) -> Attrs {
+    let mut a = Attrs::new();
+    let ttfb = navigation_entry().map_or(0.0, |e| (e.response_start() - activation_start()).max(0.0));
+    a.n("timeToFirstByte", ttfb).n("firstByteToFCP", value - ttfb).s("loadState", load_state(start_time));
+    a
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let reporter = Rc::new(RefCell::new(Reporter::default()));
+    let me = rt.me.clone();
+    let r = reporter.clone();
+    let obs = PerfObserver::new("paint", &[], move |entries| {
+        let Some(rt) = me.upgrade() else { return };
+        for e in entries {
+            if e.name().as_deref() != Some("first-contentful-paint") || e.start_time() >= rt.first_hidden.get() {
+                continue;
+            }
+            let value = (e.start_time() - activation_start()).max(0.0);
+            if let Ok(mut shared) = rt.shared.try_borrow_mut() {
+                shared.fcp = Some(e.start_time());
+            }
+            if let Ok(mut rep) = r.try_borrow_mut() {
+                report(&rt, &mut rep, "FCP", value, true, &rt.nav(), || (attribution(value, e.start_time()), vec![]));
+            }
+        }
+    });
+    if obs.is_none() {
+        return;
+    }
+    rt.add_source(obs);
+    rt.on_restore_hook(Box::new(move |rt, restored_at| {
+        let me = rt.me.clone();
+        let r = reporter.clone();
+        double_raf(move |now| {
+            let (Some(rt), Ok(mut rep)) = (me.upgrade(), r.try_borrow_mut()) else { return };
+            *rep = Reporter::default();
+            let mut a = Attrs::new();
+            a.n("timeToFirstByte", 0.0).n("firstByteToFCP", now - restored_at).s("loadState", "complete");
+            report(&rt, &mut rep, "FCP", now - restored_at, true, "back-forward-cache", || (a, vec![]));
+        });
+    }));
+}

@@ -1,0 +1,201 @@
+//! Interaction to Next Paint (web-vitals `onINP`).
+//!
+//! Event Timing entries (`event` with a 40 ms duration threshold, plus
+//! `first-input`) are grouped by `interactionId`; the value is the longest
+//! interaction, skipping one per 50 interactions (a p98 estimate over the
+//! 10 longest kept). The interaction count is `performance.interactionCount`
+//! where the browser has it, else estimated from interaction ids as
+//! web-vitals does. Reported when the page is hidden (queued entries read
+//! first); nothing when there was no interaction. After a bfcache restore a
+//! new period starts (8 ms if there were interactions but none long enough).
+//!
+//! Attribution: the target's selector, the interaction type, input delay,
+//! processing duration and presentation delay (from the frame the events
+//! were presented in), and the scripts of the long animation frames that
+//! overlapped it.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+use crate::core::attrs::Attrs;
+use crate::core::event::LoafScript;
+use crate::core::json::f64_to_u64;
+use crate::core::vitals::{inp_parts, EventEntry, Inp, InteractionCount};
+
+use super::bindings::{nz, Entry};
+use super::runtime::Runtime;
+use super::util::{get, performance, PerfObserver};
+use super::vitals::{attr_url, load_state, report, selector, when_activated};
+
+#[derive(Default)]
+struct State {
+    inp: Inp,
+    count: InteractionCount,
+    observers: Vec<PerfObserver>,
+    count_observer: Option<PerfObserver>,
+}
+
+const MAX_SCRIPTS: usize = 5;
+
+/// `performance.interactionCount`, or the estimate from interaction ids.
+fn interaction_count(st: &State) -> f64 {
+    let native = performance().map(|p| get(&p, "interactionCount")).and_then(|v| v.as_f64());
+    native.unwrap_or_else(|| st.count.estimate())
+}
+
+fn supported() -> bool {
+    let pet = get(&js_sys::global(), "PerformanceEventTiming");
+    let proto = get(&pet, "prototype");
+    proto.is_object() && js_sys::Reflect::has(&proto, &"interactionId".into()).unwrap_or(false)
+}
+
+fn process(st: &mut State, entries: &[Entry]) {
+    for e in entries {
+        let id = f64_to_u64(nz(e.interaction_id()));
+        st.count.on_id(id);
+        st.inp.on_entry(EventEntry {
+            name: e.name().unwrap_or_default(),
+            start_time: e.start_time(),
+            duration: e.duration(),
+            processing_start: e.processing_start(),
+            processing_end: e.processing_end(),
+            interaction_id: id,
+            target: String::new(),
+        });
+        // The selector is computed only for interactions that became a
+        // candidate (web-vitals `saveInteractionTarget`).
+        if id != 0 {
+            if let Some(i) = st.inp.list.iter_mut().find(|i| i.id == id && i.target.is_empty()) {
+                let node = e.event_target();
+                if node.is_object() {
+                    i.target = selector(&node);
+                }
+            }
+        }
+    }
+}
+
+fn attribution(rt: &Runtime, st: &State) -> (Attrs, Vec<LoafScript>) {
+    let mut a = Attrs::new();
+    let Some(i) = st.inp.current_interaction() else {
+        a.n("inputDelay", 0.0).n("processingDuration", 0.0).n("presentationDelay", st.inp.value);
+        return (a, Vec::new());
+    };
+    let Some(p) = inp_parts(i) else { return (a, Vec::new()) };
+    if !i.target.is_empty() {
+        a.s("interactionTarget", &i.target);
+    }
+    let kind = if i.entries.first().is_some_and(|e| e.name.starts_with("key")) { "keyboard" } else { "pointer" };
+    a.s("interactionType", kind)
+        .n("interactionTime", p.interaction_time)
+        .n("nextPaintTime", p.next_paint)
+        .n("inputDelay", p.input_delay)
+        .n("processingDuration", p.processing)
+        .n("presentationDelay", p.presentation_delay)
+        .s("loadState", load_state(p.interaction_time));
+    // Scripts of the long animation frames between the input and the end of
+    // processing, that ran (at least partly) after the input.
+    let processing_end = p.interaction_time + p.input_delay + p.processing;
+    let mut scripts: Vec<LoafScript> = Vec::new();
+    if let Ok(shared) = rt.shared.try_borrow() {
+        for loaf in &shared.loafs {
+            if loaf.start + loaf.duration < p.interaction_time || loaf.start > processing_end {
+                continue;
+            }
+            for s in &loaf.scripts {
+                if s.start + s.dur >= p.interaction_time {
+                    scripts.push(LoafScript {
+                        url: attr_url(rt, &s.url),
+                        function: s.function.clone(),
+                        invoker: s.invoker.clone(),
+                        dur: s.dur,
+                    });
+                }
+            }
+        }
+    }
+    // Longest first, a few (selection: lists are short).
+    let mut top = Vec::new();
+    while top.len() < MAX_SCRIPTS && !scripts.is_empty() {
+        let longest = (0..scripts.len())
+            .max_by(|a, b| {
+                let d = |i: &usize| scripts.get(*i).map_or(0.0, |s| s.dur);
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap_or(0);
+        top.push(scripts.swap_remove(longest));
+    }
+    (a, top)
+}
+
+fn send(rt: &Runtime, st: &mut State, force: bool) {
+    let (value, nav) = (st.inp.value, rt.nav());
+    let mut reporter = core::mem::take(&mut st.inp.reporter);
+    report(rt, &mut reporter, "INP", value, force, &nav, || attribution(rt, st));
+    st.inp.reporter = reporter;
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    if !supported() {
+        return; // Safari, Firefox < 144: no Event Timing interactions, no INP
+    }
+    when_activated(rt, start);
+}
+
+fn start(rt: &Runtime) {
+    let state = Rc::new(RefCell::new(State { inp: Inp::new(), ..Default::default() }));
+    let mut observers = Vec::new();
+    for (kind, threshold) in [("event", 40.0), ("first-input", 0.0)] {
+        let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+        let extra: &[(&str, f64)] = if kind == "event" { &[("durationThreshold", threshold)] } else { &[] };
+        observers.extend(PerfObserver::new(kind, extra, move |entries| {
+            let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
+            let Ok(mut st) = state.try_borrow_mut() else { return };
+            process(&mut st, &entries);
+            let count = interaction_count(&st);
+            if st.inp.update(count, &rt.nav()) && rt.cfg.report_all_changes {
+                send(&rt, &mut st, false);
+            }
+        }));
+    }
+    // Where `performance.interactionCount` is missing, every interaction's id
+    // is needed for the count, not only the slow ones.
+    let native = performance().is_some_and(|p| js_sys::Reflect::has(&p, &"interactionCount".into()).unwrap_or(false));
+    let count_observer = if native {
+        None
+    } else {
+        let weak = Rc::downgrade(&state);
+        PerfObserver::new("event", &[("durationThreshold", 0.0)], move |entries| {
+            let Some(state) = weak.upgrade() else { return };
+            let Ok(mut st) = state.try_borrow_mut() else { return };
+            for e in &entries {
+                st.count.on_id(f64_to_u64(nz(e.interaction_id())));
+            }
+        })
+    };
+    if let Ok(mut st) = state.try_borrow_mut() {
+        st.observers = observers;
+        st.count_observer = count_observer;
+    }
+    let weak = Rc::downgrade(&state);
+    rt.on_hidden_hook(Box::new(move |rt| {
+        let Some(state) = weak.upgrade() else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        let queued: Vec<Entry> = st.observers.iter().flat_map(PerfObserver::take_records).collect();
+        process(&mut st, &queued);
+        let count = interaction_count(&st);
+        st.inp.update(count, &rt.nav());
+        send(rt, &mut st, true);
+    }));
+    let weak = Rc::downgrade(&state);
+    rt.on_restore_hook(Box::new(move |_, _| {
+        let Some(state) = weak.upgrade() else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        let count = interaction_count(&st);
+        st.inp.reset(count);
+    }));
+    rt.add_source(Some(state));
+}

@@ -1,0 +1,178 @@
+//! Largest Contentful Paint (web-vitals `onLCP`).
+//!
+//! - Only the last entry of each observer callback counts (the browser
+//!   delivers candidates in increasing size); relative to activation.
+//! - A candidate painted after the page was first hidden is ignored; a page
+//!   hidden before its first paint reports no LCP.
+//! - The first trusted keydown or click (the browser stops LCP on input) or
+//!   the page being hidden finalizes it: the observer is disconnected and the
+//!   value reported. The finalization runs in a task of its own so it adds
+//!   nothing to the interaction's INP (web-vitals #383).
+//! - The element's selector is taken when the entry arrives, so an element
+//!   removed later keeps its value and its attribution.
+//! - After a bfcache restore: the time to the restored page's next frame.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+use wasm_bindgen::JsCast;
+
+use crate::core::attrs::Attrs;
+use crate::core::vitals::{lcp_parts, Lcp, LcpEntry, Reporter};
+
+use super::bindings::{nz, Entry, Loose};
+use super::runtime::Runtime;
+use super::util::{performance, Listener, PerfObserver};
+use super::vitals::{activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated};
+
+#[derive(Default)]
+struct State {
+    lcp: Lcp,
+    observer: Option<PerfObserver>,
+    finalizers: Vec<Listener>,
+}
+
+fn attribution(rt: &Runtime, lcp: &Lcp) -> Attrs {
+    let mut a = Attrs::new();
+    let Some(e) = &lcp.entry else {
+        a.n("timeToFirstByte", 0.0).n("resourceLoadDelay", 0.0).n("resourceLoadDuration", 0.0);
+        a.n("elementRenderDelay", lcp.value);
+        return a;
+    };
+    // The resource of the LCP element: the last entry for its URL that
+    // started before the paint (web-vitals `findLast(isLCPResource)`).
+    let res = if e.url.is_empty() {
+        None
+    } else {
+        performance().and_then(|p| {
+            p.get_entries_by_type("resource").iter().rev().find_map(|r| {
+                let r: Entry = r.unchecked_into();
+                let start = if r.request_start() > 0.0 { r.request_start() } else { r.start_time() };
+                (r.name().as_deref() == Some(e.url.as_str()) && start <= e.start_time)
+                    .then(|| (start, nz(r.response_end())))
+            })
+        })
+    };
+    let response_start = navigation_entry().map_or(0.0, |n| n.response_start());
+    let p = if navigation_entry().is_some() {
+        lcp_parts(lcp.value, response_start, activation_start(), res)
+    } else {
+        crate::core::vitals::LcpParts { render_delay: lcp.value, ..Default::default() }
+    };
+    if !e.target.is_empty() {
+        a.s("target", &e.target);
+    }
+    if !e.url.is_empty() {
+        a.s("url", &attr_url(rt, &e.url));
+    }
+    a.n("timeToFirstByte", p.ttfb)
+        .n("resourceLoadDelay", p.load_delay)
+        .n("resourceLoadDuration", p.load_duration)
+        .n("elementRenderDelay", p.render_delay);
+    a
+}
+
+fn finalize(rt: &Runtime, state: &RefCell<State>) {
+    let Ok(mut st) = state.try_borrow_mut() else { return };
+    if st.lcp.finalized {
+        return;
+    }
+    st.lcp.finalized = true;
+    st.observer = None;
+    st.finalizers.clear();
+    send(rt, &mut st.lcp, true);
+}
+
+fn send(rt: &Runtime, lcp: &mut Lcp, force: bool) {
+    let mut reporter = core::mem::take(&mut lcp.reporter);
+    report(rt, &mut reporter, "LCP", lcp.value, force, &rt.nav(), || (attribution(rt, lcp), vec![]));
+    lcp.reporter = reporter;
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    when_activated(rt, start);
+}
+
+fn start(rt: &Runtime) {
+    let state = Rc::new(RefCell::new(State { lcp: Lcp::new(), ..Default::default() }));
+    let me = rt.me.clone();
+    let weak = Rc::downgrade(&state);
+    let observer = PerfObserver::new("largest-contentful-paint", &[], move |entries| {
+        let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        let all = rt.cfg.report_all_changes;
+        // Selectors only for the entries that can count.
+        let skip = if all { 0 } else { entries.len().saturating_sub(1) };
+        let batch = entries
+            .iter()
+            .skip(skip)
+            .map(|e| {
+                let el = e.element();
+                let target = if el.is_object() {
+                    selector(&el)
+                } else {
+                    e.id().filter(|id| !id.is_empty()).map(|id| ["#", &id].concat()).unwrap_or_default()
+                };
+                LcpEntry { start_time: e.start_time(), url: e.url().unwrap_or_default(), target }
+            })
+            .collect();
+        if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) && all {
+            send(&rt, &mut st.lcp, false);
+        }
+    });
+    let Some(observer) = observer else { return };
+    let mut finalizers = Vec::new();
+    if let Some(w) = web_sys::window() {
+        for kind in ["keydown", "click"] {
+            let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+            finalizers.extend(Listener::new(&w, kind, true, move |ev| {
+                if !ev.unchecked_ref::<Loose>().is_trusted() {
+                    return;
+                }
+                if let Some(rt) = me.upgrade() {
+                    let weak = weak.clone();
+                    rt.defer(0, move |rt| {
+                        if let Some(state) = weak.upgrade() {
+                            finalize(rt, &state);
+                        }
+                    });
+                }
+            }));
+        }
+    }
+    if let Ok(mut st) = state.try_borrow_mut() {
+        st.observer = Some(observer);
+        st.finalizers = finalizers;
+    }
+    let weak = Rc::downgrade(&state);
+    rt.on_hidden_hook(Box::new(move |rt| {
+        if let Some(state) = weak.upgrade() {
+            finalize(rt, &state);
+        }
+    }));
+    let weak = Rc::downgrade(&state);
+    rt.on_restore_hook(Box::new(move |rt, restored_at| {
+        let Some(state) = weak.upgrade() else { return };
+        if let Ok(mut st) = state.try_borrow_mut() {
+            st.lcp = Lcp::new();
+            st.lcp.finalized = true; // no new entries after a restore: the frame time is the value
+        }
+        let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+        double_raf(move |now| {
+            let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
+            let Ok(mut st) = state.try_borrow_mut() else { return };
+            st.lcp.value = now - restored_at;
+            st.lcp.reporter = Reporter::default();
+            let value = st.lcp.value;
+            let mut a = Attrs::new();
+            a.n("elementRenderDelay", value);
+            report(&rt, &mut st.lcp.reporter, "LCP", value, true, "back-forward-cache", || (a, vec![]));
+        });
+    }));
+    // The state lives as long as the agent: dropped (observer disconnected,
+    // listeners removed) on shutdown.
+    rt.add_source(Some(state));
+}

@@ -1,0 +1,187 @@
+//! Long tasks (`longtask`, every browser task over 50 ms) and long animation
+//! frames (`long-animation-frame`, Chromium: frames over 50 ms with the
+//! scripts that ran in them): count, total and longest per page view,
+//! reported when the page is hidden. The intervals feed TTI/TBT; recent
+//! frames feed INP's attribution.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+use wasm_bindgen::JsCast;
+
+use crate::core::event::{Event, LoafScript, LongTasks};
+
+use super::bindings::{nz, Entry};
+use super::runtime::{Runtime, MAX_SHARED_INTERVALS};
+use super::util::{now, PerfObserver};
+
+/// A script that ran in a long animation frame.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptTiming {
+    pub start: f64,
+    pub dur: f64,
+    pub url: String,
+    pub function: String,
+    pub invoker: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Loaf {
+    pub start: f64,
+    pub duration: f64,
+    pub scripts: Vec<ScriptTiming>,
+}
+
+/// Frames kept for INP attribution, scripts per frame, scripts per report.
+const RECENT_LOAFS: usize = 20;
+const SCRIPTS_PER_FRAME: usize = 10;
+const TOP_SCRIPTS: usize = 5;
+
+#[derive(Default)]
+struct Totals {
+    agg: LongTasks,
+    reported_count: u32,
+}
+
+impl Totals {
+    fn add(&mut self, dur: f64) {
+        self.agg.count = self.agg.count.saturating_add(1);
+        self.agg.total += dur;
+        self.agg.max = self.agg.max.max(dur);
+    }
+
+    /// Keeps the `TOP_SCRIPTS` longest scripts of the page view.
+    fn add_script(&mut self, s: LoafScript) {
+        if self.agg.scripts.len() < TOP_SCRIPTS {
+            self.agg.scripts.push(s);
+            return;
+        }
+        let shortest = (0..self.agg.scripts.len()).min_by(|a, b| {
+            let d = |i: &usize| self.agg.scripts.get(*i).map_or(0.0, |s| s.dur);
+            d(a).total_cmp(&d(b))
+        });
+        if let Some(slot) = shortest.and_then(|i| self.agg.scripts.get_mut(i)) {
+            if s.dur > slot.dur {
+                *slot = s;
+            }
+        }
+    }
+
+    fn report(&mut self, rt: &Runtime, src: &str) {
+        if self.agg.count == self.reported_count {
+            return;
+        }
+        self.reported_count = self.agg.count;
+        let mut ev = self.agg.clone();
+        ev.t = now();
+        ev.src = src.to_string();
+        rt.push(Event::LongTasks(ev));
+    }
+}
+
+#[derive(Default)]
+struct State {
+    tasks: Totals,
+    frames: Totals,
+    observers: Vec<PerfObserver>,
+}
+
+fn on_longtasks(rt: &Runtime, st: &mut State, entries: &[Entry]) {
+    let mut shared = rt.shared.try_borrow_mut().ok();
+    for e in entries {
+        let (start, dur) = (e.start_time(), nz(e.duration()));
+        st.tasks.add(dur);
+        if let Some(sh) = shared.as_mut() {
+            if sh.long_tasks.len() < MAX_SHARED_INTERVALS {
+                sh.long_tasks.push((start, start + dur));
+            }
+        }
+    }
+}
+
+fn on_loafs(rt: &Runtime, st: &mut State, entries: &[Entry]) {
+    let mut shared = rt.shared.try_borrow_mut().ok();
+    for e in entries {
+        let dur = nz(e.duration());
+        st.frames.add(dur);
+        let scripts: Vec<ScriptTiming> = e
+            .scripts()
+            .map(|arr| {
+                arr.iter()
+                    .take(SCRIPTS_PER_FRAME)
+                    .map(|s| {
+                        let s: Entry = s.unchecked_into();
+                        ScriptTiming {
+                            start: s.start_time(),
+                            dur: nz(s.duration()),
+                            url: rt.scrub(&s.source_url().unwrap_or_default()),
+                            function: s.source_function_name().unwrap_or_default(),
+                            invoker: s.invoker().unwrap_or_default(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for s in &scripts {
+            st.frames.add_script(LoafScript {
+                url: s.url.clone(),
+                function: s.function.clone(),
+                invoker: s.invoker.clone(),
+                dur: s.dur,
+            });
+        }
+        if let Some(sh) = shared.as_mut() {
+            if sh.loafs.len() >= RECENT_LOAFS {
+                sh.loafs.pop_front();
+            }
+            sh.loafs.push_back(Loaf { start: e.start_time(), duration: dur, scripts });
+        }
+    }
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let state = Rc::new(RefCell::new(State::default()));
+    let mut observers = Vec::new();
+    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+    observers.extend(PerfObserver::new("longtask", &[], move |entries| {
+        if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
+            if let Ok(mut st) = state.try_borrow_mut() {
+                on_longtasks(&rt, &mut st, &entries);
+            }
+        }
+    }));
+    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+    observers.extend(PerfObserver::new("long-animation-frame", &[], move |entries| {
+        if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
+            if let Ok(mut st) = state.try_borrow_mut() {
+                on_loafs(&rt, &mut st, &entries);
+            }
+        }
+    }));
+    if observers.is_empty() {
+        return;
+    }
+    if let Ok(mut st) = state.try_borrow_mut() {
+        st.observers = observers;
+    }
+    let weak = Rc::downgrade(&state);
+    rt.on_hidden_hook(Box::new(move |rt| {
+        let Some(state) = weak.upgrade() else { return };
+        let Ok(mut st) = state.try_borrow_mut() else { return };
+        st.tasks.report(rt, "longtask");
+        st.frames.report(rt, "loaf");
+    }));
+    let weak = Rc::downgrade(&state);
+    rt.on_restore_hook(Box::new(move |_, _| {
+        if let Some(state) = weak.upgrade() {
+            if let Ok(mut st) = state.try_borrow_mut() {
+                st.tasks = Totals::default();
+                st.frames = Totals::default();
+            }
+        }
+    }));
+    rt.add_source(Some(state));
+}

@@ -1,0 +1,207 @@
+//! What every Web Vital module shares: the visibility watcher's initial
+//! state, activation start, the navigation entry web-vitals trusts, element
+//! selectors, the load state, and building the report.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::attrs::{truncate, Attrs};
+use crate::core::event::{Event, LoafScript, Vital};
+use crate::core::rating::rate;
+use crate::core::vitals::{load_state as core_load_state, Reporter};
+
+use super::bindings::{nz, Entry, Loose};
+use super::runtime::Runtime;
+use super::util::{get, performance};
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+pub fn prerendering() -> bool {
+    document().is_some_and(|d| get(&d, "prerendering").as_bool() == Some(true))
+}
+
+/// `getVisibilityWatcher`'s first value: a `visibility-state` entry saying
+/// the page was hidden (after activation), else 0 if it is hidden now (and
+/// not prerendering: prerendered pages are "hidden" until activated), else ∞.
+pub fn initial_first_hidden() -> f64 {
+    if !prerendering() {
+        let activation = activation_start();
+        if let Some(p) = performance() {
+            let hidden = p.get_entries_by_type("visibility-state").iter().find_map(|e| {
+                let e: Entry = e.unchecked_into();
+                (e.name().as_deref() == Some("hidden") && e.start_time() >= activation).then(|| e.start_time())
+            });
+            if let Some(t) = hidden {
+                return t;
+            }
+        }
+    }
+    hidden_now_time()
+}
+
+/// 0 when the page is hidden (and not prerendering), ∞ otherwise.
+pub fn hidden_now_time() -> f64 {
+    if super::lifecycle::hidden() && !prerendering() {
+        0.0
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// `getNavigationEntry`: ignores entries whose responseStart is 0, negative
+/// or in the future (browser bugs and privacy clamps, web-vitals #137/#162/#275).
+pub fn navigation_entry() -> Option<Entry> {
+    let e = super::navigation::entry()?;
+    let now = performance().map_or(0.0, |p| p.now());
+    let rs = e.response_start();
+    (rs > 0.0 && rs < now).then_some(e)
+}
+
+pub fn activation_start() -> f64 {
+    super::navigation::entry().map_or(0.0, |e| nz(e.activation_start()))
+}
+
+/// `getLoadState(t)`.
+pub fn load_state(t: f64) -> &'static str {
+    let loading = document().is_some_and(|d| d.ready_state() == "loading");
+    match navigation_entry() {
+        Some(e) => core_load_state(
+            t,
+            loading,
+            nz(e.dom_interactive()),
+            nz(e.dom_content_loaded_event_start()),
+            nz(e.dom_complete()),
+        ),
+        None if loading => "loading",
+        None => "complete",
+    }
+}
+
+const MAX_SELECTOR: usize = 100;
+
+/// `getSelector`: `#id`, or `tag.class1.class2` joined by `>` up to an id or
+/// the document, at most 100 characters — the same strings web-vitals
+/// reports, so the two can be compared.
+pub fn selector(node: &JsValue) -> String {
+    let mut sel = String::new();
+    let mut node = node.clone();
+    for _ in 0..64 {
+        if !node.is_object() {
+            break;
+        }
+        let n: &Loose = node.unchecked_ref();
+        let node_type = n.node_type();
+        if node_type == 9.0 || !node_type.is_finite() {
+            break;
+        }
+        let id = n.node_id().unwrap_or_default();
+        let part = if !id.is_empty() {
+            let mut p = String::from("#");
+            p.push_str(&id);
+            p
+        } else {
+            let raw = n.node_name().unwrap_or_default();
+            let mut p = if node_type == 1.0 {
+                raw.to_ascii_lowercase()
+            } else {
+                let upper = raw.to_ascii_uppercase();
+                upper.strip_prefix('#').map(str::to_string).unwrap_or(upper)
+            };
+            let list = n.class_list();
+            if list.is_object() {
+                let mut classes: Vec<String> =
+                    js_sys::Array::from(&list).iter().filter_map(|c| c.as_string()).collect();
+                classes.sort_unstable();
+                for c in classes {
+                    p.push('.');
+                    p.push_str(&c);
+                }
+            }
+            p
+        };
+        if sel.len() + part.len() > MAX_SELECTOR - 1 {
+            return if sel.is_empty() { part } else { sel };
+        }
+        sel = if sel.is_empty() {
+            part
+        } else {
+            let mut s = part;
+            s.push('>');
+            s.push_str(&sel);
+            s
+        };
+        if !id.is_empty() {
+            break;
+        }
+        node = n.parent_node();
+    }
+    sel
+}
+
+/// Reports a metric when `Reporter` says so: `force` for a final value.
+pub fn report(
+    rt: &Runtime,
+    reporter: &mut Reporter,
+    name: &str,
+    value: f64,
+    force: bool,
+    nav: &str,
+    attribution: impl FnOnce() -> (Attrs, Vec<LoafScript>),
+) {
+    if reporter.report(value, force, rt.cfg.report_all_changes).is_none() {
+        return;
+    }
+    let (attr, scripts) = attribution();
+    rt.push(Event::Vital(Vital {
+        t: super::util::now(),
+        name: name.to_string(),
+        value,
+        rating: rate(name, value).to_string(),
+        nav: nav.to_string(),
+        attr,
+        scripts,
+    }));
+}
+
+/// Scrubbed and capped URL for attribution.
+pub fn attr_url(rt: &Runtime, url: &str) -> String {
+    truncate(&rt.scrub(url), 512).to_string()
+}
+
+/// web-vitals' `doubleRAF`: the time the restored page's next frame was
+/// presented, for bfcache LCP/FCP.
+pub fn double_raf(f: impl FnOnce(f64) + 'static) {
+    let Some(w) = web_sys::window() else { return };
+    let w2 = w.clone();
+    let inner = Closure::once_into_js(move || {
+        f(performance().map_or(0.0, |p| p.now()));
+    });
+    // once_into_js: each closure frees itself when the frame callback runs.
+    let outer = Closure::once_into_js(move || {
+        let _ = w2.request_animation_frame(inner.unchecked_ref());
+    });
+    let _ = w.request_animation_frame(outer.unchecked_ref());
+}
+
+/// web-vitals' `whenActivated`: runs `f` now, or when a prerendered page is
+/// activated (metrics of a prerendered page start at activation).
+pub fn when_activated(rt: &Runtime, f: impl FnOnce(&Runtime) + 'static) {
+    let doc = document();
+    match doc {
+        Some(d) if prerendering() => {
+            let me = rt.me.clone();
+            let mut f = Some(f);
+            rt.add_source(super::util::Listener::new(&d, "prerenderingchange", true, move |_| {
+                if let (Some(rt), Some(f)) = (me.upgrade(), f.take()) {
+                    f(&rt);
+                }
+            }));
+        }
+        _ => f(rt),
+    }
+}
