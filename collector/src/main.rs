@@ -5,6 +5,7 @@ fn main() -> std::process::ExitCode {
     let cfg = Config::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -108,6 +108,25 @@ pub fn page_of(url: &str) -> String {
     }
 }
 
+/// `TypeError: x is not a function`: the type, then the message's first
+/// line, without the `Uncaught ` (and repeated type) Chrome puts in
+/// `ErrorEvent.message`.
+pub fn error_name(error_type: &str, msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or("").trim();
+    let first = first.strip_prefix("Uncaught ").unwrap_or(first);
+    if error_type.is_empty() || first.starts_with(error_type) {
+        if first.is_empty() {
+            error_type.to_string()
+        } else {
+            first.to_string()
+        }
+    } else if first.is_empty() {
+        error_type.to_string()
+    } else {
+        format!("{error_type}: {first}")
+    }
+}
+
 pub fn build_record(d: &Decoded, client: Client, country: Country, received_at: i64) -> Record {
     let b = &d.batch;
     // Clock skew: how far the client's clock is behind the server's
@@ -183,12 +202,7 @@ pub fn build_record(d: &Decoded, client: Client, country: Country, received_at: 
                     pv.js_errors += i64::from(count);
                 }
                 attrs.remove("count");
-                let first_line = er.msg.lines().next().unwrap_or("");
-                let name = match (er.error_type.is_empty(), first_line.is_empty()) {
-                    (false, false) => format!("{}: {first_line}", er.error_type),
-                    (false, true) => er.error_type.clone(),
-                    _ => first_line.to_string(),
-                };
+                let name = error_name(&er.error_type, &er.msg);
                 (name, Some(f64::from(count)))
             }
             Event::Custom(c) => {
@@ -254,5 +268,14 @@ mod tests {
         assert_eq!(page_of("https://shop.example"), "/");
         assert_eq!(page_of("http://127.0.0.1:8787/demo/"), "/demo/");
         assert_eq!(page_of(""), "/");
+    }
+
+    #[test]
+    fn error_names() {
+        assert_eq!(error_name("TypeError", "Uncaught TypeError: x is null\nat f"), "TypeError: x is null");
+        assert_eq!(error_name("TypeError", "x is null"), "TypeError: x is null");
+        assert_eq!(error_name("", "Script error."), "Script error.");
+        assert_eq!(error_name("ResourceError", ""), "ResourceError");
+        assert_eq!(error_name("Error", "Uncaught (in promise) boom"), "Error: (in promise) boom");
     }
 }
