@@ -1,13 +1,13 @@
 // rum-collector end to end: the built agent in real Chromium → the real
 // collector binary → SQLite, read back through /api/events and /api/summary;
 // bad input over real sockets; kill -9 during load.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCollector, api, waitFor, ROOT } from './lib/collector.mjs';
-import { batch, vital, jsError, realistic20, post, uid } from './lib/batches.mjs';
+import { batch, vital, realistic20, post, uid } from './lib/collector.mjs';
 import { launch, newPage } from './lib/browser.mjs';
 
 const STATIC = ['--static', '/pkg=pkg', '--static', '/demo=www/demo'];
