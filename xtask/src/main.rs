@@ -3,8 +3,11 @@
 //! Each command installs what it needs (idempotently) before it runs, so a
 //! fresh clone needs nothing but a Rust toolchain, Node.js and apt.
 
+mod bench_collector;
 mod build;
+mod demo;
 mod minify;
+mod screenshot;
 mod size;
 mod test;
 mod tools;
@@ -37,6 +40,9 @@ fn main() -> ExitCode {
         "build" => build::run_cmd(rest),
         "test" => test::run_cmd(rest),
         "size" => size::run(rest),
+        "demo" => demo::run_cmd(rest),
+        "screenshot" => screenshot::run_cmd(rest),
+        "bench-collector" => bench_collector::run_cmd(rest),
         "-h" | "--help" | "help" => {
             print!("{HELP}");
             Ok(())
