@@ -48,6 +48,7 @@ async function visit(i) {
   const release = i < runs / 2 ? '1.0.0' : '1.1.0';
   const context = await browser.newContext({ ...profile, ...(isMobile ? mobile : { viewport: { width: 1280, height: 800 } }) });
   const page = await context.newPage();
+  page.setDefaultTimeout(15000);
   const slow = rand() < 0.35;
   if (slow) {
     const cdp = await context.newCDPSession(page);
@@ -84,10 +85,17 @@ async function visit(i) {
   return { profile, isMobile, slow, release };
 }
 
+let failed = 0;
 for (let i = 0; i < runs; i++) {
-  const v = await visit(i);
-  console.log(`visit ${i + 1}/${runs}: ${v.profile.timezoneId}, ${v.isMobile ? 'mobile' : 'desktop'}${v.slow ? ', slow network + 4x CPU' : ''}, release ${v.release}`);
+  try {
+    const v = await visit(i);
+    console.log(`visit ${i + 1}/${runs}: ${v.profile.timezoneId}, ${v.isMobile ? 'mobile' : 'desktop'}${v.slow ? ', slow network + 4x CPU' : ''}, release ${v.release}`);
+  } catch (e) {
+    failed += 1;
+    console.log(`visit ${i + 1}/${runs} failed: ${String(e.message).split('\n')[0]}`);
+  }
 }
+if (failed === runs) throw new Error('every visit failed');
 await browser.close();
 await new Promise((r) => setTimeout(r, 1000));
 
