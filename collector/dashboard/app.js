@@ -143,7 +143,7 @@
       width, height: 220,
       scales: { x: { time: true } },
       axes: [{}, { values: (u, vals) => vals.map(yFormat), size: 60 }],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { size: 5 }, value: (u, v) => (v == null ? '—' : yFormat(v)) }))],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 6 }, value: (u, v) => (v == null ? '—' : yFormat(v)) }))],
     }, data, box);
   }
 

@@ -58,7 +58,7 @@ async function visit(i) {
   }
   const wait = (ms) => page.waitForTimeout(ms);
   await page.goto(`${base}/demo/?release=${release}`);
-  await wait(2600); // the hero arrives at 1.5 s, the promo shifts the page at 1 s
+  await wait(3600); // the hero arrives at 2.8 s, the promo shifts the page at 1 s
   if (rand() < 0.85) {
     await page.click('#shop-now');
     await page.waitForLoadState('load');

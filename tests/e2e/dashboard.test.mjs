@@ -26,7 +26,7 @@ test('dashboard numbers equal /api/summary', async (t) => {
   const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
   await page.goto(c.url + '/');
   await page.waitForSelector('body[data-loaded]');
-  const s = await api(c, '/api/summary?since=24h');
+  const s = await api(c, '/api/summary?since=1h');
 
   // Known values first (nearest-rank p75).
   assert.equal(s.page_views, 4);
@@ -78,14 +78,14 @@ test('dashboard numbers equal /api/summary', async (t) => {
   assert.deepEqual(shown.errors, s.top_errors.map((e) => [e.name, String(e.count)]));
   assert.deepEqual(shown.errors[0], ['TypeError: cart is undefined', '2']);
 
-  const g = await api(c, '/api/summary?since=24h&group_by=page');
+  const g = await api(c, '/api/summary?since=1h&group_by=page');
   assert.deepEqual(shown.groups, g.groups.map((x) => [x.key, String(x.page_views), num(x.vitals.LCP.p75)]));
   assert.deepEqual(shown.groups.map((x) => x[0]), ['/', '/cart']);
 
   // Filter by release through the UI: the numbers follow.
   await page.selectOption('#f-release', '1.1.0');
   await page.waitForFunction(() => document.querySelector('[data-testid="page_views"]').textContent === '2');
-  const r = await api(c, '/api/summary?since=24h&release=1.1.0');
+  const r = await api(c, '/api/summary?since=1h&release=1.1.0');
   assert.equal(await page.getAttribute('[data-testid="p75-LCP"]', 'data-value'), num(r.vitals.LCP.p75));
 
   // Breakdown by country (time-zone fallback: FR and US).
