@@ -581,3 +581,53 @@ pub fn counts(conn: &Connection) -> Result<(i64, i64, i64), String> {
     let s = one("SELECT count(*) FROM sessions").map_err(|e| e.to_string())?;
     Ok((e, p, s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_writer(&dir.path().join("t.db")).unwrap();
+        (dir, conn)
+    }
+
+    #[test]
+    fn migrations_are_idempotent_and_refuse_newer_schemas() {
+        let (dir, conn) = db();
+        migrate(&conn).unwrap();
+        let v: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, schema_version());
+        conn.pragma_update(None, "user_version", schema_version() + 1).unwrap();
+        drop(conn);
+        let err = open_writer(&dir.path().join("t.db")).err().unwrap();
+        assert!(err.contains("newer than this collector"), "{err}");
+    }
+
+    #[test]
+    fn retention_prunes_only_old_rows() {
+        let (_dir, conn) = db();
+        let now = crate::now_ms();
+        let old = now - 10 * 86_400_000;
+        for (i, ts) in [old, old, now].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO events (ts, received_at, kind, name, attributes, page_view_id, session_id, app_name,
+                    app_version, app_env, browser, os, device, country, page_url)
+                 VALUES (?1, ?1, 'vital', 'LCP', '{}', ?2, 's', 'a', '', '', '', '', '', '', '')",
+                params![ts, format!("pv{i}")],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO requests (view_id, seq, received_at, events) VALUES (?1, 1, ?2, 1)",
+                params![format!("pv{i}"), ts],
+            )
+            .unwrap();
+        }
+        assert_eq!(prune(&conn, 30).unwrap(), 0);
+        assert_eq!(prune(&conn, 7).unwrap(), 4);
+        let left: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 1);
+        let left: i64 = conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 1);
+    }
+}
