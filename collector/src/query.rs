@@ -441,19 +441,21 @@ pub fn events(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, 
         }
     }
     if let Some(b) = p.before.as_ref().filter(|v| !v.is_empty()) {
-        match b.parse::<i64>() {
-            Ok(id) => {
-                clause.push_str(" AND id < ?");
+        // The cursor `next_before` of the previous page: `TS_ID`.
+        match b.split_once('_').and_then(|(t, i)| Some((t.parse::<i64>().ok()?, i.parse::<i64>().ok()?))) {
+            Some((ts, id)) => {
+                clause.push_str(" AND (ts, id) < (?, ?)");
+                args.push(Sql::Integer(ts));
                 args.push(Sql::Integer(id));
             }
-            Err(_) => return Ok(Err(BadParam(format!("before={b:?}: expected an event id")))),
+            None => return Ok(Err(BadParam(format!("before={b:?}: expected the next_before of a previous answer")))),
         }
     }
     args.push(Sql::Integer(i64::try_from(limit).unwrap_or(100)));
     let sql = format!(
         "SELECT id, ts, received_at, kind, name, value, attributes, page_view_id, session_id, app_name, app_version,
                 app_env, browser, os, device, country, page_url
-         FROM events WHERE {clause} ORDER BY id DESC LIMIT ?"
+         FROM events WHERE {clause} ORDER BY ts DESC, id DESC LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
     let rows = stmt
@@ -479,7 +481,11 @@ pub fn events(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, 
         })
         .map_err(err)?;
     let list = rows.collect::<Result<Vec<_>, _>>().map_err(err)?;
-    let next = if list.len() == limit { list.last().and_then(|e| e.get("id").cloned()) } else { None };
+    let next = if list.len() == limit {
+        list.last().and_then(|e| Some(Value::String(format!("{}_{}", e.get("ts")?, e.get("id")?))))
+    } else {
+        None
+    };
     Ok(Ok(json!({ "events": list, "next_before": next })))
 }
 

@@ -289,6 +289,17 @@ async fn summary_groups_rates_and_releases() {
     let ts = t.get("/api/timeseries?since=1h").await;
     let total: u64 = ts["page_views"].as_array().unwrap().iter().filter_map(|v| v.as_u64()).sum();
     assert_eq!(total, 3);
+    // Paging: newest first, the cursor continues where the page ended.
+    let p1 = t.get("/api/events?limit=4").await;
+    let cursor = p1["next_before"].as_str().unwrap().to_string();
+    let p2 = t.get(&format!("/api/events?limit=100&before={cursor}")).await;
+    let ids = |v: &serde_json::Value| {
+        v["events"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>()
+    };
+    let (a, b) = (ids(&p1), ids(&p2));
+    assert_eq!(a.len() + b.len(), 9);
+    assert!(a.iter().all(|x| !b.contains(x)));
+    assert!(p2["next_before"].is_null());
     let d = t.get("/api/dimensions").await;
     assert_eq!(d["apps"][0]["value"], "shop");
     assert_eq!(d["releases"].as_array().unwrap().len(), 2);
