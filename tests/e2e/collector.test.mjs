@@ -183,3 +183,22 @@ test('graceful shutdown commits everything acknowledged', async (t) => {
   t.after(() => again.stop({ keepDb: true }));
   assert.equal((await api(again, '/api/stats')).database.events, 50 * 20);
 });
+
+test('a client that never finishes its headers is disconnected', async (t) => {
+  const c = await startCollector();
+  t.after(() => c.stop());
+  const started = Date.now();
+  const closed = await new Promise((resolve, reject) => {
+    const s = net.connect(c.port, '127.0.0.1', () => s.write('POST /collect HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
+    s.on('close', () => resolve(true));
+    s.on('error', () => {});
+    setTimeout(() => {
+      s.destroy();
+      reject(new Error('still connected after 30 s'));
+    }, 30000);
+  });
+  assert.ok(closed);
+  // Meanwhile the collector kept serving.
+  assert.equal((await api(c, '/healthz')).status, 'ok');
+  assert.ok(Date.now() - started >= 5000, 'not before the header timeout (10 s)');
+});
