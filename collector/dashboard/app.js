@@ -134,17 +134,20 @@
     const box = document.getElementById(id);
     const width = Math.max(300, box.clientWidth || 500);
     const data = [ts.t.map((t) => t / 1000), ...series.map((s) => s.values)];
-    if (charts[id] && charts[id].series.length === series.length + 1) {
+    if (charts[id] && charts[id].series.length === series.length + 1 && charts[id].rumStep === ts.step) {
       charts[id].setData(data);
       return;
     }
     if (charts[id]) charts[id].destroy();
+    // Half a bucket of room on each side, so edge points are not clipped.
+    const pad = ts.step / 2000;
     charts[id] = new window.uPlot({
       width, height: 220,
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: (u, min, max) => [min - pad, max + pad] } },
       axes: [{}, { values: (u, vals) => vals.map(yFormat), size: 60 }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 6 }, value: (u, v) => (v == null ? '—' : yFormat(v)) }))],
     }, data, box);
+    charts[id].rumStep = ts.step;
   }
 
   function renderCharts(ts) {

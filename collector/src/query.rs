@@ -359,8 +359,13 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
+    let rows = page_view_rows(conn, &f, None)?;
+    // Without a step: buckets from the first page view in the range to now,
+    // so a young database still gets a readable trend.
+    let end = now_ms().min(f.until);
+    let data_start = rows.iter().map(|r| r.started_at).min().unwrap_or(f.since).max(f.since);
     let step = match p.step.as_deref().filter(|s| !s.is_empty()) {
-        None => auto_step(f.until - f.since),
+        None => auto_step((end - data_start).max(1)),
         Some(s) => match s
             .parse::<i64>()
             .ok()
@@ -374,18 +379,18 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
             }
         },
     };
-    if (f.until - f.since) / step > 2000 {
+    let range_start = if p.step.as_deref().is_some_and(|s| !s.is_empty()) { f.since } else { data_start };
+    if (end - range_start) / step > 2000 {
         return Ok(Err(BadParam("too many buckets: use a larger step or a shorter range".into())));
     }
-    let rows = page_view_rows(conn, &f, None)?;
     let mut buckets: BTreeMap<i64, Acc> = BTreeMap::new();
     for r in &rows {
         let b = r.started_at.div_euclid(step) * step;
         buckets.entry(b).or_default().add(r);
     }
     // Every bucket of the range, empty ones as null, so charts show gaps.
-    let first = f.since.div_euclid(step) * step;
-    let last = rows.iter().map(|r| r.started_at).max().unwrap_or(f.since).min(f.until).max(now_ms().min(f.until));
+    let first = range_start.div_euclid(step) * step;
+    let last = rows.iter().map(|r| r.started_at).max().unwrap_or(end).min(f.until).max(end);
     let mut t = Vec::new();
     let (mut pv, mut sess, mut ser) = (Vec::new(), Vec::new(), Vec::new());
     let mut p75: Vec<Vec<Option<f64>>> = vec![Vec::new(); 4];
