@@ -25,7 +25,7 @@ pub struct Config {
     /// Origin allowed to send beacons (repeatable). Without any, every origin
     /// is allowed (development); with some, beacons carrying another Origin
     /// header are refused with 403.
-    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    #[arg(long = "allow-origin", value_name = "ORIGIN", value_parser = parse_origin)]
     pub allow_origin: Vec<String>,
 
     /// Largest request body accepted, on the wire and after decompression
@@ -68,6 +68,19 @@ pub struct StaticMount {
     /// "/" or "/prefix" (no trailing slash).
     pub prefix: String,
     pub dir: PathBuf,
+}
+
+/// `https://shop.example`, `http://127.0.0.1:8080` or `*`: what browsers send in `Origin`.
+fn parse_origin(s: &str) -> Result<String, String> {
+    let o = s.trim().trim_end_matches('/');
+    if o == "*" {
+        return Ok(o.into());
+    }
+    let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains('/') => Ok(o.to_ascii_lowercase()),
+        _ => Err(format!("{s:?} is not an origin: expected scheme://host[:port], e.g. https://shop.example")),
+    }
 }
 
 fn parse_static(s: &str) -> Result<StaticMount, String> {
@@ -134,6 +147,14 @@ mod tests {
         assert_eq!(parse_static("/pkg/=pkg").unwrap(), StaticMount { prefix: "/pkg".into(), dir: "pkg".into() });
         assert!(parse_static("pkg=pkg").is_err());
         assert!(parse_static("/api=x").is_err());
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(parse_origin("https://Shop.example/"), Ok("https://shop.example".into()));
+        assert_eq!(parse_origin("*"), Ok("*".into()));
+        assert!(parse_origin("shop.example").is_err());
+        assert!(parse_origin("https://shop.example/path").is_err());
     }
 
     #[test]

@@ -132,6 +132,7 @@ async fn collect(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let mut resp = match result {
         Ok(r) => r,
         Err(rej) => {
+            tracing::debug!(reason = rej.reason, status = rej.status.as_u16(), "request rejected");
             state.metrics.rejected_request(rej.reason);
             let mut r = json_response(rej.status, rej.body);
             if rej.status == StatusCode::PAYLOAD_TOO_LARGE {

@@ -177,6 +177,13 @@ impl Metrics {
 
     pub fn render(&self, queue_depth: i64, writer_up: bool) -> String {
         let mut o = String::with_capacity(4096);
+        let _ = writeln!(
+            o,
+            "# HELP rum_collector_build_info The running rum-collector and the protocol and schema versions it speaks.\n# TYPE rum_collector_build_info gauge\nrum_collector_build_info{{version=\"{}\",protocol=\"{}\",schema=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            rum_agent::core::event::PROTOCOL_VERSION,
+            crate::store::schema_version()
+        );
         let counter = |o: &mut String, name: &str, help: &str, label: &str, names: &[&str], vals: &[AtomicU64]| {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} counter");
             for (n, v) in names.iter().zip(vals) {
