@@ -11,7 +11,8 @@
         clippy::indexing_slicing,
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
-        clippy::cast_possible_wrap
+        clippy::cast_possible_wrap,
+        clippy::string_slice
     )
 )]
 // The wasm build is no_std: std's panic handler formats messages, and that

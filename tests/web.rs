@@ -1,12 +1,7 @@
 //! Browser-edge tests, run in headless Chromium by `wasm-pack test --headless --chrome`.
 //! `beforeSend` sees every event the agent would send, so it is the probe.
 #![cfg(target_arch = "wasm32")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,10 +28,7 @@ fn base_config(extra: &[(&str, JsValue)]) -> JsValue {
     let mut pairs = vec![
         // Nothing listens there: delivery fails quietly, which is also tested.
         ("url", JsValue::from_str("http://127.0.0.1:9/collect")),
-        (
-            "app",
-            obj(&[("name", "web-test".into()), ("version", "1.0.0".into())]),
-        ),
+        ("app", obj(&[("name", "web-test".into()), ("version", "1.0.0".into())])),
     ];
     pairs.extend(extra.iter().cloned());
     obj(&pairs)
@@ -55,10 +47,7 @@ fn recorder() -> (Rc<RefCell<Vec<JsValue>>>, Function) {
 
 async fn sleep(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
     });
     JsFuture::from(p).await.unwrap();
 }
@@ -69,28 +58,14 @@ fn get(v: &JsValue, k: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 fn invalid_config_throws_type_error_naming_the_field() {
-    let cfg = obj(&[
-        ("url", "collector".into()),
-        ("app", obj(&[("name", "x".into())])),
-    ]);
+    let cfg = obj(&[("url", "collector".into()), ("app", obj(&[("name", "x".into())]))]);
     let err = start(cfg, false).err().expect("must reject");
     assert!(err.is_instance_of::<js_sys::TypeError>());
     let msg = get(&err, "message").as_string().unwrap();
-    assert_eq!(
-        msg,
-        r#"rum-agent: config.url must be an absolute http(s) URL, got "collector""#
-    );
+    assert_eq!(msg, r#"rum-agent: config.url must be an absolute http(s) URL, got "collector""#);
 
-    let err = start(
-        base_config(&[("sampleRate", JsValue::from_f64(2.0))]),
-        false,
-    )
-    .err()
-    .unwrap();
-    assert!(get(&err, "message")
-        .as_string()
-        .unwrap()
-        .contains("config.sampleRate"));
+    let err = start(base_config(&[("sampleRate", JsValue::from_f64(2.0))]), false).err().unwrap();
+    assert!(get(&err, "message").as_string().unwrap().contains("config.sampleRate"));
 }
 
 /// Counts addEventListener / removeEventListener calls (on every target)
@@ -101,18 +76,13 @@ fn count_listeners() -> (Rc<RefCell<(i32, i32)>>, impl FnOnce()) {
     let orig_add = get(&proto, "addEventListener");
     let orig_remove = get(&proto, "removeEventListener");
     // A JS wrapper keeps `this` intact.
-    let wrap = Function::new_with_args(
-        "orig, bump",
-        "return function(...a) { bump(); return orig.apply(this, a); }",
-    );
+    let wrap = Function::new_with_args("orig, bump", "return function(...a) { bump(); return orig.apply(this, a); }");
     let c1 = counts.clone();
     let bump_add = Closure::<dyn FnMut()>::new(move || c1.borrow_mut().0 += 1).into_js_value();
     let c2 = counts.clone();
     let bump_remove = Closure::<dyn FnMut()>::new(move || c2.borrow_mut().1 += 1).into_js_value();
     let new_add = wrap.call2(&JsValue::NULL, &orig_add, &bump_add).unwrap();
-    let new_remove = wrap
-        .call2(&JsValue::NULL, &orig_remove, &bump_remove)
-        .unwrap();
+    let new_remove = wrap.call2(&JsValue::NULL, &orig_remove, &bump_remove).unwrap();
     Reflect::set(&proto, &"addEventListener".into(), &new_add).unwrap();
     Reflect::set(&proto, &"removeEventListener".into(), &new_remove).unwrap();
     let restore = move || {
@@ -128,13 +98,12 @@ async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
     let (seen, before_send) = recorder();
     let agent = start(base_config(&[("beforeSend", before_send.into())]), false).unwrap();
     let added = counts.borrow().0;
-    assert!(
-        added >= 4,
-        "error, unhandledrejection, visibilitychange, pagehide, pageshow: {added}"
-    );
+    assert!(added >= 4, "error, unhandledrejection, visibilitychange, pagehide, pageshow: {added}");
 
     // A real uncaught error and a real unhandled rejection.
-    let thrower = Function::new_no_args("setTimeout(function boom() { throw new TypeError('kaboom ' + 1) }, 0); Promise.reject(new Error('nope'));");
+    let thrower = Function::new_no_args(
+        "setTimeout(function boom() { throw new TypeError('kaboom ' + 1) }, 0); Promise.reject(new Error('nope'));",
+    );
     thrower.call0(&JsValue::NULL).unwrap();
     // And a failing image (resource error, seen only in the capture phase).
     let doc = web_sys::window().unwrap().document().unwrap();
@@ -142,24 +111,13 @@ async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
     img.set_attribute("src", "/definitely-missing.png").unwrap();
     doc.body().unwrap().append_child(&img).unwrap();
     sleep(300).await;
-    agent.push_error(
-        js_sys::Error::new("manual").into(),
-        obj(&[("step", "pay".into())]),
-    );
+    agent.push_error(js_sys::Error::new("manual").into(), obj(&[("step", "pay".into())]));
     agent.push_event("checkout".into(), obj(&[("items", JsValue::from_f64(3.0))]));
     agent.flush();
 
     let events = seen.borrow().clone();
-    let kinds: Vec<String> = events
-        .iter()
-        .map(|e| get(e, "k").as_string().unwrap())
-        .collect();
-    let find = |src: &str| {
-        events
-            .iter()
-            .find(|e| get(e, "src").as_string().as_deref() == Some(src))
-            .cloned()
-    };
+    let kinds: Vec<String> = events.iter().map(|e| get(e, "k").as_string().unwrap()).collect();
+    let find = |src: &str| events.iter().find(|e| get(e, "src").as_string().as_deref() == Some(src)).cloned();
     let js = find("js").expect("uncaught error reported");
     assert_eq!(get(&js, "type").as_string().unwrap(), "TypeError");
     assert!(get(&js, "msg").as_string().unwrap().contains("kaboom 1"));
@@ -170,10 +128,7 @@ async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
     assert_eq!(get(&promise, "msg").as_string().unwrap(), "nope");
     let res = find("resource").expect("broken image reported");
     assert_eq!(get(&res, "tag").as_string().unwrap(), "img");
-    assert!(get(&res, "file")
-        .as_string()
-        .unwrap()
-        .ends_with("/definitely-missing.png"));
+    assert!(get(&res, "file").as_string().unwrap().ends_with("/definitely-missing.png"));
     let api = find("api").expect("pushError reported");
     assert_eq!(get(&get(&api, "ctx"), "step").as_string().unwrap(), "pay");
     assert!(kinds.iter().any(|k| k == "event"));
@@ -185,9 +140,7 @@ async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
 
     // After shutdown nothing is captured any more.
     let before = seen.borrow().len();
-    Function::new_no_args("setTimeout(function () { throw new Error('after') }, 0)")
-        .call0(&JsValue::NULL)
-        .unwrap();
+    Function::new_no_args("setTimeout(function () { throw new Error('after') }, 0)").call0(&JsValue::NULL).unwrap();
     sleep(100).await;
     agent.flush();
     assert_eq!(seen.borrow().len(), before);
@@ -197,19 +150,13 @@ async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
 async fn identical_errors_are_counted_not_repeated() {
     let (seen, before_send) = recorder();
     let agent = start(base_config(&[("beforeSend", before_send.into())]), false).unwrap();
-    Function::new_no_args(
-        "for (let i = 0; i < 200; i++) setTimeout(function storm() { throw new Error('same') }, 0)",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
+    Function::new_no_args("for (let i = 0; i < 200; i++) setTimeout(function storm() { throw new Error('same') }, 0)")
+        .call0(&JsValue::NULL)
+        .unwrap();
     sleep(300).await;
     agent.flush();
-    let errors: Vec<JsValue> = seen
-        .borrow()
-        .iter()
-        .filter(|e| get(e, "k").as_string().as_deref() == Some("error"))
-        .cloned()
-        .collect();
+    let errors: Vec<JsValue> =
+        seen.borrow().iter().filter(|e| get(e, "k").as_string().as_deref() == Some("error")).cloned().collect();
     assert_eq!(errors.len(), 1, "one report");
     assert_eq!(get(&errors[0], "count").as_f64().unwrap(), 200.0);
     agent.shutdown();
@@ -219,11 +166,7 @@ async fn identical_errors_are_counted_not_repeated() {
 fn second_start_returns_the_running_agent() {
     let a = start(base_config(&[]), false).unwrap();
     // Even with another (valid or not) config, the running agent is kept.
-    let b = start(
-        base_config(&[("sampleRate", JsValue::from_f64(0.0))]),
-        false,
-    )
-    .unwrap();
+    let b = start(base_config(&[("sampleRate", JsValue::from_f64(0.0))]), false).unwrap();
     b.shutdown();
     a.shutdown();
 }

@@ -220,6 +220,7 @@ pub struct EventEntry {
 /// web-vitals' `pendingEntriesGroup`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct FrameGroup {
+    pub id: u32,
     pub start_time: f64,
     pub processing_start: f64,
     pub processing_end: f64,
@@ -231,8 +232,9 @@ pub struct Interaction {
     pub id: u64,
     pub latency: f64,
     pub entries: Vec<EventEntry>,
-    /// The frame group of its first entry (for the attribution).
-    pub group: FrameGroup,
+    /// The frame group of its first entry (for the attribution); the group
+    /// keeps growing as later entries of the same frame arrive.
+    pub group: u32,
     pub target: String,
 }
 
@@ -246,6 +248,7 @@ pub struct Inp {
     pub list: Vec<Interaction>,
     prev_count: f64,
     groups: Vec<FrameGroup>,
+    next_group: u32,
     pub value: f64,
     /// Id of the interaction the value comes from (-1 in web-vitals: the
     /// synthetic 8 ms after a restore); 0 when none.
@@ -258,27 +261,41 @@ impl Inp {
         Inp { value: -1.0, ..Default::default() }
     }
 
-    fn group_for(&mut self, e: &EventEntry) -> FrameGroup {
+    fn group_for(&mut self, e: &EventEntry) -> u32 {
         let render_time = e.start_time + e.duration;
         for g in self.groups.iter_mut().rev() {
             if (render_time - g.render_time).abs() <= 8.0 {
                 g.start_time = g.start_time.min(e.start_time);
                 g.processing_start = g.processing_start.min(e.processing_start);
                 g.processing_end = g.processing_end.max(e.processing_end);
-                return *g;
+                return g.id;
             }
         }
-        let g = FrameGroup {
+        self.next_group = self.next_group.wrapping_add(1);
+        let id = self.next_group;
+        self.groups.push(FrameGroup {
+            id,
             start_time: e.start_time,
             processing_start: e.processing_start,
             processing_end: e.processing_end,
             render_time,
-        };
-        self.groups.push(g);
+        });
+        // Keep the last frames and those of the longest interactions
+        // (web-vitals `cleanupEntries`).
         if self.groups.len() > MAX_GROUPS {
-            self.groups.remove(0);
+            let keep_from = self.groups.len() - MAX_GROUPS;
+            let list = &self.list;
+            let mut i = 0;
+            self.groups.retain(|g| {
+                i += 1;
+                i > keep_from || list.iter().any(|x| x.group == g.id)
+            });
         }
-        g
+        id
+    }
+
+    pub fn group(&self, id: u32) -> Option<&FrameGroup> {
+        self.groups.iter().find(|g| g.id == id)
     }
 
     /// `_processEntry`.
@@ -381,11 +398,11 @@ pub struct InpParts {
     pub next_paint: f64,
 }
 
-pub fn inp_parts(i: &Interaction) -> Option<InpParts> {
+pub fn inp_parts(i: &Interaction, group: &FrameGroup) -> Option<InpParts> {
     let first = i.entries.first()?;
-    let processing_start = i.group.processing_start.max(first.start_time);
+    let processing_start = group.processing_start.max(first.start_time);
     let next_paint = (first.start_time + first.duration).max(processing_start);
-    let processing_end = i.group.processing_end.min(next_paint);
+    let processing_end = group.processing_end.min(next_paint);
     Some(InpParts {
         interaction_time: first.start_time,
         input_delay: processing_start - first.start_time,
@@ -645,8 +662,39 @@ mod tests {
         inp.on_entry(ev(0, 100.0, 300.0)); // no interactionId (e.g. mousemove)
         assert_eq!(inp.list.len(), 1);
         assert_eq!(inp.list[0].latency, 120.0);
-        let p = inp_parts(&inp.list[0]).unwrap();
+        let p = inp_parts(&inp.list[0], inp.group(inp.list[0].group).unwrap()).unwrap();
         assert_eq!(p.input_delay + p.processing + p.presentation_delay, 120.0);
+    }
+
+    #[test]
+    fn inp_processing_spans_every_event_of_the_frame() {
+        // pointerdown (no handler) is the interaction's entry; the click in
+        // the same frame ran the slow handler: processing covers it.
+        let mut inp = Inp::new();
+        let down = EventEntry {
+            name: "pointerdown".into(),
+            start_time: 100.0,
+            duration: 312.0,
+            processing_start: 102.0,
+            processing_end: 103.0,
+            interaction_id: 9,
+            target: String::new(),
+        };
+        let click = EventEntry {
+            name: "click".into(),
+            start_time: 110.0,
+            duration: 304.0,
+            processing_start: 111.0,
+            processing_end: 405.0,
+            interaction_id: 9,
+            target: String::new(),
+        };
+        inp.on_entry(down);
+        inp.on_entry(click);
+        let i = &inp.list[0];
+        assert_eq!(i.entries[0].name, "pointerdown");
+        let p = inp_parts(i, inp.group(i.group).unwrap()).unwrap();
+        assert_eq!((p.input_delay, p.processing, p.presentation_delay), (2.0, 303.0, 7.0));
     }
 
     #[test]

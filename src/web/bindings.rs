@@ -114,6 +114,8 @@ extern "C" {
     pub fn processing_end(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = target)]
     pub fn event_target(this: &Entry) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = targetSelector)]
+    pub fn target_selector(this: &Entry) -> Option<String>;
 
     // PerformanceLongAnimationFrameTiming / PerformanceScriptTiming
     #[wasm_bindgen(method, getter)]

@@ -28,11 +28,14 @@ use crate::core::vitals::{inp_parts, EventEntry, Inp, InteractionCount};
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
 use super::util::{get, performance, PerfObserver};
-use super::vitals::{attr_url, load_state, report, selector, when_activated};
+use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle};
 
 #[derive(Default)]
 struct State {
     inp: Inp,
+    /// Entries delivered but not processed yet: like web-vitals, processing
+    /// waits for an idle period, off the interaction's own frame.
+    pending: Vec<Entry>,
     count: InteractionCount,
     observers: Vec<PerfObserver>,
     count_observer: Option<PerfObserver>,
@@ -65,13 +68,15 @@ fn process(st: &mut State, entries: &[Entry]) {
             interaction_id: id,
             target: String::new(),
         });
-        // The selector is computed only for interactions that became a
-        // candidate (web-vitals `saveInteractionTarget`).
+        // web-vitals `saveInteractionTarget`: the first of the interaction's
+        // own entries that has a target (or a targetSelector) names it; the
+        // selector is computed only for candidates.
         if id != 0 {
+            let (start, dur) = (e.start_time(), e.duration());
             if let Some(i) = st.inp.list.iter_mut().find(|i| i.id == id && i.target.is_empty()) {
-                let node = e.event_target();
-                if node.is_object() {
-                    i.target = selector(&node);
+                if i.entries.iter().any(|x| x.start_time == start && x.duration == dur) {
+                    let node = e.event_target();
+                    i.target = if node.is_object() { selector(&node) } else { e.target_selector().unwrap_or_default() };
                 }
             }
         }
@@ -84,7 +89,7 @@ fn attribution(rt: &Runtime, st: &State) -> (Attrs, Vec<LoafScript>) {
         a.n("inputDelay", 0.0).n("processingDuration", 0.0).n("presentationDelay", st.inp.value);
         return (a, Vec::new());
     };
-    let Some(p) = inp_parts(i) else { return (a, Vec::new()) };
+    let Some(p) = st.inp.group(i.group).and_then(|g| inp_parts(i, g)) else { return (a, Vec::new()) };
     if !i.target.is_empty() {
         a.s("interactionTarget", &i.target);
     }
@@ -131,6 +136,15 @@ fn attribution(rt: &Runtime, st: &State) -> (Attrs, Vec<LoafScript>) {
     (a, top)
 }
 
+fn process_pending(rt: &Runtime, st: &mut State) {
+    let pending = core::mem::take(&mut st.pending);
+    process(st, &pending);
+    let count = interaction_count(st);
+    if st.inp.update(count, &rt.nav()) && rt.cfg.report_all_changes {
+        send(rt, st, false);
+    }
+}
+
 fn send(rt: &Runtime, st: &mut State, force: bool) {
     let (value, nav) = (st.inp.value, rt.nav());
     let mut reporter = core::mem::take(&mut st.inp.reporter);
@@ -152,13 +166,19 @@ fn start(rt: &Runtime) {
         let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
         let extra: &[(&str, f64)] = if kind == "event" { &[("durationThreshold", threshold)] } else { &[] };
         observers.extend(PerfObserver::new(kind, extra, move |entries| {
-            let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
+            let Some(state) = weak.upgrade() else { return };
             let Ok(mut st) = state.try_borrow_mut() else { return };
-            process(&mut st, &entries);
-            let count = interaction_count(&st);
-            if st.inp.update(count, &rt.nav()) && rt.cfg.report_all_changes {
-                send(&rt, &mut st, false);
+            let first = st.pending.is_empty();
+            st.pending.extend(entries);
+            if !first {
+                return; // an idle callback is already waiting
             }
+            let (me, weak) = (me.clone(), weak.clone());
+            when_idle(move || {
+                let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
+                let Ok(mut st) = state.try_borrow_mut() else { return };
+                process_pending(&rt, &mut st);
+            });
         }));
     }
     // Where `performance.interactionCount` is missing, every interaction's id
@@ -184,11 +204,15 @@ fn start(rt: &Runtime) {
     rt.on_hidden_hook(Box::new(move |rt| {
         let Some(state) = weak.upgrade() else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
+        // web-vitals' order on hidden: the queued records are processed and the
+        // value reported first; entries still waiting for their idle callback
+        // are processed after (and so only reported at a later hide).
         let queued: Vec<Entry> = st.observers.iter().flat_map(PerfObserver::take_records).collect();
         process(&mut st, &queued);
         let count = interaction_count(&st);
         st.inp.update(count, &rt.nav());
         send(rt, &mut st, true);
+        process_pending(rt, &mut st);
     }));
     let weak = Rc::downgrade(&state);
     rt.on_restore_hook(Box::new(move |_, _| {

@@ -26,7 +26,9 @@ use crate::core::vitals::{lcp_parts, Lcp, LcpEntry, Reporter};
 use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
 use super::util::{performance, Listener, PerfObserver};
-use super::vitals::{activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated};
+use super::vitals::{
+    activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated, when_idle,
+};
 
 #[derive(Default)]
 struct State {
@@ -132,14 +134,13 @@ fn start(rt: &Runtime) {
                 if !ev.unchecked_ref::<Loose>().is_trusted() {
                     return;
                 }
-                if let Some(rt) = me.upgrade() {
-                    let weak = weak.clone();
-                    rt.defer(0, move |rt| {
-                        if let Some(state) = weak.upgrade() {
-                            finalize(rt, &state);
-                        }
-                    });
-                }
+                // In a task of its own, so it adds nothing to this input's INP.
+                let (me, weak) = (me.clone(), weak.clone());
+                when_idle(move || {
+                    if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
+                        finalize(&rt, &state);
+                    }
+                });
             }));
         }
     }

@@ -40,8 +40,11 @@ pub fn install(rt: &Rc<Runtime>) {
     }
     let me = rt.me.clone();
     rt.add_source(Listener::new(&w, "pagehide", true, move |_| {
+        // Only a flush: final Web Vitals wait for visibilitychange → hidden,
+        // which follows pagehide when a page is left (as web-vitals v4+ does;
+        // reporting them here could disagree with it).
         if let Some(rt) = me.upgrade() {
-            rt.on_hidden();
+            rt.flush(true);
         }
     }));
     let me = rt.me.clone();

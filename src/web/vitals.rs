@@ -173,8 +173,9 @@ pub fn attr_url(rt: &Runtime, url: &str) -> String {
     truncate(&rt.scrub(url), 512).to_string()
 }
 
-/// web-vitals' `doubleRAF`: the time the restored page's next frame was
-/// presented, for bfcache LCP/FCP.
+/// web-vitals' `doubleRAF`, for bfcache LCP/FCP: `performance.now()` in a
+/// callback of the second frame after the restore, exactly as web-vitals
+/// reads it.
 pub fn double_raf(f: impl FnOnce(f64) + 'static) {
     let Some(w) = web_sys::window() else { return };
     let w2 = w.clone();
@@ -204,4 +205,25 @@ pub fn when_activated(rt: &Runtime, f: impl FnOnce(&Runtime) + 'static) {
         }
         _ => f(rt),
     }
+}
+
+/// web-vitals' `whenIdleOrHidden`: runs `f` in an idle period (at most 1 s
+/// later), or now if the page is hidden. Used where web-vitals uses it, so
+/// that the order of processing and final reports is the same as theirs.
+pub fn when_idle(f: impl FnOnce() + 'static) {
+    if super::lifecycle::hidden() {
+        return f();
+    }
+    let Some(w) = web_sys::window() else { return f() };
+    let cb = Closure::once_into_js(f);
+    // Freed when called; requestIdleCallback with a timeout always calls it.
+    let ric = get(&w, "requestIdleCallback");
+    if let Some(ric) = ric.dyn_ref::<js_sys::Function>() {
+        let opts = js_sys::Object::new();
+        super::util::set(&opts, "timeout", &JsValue::from_f64(1000.0));
+        if ric.call2(&w, &cb, &opts).is_ok() {
+            return;
+        }
+    }
+    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
 }

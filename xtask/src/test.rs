@@ -16,6 +16,9 @@ pub fn run_cmd(args: &[String]) -> Result {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     let root = root();
+    // The collector's dashboard assets (uPlot, embedded at build time) and
+    // the GeoIP test database.
+    tools::ensure_npm(&root.join("collector/dashboard"))?;
 
     if want("lint") {
         run(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;

@@ -81,6 +81,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startServer() {
   const beacons = [];
+  const wv = [];
   const plan = [];
   const headers = {};
   const waiters = new Set();
@@ -94,6 +95,17 @@ export async function startServer() {
       vary: 'origin',
     };
     if (q.get('delay')) await sleep(Number(q.get('delay')));
+    if (u.pathname === '/wv' && req.method === 'POST') {
+      // web-vitals' own reports, from test pages that run it beside our agent.
+      const parts = [];
+      for await (const c of req) parts.push(c);
+      try {
+        wv.push(JSON.parse(Buffer.concat(parts).toString('utf8')));
+      } catch {}
+      res.writeHead(204, cors).end();
+      for (const w of waiters) w();
+      return;
+    }
     if (u.pathname.endsWith('/collect') || u.pathname.startsWith('/v1/') || u.pathname === '/faro/collect') {
       if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
       const parts = [];
@@ -133,7 +145,8 @@ export async function startServer() {
       }
       res.writeHead(200, {
         'content-type': MIME[path.extname(file)] || 'application/octet-stream',
-        'cache-control': 'no-store',
+        // no-store would keep pages out of the back/forward cache.
+        'cache-control': 'no-cache',
         'timing-allow-origin': '*',
         ...(headers[u.pathname] || {}),
       });
@@ -147,13 +160,14 @@ export async function startServer() {
     url: `http://127.0.0.1:${port}`,
     port,
     beacons,
+    wv,
     plan,
     headers,
     /** Resolves when `pred(beacons)` is true (checked on every beacon), or rejects after `ms`. */
     waitFor(pred, ms = 10000) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const v = pred(beacons);
+          const v = pred(beacons, wv);
           if (v) {
             waiters.delete(check);
             clearTimeout(timer);
