@@ -8,14 +8,17 @@ pub mod batch;
 pub mod config;
 pub mod dedup;
 pub mod event;
+pub mod faro;
 pub mod ids;
 pub mod json;
 pub mod meta;
+pub mod otlp;
 pub mod rating;
 pub mod scrub;
 pub mod session;
 pub mod stack;
 pub mod vitals;
+pub mod wire;
 
 #[cfg(all(test, feature = "serde", not(target_arch = "wasm32")))]
 mod round_trip;

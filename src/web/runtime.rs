@@ -17,14 +17,14 @@ use core::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
 use crate::core::attrs::{truncate, Attrs};
-use crate::core::batch::{reason, split, Dropped, Envelope, Item, Push, Queue};
+use crate::core::batch::{reason, Push, Queue};
 use crate::core::config::{Config, MAX_REQUEST_BYTES};
 use crate::core::dedup::{ErrorBook, Seen};
 use crate::core::event::{ErrorReport, Event, Resource};
-use crate::core::json::Json;
 use crate::core::meta::{App, Meta, SessionRef, View};
 use crate::core::scrub::scrub_url;
 use crate::core::session::Session;
+use crate::core::wire;
 
 use super::config::{matches, Hooks};
 use super::transport::Transport;
@@ -112,7 +112,7 @@ impl Runtime {
             usize::try_from(cfg.max_queue_events).unwrap_or(500),
         );
         let errors = ErrorBook::new(usize::try_from(cfg.max_errors).unwrap_or(100));
-        let transport = Transport::new(cfg.url.clone(), cfg.persist);
+        let transport = Transport::new(&cfg.url, wire::channels(cfg.format), cfg.persist);
         let rt = Rc::new_cyclic(|me| Runtime {
             cfg,
             hooks,
@@ -253,15 +253,28 @@ impl Runtime {
         }
     }
 
-    /// Encodes and queues one event.
+    /// Encodes (in the configured wire format) and queues one event.
     pub fn push(&self, ev: Event) {
-        let Some(body) = self.before_send(ev.to_json()) else {
-            return;
-        };
-        let push = self.with(|st| st.queue.push(Item { section: 0, body }));
-        if push == Some(Push::FlushNow) {
+        if self.enqueue(&ev) {
             self.flush(false);
         }
+    }
+
+    /// Encodes, runs beforeSend and queues; true when a flush trigger was reached.
+    fn enqueue(&self, ev: &Event) -> bool {
+        let format = self.cfg.format;
+        let items = self.with(|st| {
+            let mut rid = |n: usize| random_id(n);
+            wire::encode_event(format, ev, &mut wire::Ctx { meta: &st.meta, random_id: &mut rid })
+        });
+        let mut flush = false;
+        for mut item in items.unwrap_or_default() {
+            // beforeSend is page code: called with no state borrowed.
+            let Some(body) = self.before_send(item.body) else { continue };
+            item.body = body;
+            flush |= self.with(|st| st.queue.push(item)) == Some(Push::FlushNow);
+        }
+        flush
     }
 
     /// An error with fingerprint `fp`: counted if seen in this window, else
@@ -307,12 +320,11 @@ impl Runtime {
             evs
         });
         for ev in held.unwrap_or_default() {
-            if let Some(body) = self.before_send(ev.to_json()) {
-                self.with(|st| st.queue.push(Item { section: 0, body }));
-            }
+            self.enqueue(&ev);
         }
         let busy = self.busy.replace(0);
         let transport_dropped = self.transport.dropped.try_borrow_mut().map(|mut d| d.take()).unwrap_or_default();
+        let format = self.cfg.format;
         let requests = self.with(|st| {
             let (items, mut dropped) = st.queue.drain();
             dropped.add(reason::BUSY, busy);
@@ -323,10 +335,13 @@ impl Runtime {
             let t = now();
             st.session.last = t;
             super::context::touch(&st.session, &mut st.session_mem);
-            encode_requests(st, &items, dropped, t)
+            let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000);
+            let (reqs, over) = wire::requests(format, &st.meta, &items, dropped, t, &mut st.seq, limit);
+            st.queue.dropped.merge(over);
+            reqs
         });
-        for body in requests.unwrap_or_default() {
-            self.transport.send(body, last_chance);
+        for req in requests.unwrap_or_default() {
+            self.transport.send(req.channel, req.body, last_chance);
         }
         if last_chance {
             self.transport.last_chance();
@@ -388,34 +403,6 @@ impl Runtime {
             }
         }));
     }
-}
-
-fn encode_requests(st: &mut State, items: &[Item], dropped: Dropped, t: f64) -> Vec<String> {
-    let mut head_with_drops = Json::with_capacity(1024);
-    st.meta.encode_head(&mut head_with_drops, t, &dropped.to_attrs());
-    let mut head = Json::with_capacity(1024);
-    st.meta.encode_head(&mut head, t, &Attrs::new());
-    let strip = |j: Json| {
-        let s = j.finish();
-        s.strip_suffix("\"events\":[").map(str::to_string).unwrap_or(s)
-    };
-    let (first_head, head) = (strip(head_with_drops), strip(head));
-    let env = Envelope { first_head: &first_head, head: &head, tail: "}", sections: &[("\"events\":[", "]")] };
-    // Room for `"seq":N,` spliced in below.
-    let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000) - 24;
-    let mut over = Dropped::default();
-    let mut out = split(&env, items, limit, &mut over);
-    st.queue.dropped.merge(over);
-    for body in &mut out {
-        st.seq = st.seq.saturating_add(1);
-        let mut with_seq = String::with_capacity(body.len() + 16);
-        with_seq.push_str("{\"seq\":");
-        crate::core::json::write_u64(&mut with_seq, u64::from(st.seq));
-        with_seq.push(',');
-        with_seq.push_str(body.get(1..).unwrap_or(""));
-        *body = with_seq;
-    }
-    out
 }
 
 fn page_url_and_referrer() -> (String, String) {

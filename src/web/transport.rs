@@ -35,13 +35,23 @@ const OUTBOX_MAX_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 const KEEPALIVE_MAX: usize = 65_536;
 
 struct Pending {
+    channel: u8,
     body: String,
     attempts: u32,
     created: f64,
 }
 
-pub struct Transport {
+/// Where a channel's requests go.
+struct Target {
     url: String,
+    /// None: text/plain (beacon-friendly); Some: sent by fetch with this type.
+    content_type: Option<&'static str>,
+}
+
+pub struct Transport {
+    /// The configured URL (every channel's URL starts with it).
+    url: String,
+    targets: Vec<Target>,
     /// `fetch` as it was when the agent started (before any wrapping, ours or
     /// another library's), called with `window` as `this`.
     fetch: Option<Function>,
@@ -57,10 +67,19 @@ pub struct Transport {
 }
 
 impl Transport {
-    pub fn new(url: String, persist: bool) -> Rc<Transport> {
+    pub fn new(url: &str, channels: &[crate::core::wire::Channel], persist: bool) -> Rc<Transport> {
         let fetch = web_sys::window().map(|w| get(&w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
+        let base = url.trim_end_matches('/');
+        let targets = channels
+            .iter()
+            .map(|c| Target {
+                url: if c.path.is_empty() { url.to_string() } else { [base, c.path].concat() },
+                content_type: c.content_type,
+            })
+            .collect();
         Rc::new_cyclic(|me| Transport {
-            url,
+            url: url.to_string(),
+            targets,
             fetch,
             retry: RefCell::new(VecDeque::new()),
             retry_bytes: Cell::new(0),
@@ -79,18 +98,18 @@ impl Transport {
 
     /// Sends one request body. `last_chance`: the page is being hidden or
     /// unloaded and may never run code again.
-    pub fn send(&self, body: String, last_chance: bool) {
+    pub fn send(&self, channel: u8, body: String, last_chance: bool) {
         if last_chance {
-            let beaconed = self.beacon(&body);
+            let beaconed = self.beacon(channel, &body);
             if !beaconed && body.len() <= KEEPALIVE_MAX {
                 // Fire and forget: the page may be gone before the answer.
-                let _ = self.fetch(&body);
+                let _ = self.fetch(channel, &body);
             }
             if !beaconed || self.unhealthy.get() {
-                self.store(vec![(now(), body)]);
+                self.store(vec![(now(), channel, body)]);
             }
         } else {
-            self.enqueue(Pending { body, attempts: 0, created: now() });
+            self.enqueue(Pending { channel, body, attempts: 0, created: now() });
             self.pump();
         }
     }
@@ -104,36 +123,45 @@ impl Transport {
         self.in_flight.set(false);
         let mut keep = Vec::new();
         for p in pending {
-            if !self.beacon(&p.body) || self.unhealthy.get() {
-                keep.push((p.created, p.body));
+            if !self.beacon(p.channel, &p.body) || self.unhealthy.get() {
+                keep.push((p.created, p.channel, p.body));
             }
         }
         self.store(keep);
     }
 
-    fn beacon(&self, body: &str) -> bool {
-        let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
+    fn beacon(&self, channel: u8, body: &str) -> bool {
+        let Some(target) = self.targets.get(usize::from(channel)) else { return false };
+        // A beacon cannot carry a content type that needs a preflight.
+        if target.content_type.is_some() {
             return false;
-        };
+        }
+        let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return false };
         // Missing in old browsers: `typeof navigator.sendBeacon !== 'function'`.
         if !get(&nav, "sendBeacon").is_function() {
             return false;
         }
         // A string body is sent as text/plain: a CORS-safelisted type, no preflight.
-        nav.send_beacon_with_opt_str(&self.url, Some(body)).unwrap_or(false)
+        nav.send_beacon_with_opt_str(&target.url, Some(body)).unwrap_or(false)
     }
 
-    fn fetch(&self, body: &str) -> Option<Promise> {
+    fn fetch(&self, channel: u8, body: &str) -> Option<Promise> {
         let f = self.fetch.as_ref()?;
+        let target = self.targets.get(usize::from(channel))?;
         let init = Object::new();
         set(&init, "method", &JsValue::from_str("POST"));
+        if let Some(ct) = target.content_type {
+            let headers = Object::new();
+            set(&headers, "content-type", &JsValue::from_str(ct));
+            set(&init, "headers", &headers);
+        }
         set(&init, "body", &JsValue::from_str(body));
         set(&init, "keepalive", &JsValue::from_bool(body.len() <= KEEPALIVE_MAX));
         // Cookies are not ours to send.
         set(&init, "credentials", &JsValue::from_str("omit"));
         let w = web_sys::window()?;
         // A synchronous throw (bad URL, quota) is just a failed send.
-        f.call2(&w, &JsValue::from_str(&self.url), &init).ok()?.dyn_into::<Promise>().ok()
+        f.call2(&w, &JsValue::from_str(&target.url), &init).ok()?.dyn_into::<Promise>().ok()
     }
 
     fn enqueue(&self, p: Pending) {
@@ -154,14 +182,14 @@ impl Transport {
         if self.in_flight.get() || self.timer.borrow().is_some() {
             return;
         }
-        let body = match self.retry.borrow().front() {
-            Some(p) => p.body.clone(),
+        let (channel, body) = match self.retry.borrow().front() {
+            Some(p) => (p.channel, p.body.clone()),
             None => return,
         };
-        let Some(promise) = self.fetch(&body) else {
+        let Some(promise) = self.fetch(channel, &body) else {
             // No fetch at all (very old browser): the beacon is all we have.
             if let Some(p) = self.pop_front() {
-                if !self.beacon(&p.body) {
+                if !self.beacon(p.channel, &p.body) {
                     self.dropped.borrow_mut().add(reason::SEND, 1);
                 }
             }
@@ -239,7 +267,7 @@ impl Transport {
     }
 
     /// Appends to the outbox (bounded, oldest dropped first).
-    fn store(&self, items: Vec<(f64, String)>) {
+    fn store(&self, items: Vec<(f64, u8, String)>) {
         if items.is_empty() || !self.persist {
             return;
         }
@@ -247,19 +275,20 @@ impl Transport {
             self.dropped.borrow_mut().add(reason::SEND, u64::try_from(items.len()).unwrap_or(0));
             return;
         };
-        let mut lines: Vec<(f64, String)> =
-            parse_outbox(&storage.get_item(OUTBOX_KEY).ok().flatten().unwrap_or_default());
+        let mut lines = parse_outbox(&storage.get_item(OUTBOX_KEY).ok().flatten().unwrap_or_default());
         lines.extend(items);
-        let mut total: usize = lines.iter().map(|(_, b)| b.len() + 16).sum();
+        let mut total: usize = lines.iter().map(|(_, _, b)| b.len() + 20).sum();
         let mut skip = 0;
         while total > RETRY_MAX_BYTES && skip < lines.len() {
-            total -= lines.get(skip).map_or(0, |(_, b)| b.len() + 16);
+            total -= lines.get(skip).map_or(0, |(_, _, b)| b.len() + 20);
             skip += 1;
         }
         self.dropped.borrow_mut().add(reason::SEND, u64::try_from(skip).unwrap_or(0));
         let mut out = String::with_capacity(total);
-        for (t, body) in lines.iter().skip(skip) {
+        for (t, channel, body) in lines.iter().skip(skip) {
             write_u64(&mut out, f64_to_u64(*t));
+            out.push('\t');
+            write_u64(&mut out, u64::from(*channel));
             out.push('\t');
             out.push_str(body);
             out.push('\n');
@@ -280,23 +309,26 @@ impl Transport {
         };
         let _ = storage.remove_item(OUTBOX_KEY);
         let t = now();
-        for (created, body) in parse_outbox(&raw) {
-            if t - created > OUTBOX_MAX_AGE_MS {
+        for (created, channel, body) in parse_outbox(&raw) {
+            if t - created > OUTBOX_MAX_AGE_MS || usize::from(channel) >= self.targets.len() {
                 self.dropped.borrow_mut().add(reason::EXPIRED, 1);
             } else {
-                self.enqueue(Pending { body, attempts: 0, created });
+                self.enqueue(Pending { channel, body, attempts: 0, created });
             }
         }
         self.pump();
     }
 }
 
-fn parse_outbox(raw: &str) -> Vec<(f64, String)> {
+/// Outbox lines: `created<TAB>channel<TAB>body` (bodies are JSON without
+/// raw tabs or newlines).
+fn parse_outbox(raw: &str) -> Vec<(f64, u8, String)> {
     raw.lines()
         .filter_map(|l| {
-            let (t, body) = l.split_once('\t')?;
+            let (t, rest) = l.split_once('\t')?;
+            let (channel, body) = rest.split_once('\t')?;
             let t = t.parse::<u64>().ok()?;
-            Some((crate::core::json::f64_from_u64(t), body.to_string()))
+            Some((crate::core::json::f64_from_u64(t), channel.parse::<u8>().ok()?, body.to_string()))
         })
         .collect()
 }

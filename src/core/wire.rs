@@ -1,0 +1,210 @@
+//! Wire formats: how events and their context become request bodies.
+//!
+//! The format only changes the encoder (this module and `faro.rs`,
+//! `otlp.rs`); the queue, splitting, delivery and retries are shared.
+//!
+//! A format has one or more *channels* (a URL and a content type: OTLP sends
+//! logs and traces to different paths); each channel has JSON *sections*
+//! (`"events":[…]` for native; `measurements`, `exceptions`, `events`,
+//! `logs` for Faro). An encoded event is an `Item` whose `section` is a
+//! global index over the format's sections, channel by channel.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::attrs::Attrs;
+use super::batch::{split, Dropped, Envelope, Item};
+use super::config::Format;
+use super::event::Event;
+use super::json::{write_u64, Json};
+use super::meta::Meta;
+
+pub struct Channel {
+    /// Appended to the configured URL (`/v1/logs` for OTLP); empty: the URL as is.
+    pub path: &'static str,
+    /// `None`: `text/plain` (CORS-safelisted, beacon-friendly). `Some`: a type
+    /// that needs a CORS preflight, so keepalive `fetch` with that header.
+    pub content_type: Option<&'static str>,
+    /// (open, close) of each JSON section, e.g. (`"events":[`, `]`).
+    pub sections: &'static [(&'static str, &'static str)],
+}
+
+const NATIVE: &[Channel] = &[Channel { path: "", content_type: None, sections: &[("\"events\":[", "]")] }];
+
+pub fn channels(f: Format) -> &'static [Channel] {
+    match f {
+        Format::Native => NATIVE,
+        Format::Faro => super::faro::CHANNELS,
+        Format::Otlp => super::otlp::CHANNELS,
+    }
+}
+
+/// Channel index and section index within it, of a global section index.
+pub fn locate(f: Format, section: u8) -> Option<(usize, usize)> {
+    let mut s = usize::from(section);
+    for (i, c) in channels(f).iter().enumerate() {
+        if s < c.sections.len() {
+            return Some((i, s));
+        }
+        s -= c.sections.len();
+    }
+    None
+}
+
+/// Everything an encoder may need besides the event itself.
+pub struct Ctx<'a> {
+    pub meta: &'a Meta,
+    /// Random ids for formats that need them (OTLP span ids), supplied by
+    /// the edge: the core has no randomness.
+    pub random_id: &'a mut dyn FnMut(usize) -> String,
+}
+
+/// Encodes one event into zero or more items.
+pub fn encode_event(f: Format, ev: &Event, ctx: &mut Ctx) -> Vec<Item> {
+    match f {
+        Format::Native => vec![Item { section: 0, body: ev.to_json() }],
+        Format::Faro => super::faro::encode_event(ev, ctx),
+        Format::Otlp => super::otlp::encode_event(ev, ctx),
+    }
+}
+
+/// The head and tail around a channel's sections. `first`: the first
+/// request of a flush, which carries the drop counts.
+pub fn envelope(f: Format, channel: usize, meta: &Meta, sent: f64, seq: u32, dropped: &Attrs) -> (String, String) {
+    match f {
+        Format::Native => {
+            let mut j = Json::with_capacity(1024);
+            // `seq` first: requests are identified by view.id + seq.
+            j.buf.push_str("{\"seq\":");
+            write_u64(&mut j.buf, u64::from(seq));
+            j.buf.push(',');
+            let mut body = Json::with_capacity(1024);
+            meta.encode_head(&mut body, sent, dropped);
+            let head = body.finish();
+            let head = head.strip_suffix("\"events\":[").unwrap_or(&head);
+            j.buf.push_str(head.get(1..).unwrap_or(""));
+            (j.finish(), "}".into())
+        }
+        Format::Faro => super::faro::envelope(meta, sent, dropped),
+        Format::Otlp => super::otlp::envelope(channel, meta),
+    }
+}
+
+/// One request: which channel, and its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub channel: u8,
+    pub body: String,
+}
+
+/// Splits a flush's items into requests of at most `limit` bytes, channel by
+/// channel, numbering them from `*seq + 1`.
+pub fn requests(
+    f: Format,
+    meta: &Meta,
+    items: &[Item],
+    mut dropped: Dropped,
+    sent: f64,
+    seq: &mut u32,
+    limit: usize,
+) -> (Vec<Request>, Dropped) {
+    let mut out = Vec::new();
+    let mut over = Dropped::default();
+    let mut offset = 0u8;
+    for (ci, channel) in channels(f).iter().enumerate() {
+        let n = u8::try_from(channel.sections.len()).unwrap_or(0);
+        let mine: Vec<Item> = items
+            .iter()
+            .filter(|it| it.section >= offset && it.section < offset.saturating_add(n))
+            .map(|it| Item { section: it.section - offset, body: it.body.clone() })
+            .collect();
+        offset = offset.saturating_add(n);
+        // Drop counts ride in the first request of the flush; with no events
+        // they still go (alone) so they are not lost.
+        let counts = dropped.to_attrs();
+        if mine.is_empty() && (counts.is_empty() || ci > 0 || f != Format::Native) {
+            continue;
+        }
+        // Heads carry `seq`, so they are built per request: the first with
+        // the drop counts, the rest without.
+        let (first_head, tail) = envelope(f, ci, meta, sent, seq.saturating_add(1), &counts);
+        let (head, _) = envelope(f, ci, meta, sent, seq.saturating_add(2), &Attrs::new());
+        let env = Envelope { first_head: &first_head, head: &head, tail: &tail, sections: channel.sections };
+        // Room for a seq number longer than the one the heads were sized with.
+        let chunks = if mine.is_empty() {
+            vec![[first_head.as_str(), "\"events\":[]", tail.as_str()].concat()]
+        } else {
+            split(&env, &mine, limit.saturating_sub(8), &mut over)
+        };
+        for (i, body) in chunks.into_iter().enumerate() {
+            *seq = seq.saturating_add(1);
+            // Re-head with the exact seq of this request.
+            let body = if f == Format::Native && i > 1 {
+                let (h, _) = envelope(f, ci, meta, sent, *seq, &Attrs::new());
+                [h.as_str(), body.get(head.len()..).unwrap_or("")].concat()
+            } else {
+                body
+            };
+            out.push(Request { channel: u8::try_from(ci).unwrap_or(0), body });
+        }
+        dropped = Dropped::default();
+    }
+    (out, over)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::core::event::{Custom, Event};
+
+    fn meta() -> Meta {
+        let mut m = Meta::default();
+        m.app.name = "shop".into();
+        m.view.id = "pv1".into();
+        m.session.id = "s1".into();
+        m
+    }
+
+    #[test]
+    fn native_requests_are_numbered_and_carry_drops_once() {
+        let items: Vec<Item> = (0..300)
+            .map(|i| {
+                let ev =
+                    Event::Custom(Custom { t: 1.0, name: format!("e{i:04}{}", "x".repeat(200)), attrs: Attrs::new() });
+                Item { section: 0, body: ev.to_json() }
+            })
+            .collect();
+        let mut d = Dropped::default();
+        d.add("queue", 3);
+        let mut seq = 0;
+        let (reqs, over) = requests(Format::Native, &meta(), &items, d, 5.0, &mut seq, 20_000);
+        assert!(over.is_empty());
+        assert!(reqs.len() >= 4);
+        assert_eq!(seq as usize, reqs.len());
+        let mut names = Vec::new();
+        for (i, r) in reqs.iter().enumerate() {
+            assert!(r.body.len() <= 20_000);
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(v["seq"], i + 1, "request {i}");
+            assert_eq!(v["dropped"]["queue"].as_f64().is_some(), i == 0);
+            for e in v["events"].as_array().unwrap() {
+                names.push(e["name"].as_str().unwrap().to_string());
+            }
+        }
+        assert_eq!(names.len(), 300);
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 300, "every event once");
+    }
+
+    #[test]
+    fn drop_counts_go_even_without_events() {
+        let mut d = Dropped::default();
+        d.add("send", 1);
+        let mut seq = 7;
+        let (reqs, _) = requests(Format::Native, &meta(), &[], d, 5.0, &mut seq, 60_000);
+        assert_eq!(reqs.len(), 1);
+        let v: serde_json::Value = serde_json::from_str(&reqs[0].body).unwrap();
+        assert_eq!((v["seq"].as_u64(), v["dropped"]["send"].as_f64()), (Some(8), Some(1.0)));
+    }
+}
