@@ -2,9 +2,12 @@
 // Everything else is Rust. This file stays tiny and hand-written.
 import load, { start } from './rum_agent.js';
 
+const G = globalThis;
 // One agent per page, even if this module is loaded twice (two URLs, two
 // bundles): the state lives on the global object, not in the module.
-const S = (globalThis[Symbol.for('rum-agent')] ||= {});
+const S = (G[Symbol.for('rum-agent')] ||= {});
+// The loader snippet's queue, when the page installed it (js/snippet.js).
+const stub = G.rumAgent && G.rumAgent.q ? G.rumAgent : 0;
 
 function boot(config, fromTag) {
   if (S.p) {
@@ -13,7 +16,19 @@ function boot(config, fromTag) {
   }
   return (S.p = load()
     .then(
-      () => (S.a = start(config, !!fromTag)),
+      () => {
+        const a = (S.a = start(config, !!fromTag));
+        // The agent's listeners are in place: drop the snippet's (in the same
+        // task, so no event is seen twice) and replay what it caught, in order.
+        if (stub) {
+          const q = stub.q;
+          stub.off();
+          a.__replay(['d', stub.d || 0]);
+          for (const x of q) a.__replay(x);
+        }
+        if (!G.rumAgent || G.rumAgent === stub) G.rumAgent = a;
+        return a;
+      },
       (e) => {
         // A CSP without 'wasm-unsafe-eval' refuses to compile WebAssembly.
         throw /unsafe-eval|CSP|Content Security/i.test(e && e.message)
@@ -23,6 +38,7 @@ function boot(config, fromTag) {
     )
     .catch((e) => {
       S.p = 0;
+      if (stub) stub.off();
       throw e;
     }));
 }
@@ -32,7 +48,16 @@ export function init(config) {
   return boot(config);
 }
 
-// `<script type="module" src=".../rum.js" data-url="..." data-app-name="...">`
-// starts the agent from its data attributes.
-const tag = globalThis.document && [...document.querySelectorAll('script[data-url]')].find((s) => s.src == import.meta.url);
-if (tag) boot(tag.dataset, 1).catch((e) => console.error(e));
+// Started by the loader snippet, or by `<script type="module" src=".../rum.js"
+// data-url="..." data-app-name="...">`: config from the data attributes, a
+// relative data-url resolved against the page.
+const tag = stub ? 0 : G.document && [...document.querySelectorAll('script[data-url]')].find((s) => s.src == import.meta.url);
+const data = stub ? stub.c : tag && tag.dataset;
+const abs = (u) => {
+  try {
+    return u && new URL(u, document.baseURI).href;
+  } catch {
+    return u;
+  }
+};
+if (data) boot({ ...data, url: abs(data.url) }, 1).catch((e) => console.error(e));

@@ -41,8 +41,8 @@ pub mod reason {
     pub const OVERSIZE: &str = "oversize";
     /// Re-entrant call while the agent was busy (e.g. from beforeSend).
     pub const BUSY: &str = "busy";
-    /// Performance observer entries over the per-page-view cap.
-    pub const LONG_TASKS: &str = "longtasks";
+    /// Caught by the loader snippet beyond its queue bound, before the agent was ready.
+    pub const SNIPPET: &str = "snippet";
 }
 
 impl Dropped {

@@ -395,6 +395,10 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
     let mut app: Vec<(String, Value)> = Vec::new();
     let mut batch: Vec<(String, Value)> = Vec::new();
     for (k, raw) in pairs {
+        // `data-src`: where the loader snippet finds rum.js, not a config key.
+        if k == "src" {
+            continue;
+        }
         let num = || parse_num(raw.trim()).map_or_else(|| Value::Str(raw.clone()), Value::Num);
         match k.as_str() {
             "appName" => app.push(("name".into(), Value::Str(raw.clone()))),

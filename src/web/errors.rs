@@ -23,7 +23,7 @@ use crate::core::stack::parse_stack;
 
 use super::bindings::{nz, Loose};
 use super::runtime::Runtime;
-use super::util::{epoch, now, to_string, Listener};
+use super::util::{epoch, to_string, Listener};
 
 const MAX_MSG: usize = 1000;
 const MAX_RAW_STACK: usize = 4000;
@@ -105,10 +105,12 @@ fn on_error(rt: &Runtime, ev: &JsValue) {
     let fp = fingerprint(&[source::JS, &msg, &file], &[line, col]);
     rt.error(fp, || {
         // `error` is null for cross-origin scripts without CORS ("Script error.").
-        let (ty, _, stack) = describe(&e.error(), "Error");
+        let (ty, err_msg, stack) = describe(&e.error(), "Error");
         if is_ours(&stack) {
             return None;
         }
+        // The Error's own message: the event's adds Chrome's "Uncaught TypeError: ".
+        let msg = if e.error().is_object() && !err_msg.is_empty() { err_msg } else { msg.clone() };
         let mut r = base(t, source::JS, &ty, &msg);
         (r.file, r.line, r.col) = (file.clone(), line, col);
         Some(finish(rt, r, &stack))
@@ -156,8 +158,21 @@ fn on_rejection(rt: &Runtime, ev: &JsValue) {
     rt.error(fp, || Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack)));
 }
 
-/// `rum.pushError(error, context?)`.
-pub fn push(rt: &Runtime, error: &JsValue, context: &JsValue) {
+/// Events the loader snippet caught before the agent started.
+pub fn replay_error(rt: &Runtime, ev: &JsValue) {
+    if ev.is_object() {
+        on_error(rt, ev);
+    }
+}
+
+pub fn replay_rejection(rt: &Runtime, ev: &JsValue) {
+    if ev.is_object() {
+        on_rejection(rt, ev);
+    }
+}
+
+/// `rum.pushError(error, context?)`, made at `t`.
+pub fn push_at(rt: &Runtime, error: &JsValue, context: &JsValue, t: f64) {
     let (ty, msg, stack) = describe(error, "Error");
     if rt.ignored_error(&msg) {
         return;
@@ -165,11 +180,30 @@ pub fn push(rt: &Runtime, error: &JsValue, context: &JsValue) {
     let mut ctx = Attrs::new();
     super::util::read_attrs(context, &mut ctx);
     let fp = fingerprint(&[source::API, &ty, &msg, truncate(&stack, 300)], &[]);
-    let t = now();
     rt.error(fp, || {
         let mut r = base(t, source::API, &ty, &msg);
         r.ctx = ctx;
         Some(finish(rt, r, &stack))
+    });
+}
+
+/// A resource that failed before the agent started (its `error` event came
+/// too early for our listener): Resource Timing still tells, by its status.
+pub fn early_resource_failure(rt: &Runtime, tag: &str, url: &str, status: u32, t: f64) {
+    let fp = fingerprint(&[source::RESOURCE, tag, url], &[]);
+    rt.error(fp, || {
+        let url = rt.scrub(url);
+        let mut msg = String::with_capacity(url.len() + 40);
+        msg.push_str(tag);
+        msg.push_str(" failed to load: ");
+        msg.push_str(&url);
+        msg.push_str(" (HTTP ");
+        crate::core::json::write_u64(&mut msg, u64::from(status));
+        msg.push(')');
+        let mut r = base(t, source::RESOURCE, "ResourceError", &msg);
+        r.file = url;
+        r.tag = tag.to_string();
+        Some(r)
     });
 }
 

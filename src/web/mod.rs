@@ -27,6 +27,7 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::core::attrs::{truncate, Attrs};
 use crate::core::event::{Custom, Event, Measure};
@@ -76,6 +77,21 @@ pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
     Ok(Agent { _private: () })
 }
 
+fn push_event_at(rt: &Runtime, name: &JsValue, attributes: &JsValue, t: f64) {
+    let mut attrs = Attrs::new();
+    read_attrs(attributes, &mut attrs);
+    let name = truncate(&to_string(name), 256).to_string();
+    rt.push(Event::Custom(Custom { t, name, attrs }));
+}
+
+fn push_measurement_at(rt: &Runtime, name: &JsValue, value: &JsValue, attributes: &JsValue, t: f64) {
+    let Some(value) = value.as_f64().filter(|v| v.is_finite()) else { return };
+    let mut attrs = Attrs::new();
+    read_attrs(attributes, &mut attrs);
+    let name = truncate(&to_string(name), 256).to_string();
+    rt.push(Event::Measure(Measure { t, name, value, attrs }));
+}
+
 /// The handle `init()` resolves to. Every method is safe to call with any
 /// arguments, at any time, including after `shutdown()` (then a no-op).
 #[wasm_bindgen]
@@ -90,7 +106,7 @@ impl Agent {
     #[wasm_bindgen(js_name = pushError)]
     pub fn push_error(&self, error: JsValue, context: JsValue) {
         if let Some(rt) = running().filter(|rt| rt.sampled()) {
-            errors::push(&rt, &error, &context);
+            errors::push_at(&rt, &error, &context, now());
         }
     }
 
@@ -135,6 +151,34 @@ impl Agent {
     pub fn set_view(&self, name: JsValue) {
         if let Some(rt) = running() {
             rt.set_view(&to_string(&name));
+        }
+    }
+
+    /// Replays one item queued by the loader snippet before the agent was
+    /// ready: `['e', ErrorEvent|Event]`, `['r', PromiseRejectionEvent]`,
+    /// `[method, args, performance.now()]`, or `['d', dropped]`. Original
+    /// events keep their own timestamps; API calls get the time they were made.
+    #[wasm_bindgen(js_name = __replay)]
+    pub fn replay(&self, item: JsValue) {
+        let Some(rt) = running().filter(|rt| rt.sampled()) else { return };
+        if !js_sys::Array::is_array(&item) {
+            return;
+        }
+        let item: js_sys::Array = item.unchecked_into();
+        let kind = item.get(0).as_string().unwrap_or_default();
+        let args: js_sys::Array = js_sys::Array::from(&item.get(1));
+        let t = item.get(2).as_f64().map(util::epoch).unwrap_or_else(now);
+        let arg = |i: u32| if js_sys::Array::is_array(&item.get(1)) { args.get(i) } else { JsValue::UNDEFINED };
+        match kind.as_str() {
+            "e" => errors::replay_error(&rt, &item.get(1)),
+            "r" => errors::replay_rejection(&rt, &item.get(1)),
+            "d" => rt.count_dropped(crate::core::batch::reason::SNIPPET, item.get(1).as_f64().unwrap_or(0.0)),
+            "pushError" => errors::push_at(&rt, &arg(0), &arg(1), t),
+            "pushEvent" => push_event_at(&rt, &arg(0), &arg(1), t),
+            "pushMeasurement" => push_measurement_at(&rt, &arg(0), &arg(1), &arg(2), t),
+            "setUser" => self.set_user(arg(0)),
+            "setView" => self.set_view(arg(0)),
+            _ => {}
         }
     }
 

@@ -60,6 +60,23 @@ pub fn install(rt: &Rc<Runtime>) {
     rt.add_source(PerfObserver::new("resource", &[], move |entries| {
         let Some(rt) = me.upgrade() else { return };
         for e in &entries {
+            // Failed before we started listening: the error event is gone,
+            // the entry (and its status, in Chromium) remains.
+            let tag = match e.initiator_type().as_deref() {
+                Some("img") => "img",
+                Some("script") => "script",
+                Some("link") => "link",
+                Some("video") => "video",
+                Some("audio") => "audio",
+                _ => "",
+            };
+            let status = nz(e.response_status());
+            if !tag.is_empty() && status >= 400.0 && e.response_end() < rt.started {
+                if let Some(url) = e.name().filter(|u| !rt.ignored_url(u)) {
+                    let status = u32::try_from(crate::core::json::f64_to_u64(status)).unwrap_or(0);
+                    super::errors::early_resource_failure(&rt, tag, &url, status, epoch(e.response_end()));
+                }
+            }
             if let Some(r) = from_entry(&rt, e) {
                 // TTI's network quiet window needs every request's interval.
                 if let Ok(mut sh) = rt.shared.try_borrow_mut() {

@@ -78,6 +78,8 @@ pub struct Runtime {
     hidden_hooks: RefCell<Vec<HiddenHook>>,
     restore_hooks: RefCell<Vec<RestoreHook>>,
     pub shared: RefCell<Shared>,
+    /// When the agent started (performance time): earlier errors were missed.
+    pub started: f64,
     /// One-shot timers not yet fired (fired ones are pruned on each insert).
     deferred: RefCell<Vec<(Rc<Cell<bool>>, Timer)>>,
     pub me: Weak<Runtime>,
@@ -133,6 +135,7 @@ impl Runtime {
             hidden_hooks: RefCell::new(Vec::new()),
             restore_hooks: RefCell::new(Vec::new()),
             shared: RefCell::new(Shared::default()),
+            started: super::util::performance().map_or(0.0, |p| p.now()),
             deferred: RefCell::new(Vec::new()),
             me: me.clone(),
         });
@@ -180,6 +183,11 @@ impl Runtime {
             v.retain(|(done, _)| !done.get());
             v.push((fired, t));
         }
+    }
+
+    pub fn count_dropped(&self, why: &'static str, n: f64) {
+        let n = crate::core::json::f64_to_u64(n);
+        self.with(|st| st.queue.dropped.add(why, n));
     }
 
     pub fn on_hidden_hook(&self, f: HiddenHook) {

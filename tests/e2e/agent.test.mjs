@@ -39,7 +39,7 @@ test('script tag: navigation, resources and errors reach the collector', async (
   await page.goto('about:blank');
   await server.waitFor((b) => {
     const evs = events(b);
-    return evs.some((e) => e.k === 'nav') && evs.filter((e) => e.k === 'error').length >= 3;
+    return evs.some((e) => e.k === 'nav') && evs.filter((e) => e.k === 'error').length >= 4;
   });
   const evs = events(server.beacons);
   const batch = evs[0].batch;
@@ -70,7 +70,7 @@ test('script tag: navigation, resources and errors reach the collector', async (
   // Errors: the thrown TypeError with frames at the page's real lines.
   const thrown = evs.find((e) => e.k === 'error' && e.src === 'js');
   assert.equal(thrown.type, 'TypeError');
-  assert.equal(thrown.msg, 'Uncaught TypeError: boom from basic page');
+  assert.equal(thrown.msg, 'boom from basic page');
   assert.equal(thrown.frames[0].fn, 'explode');
   assert.equal(thrown.frames[0].file, url);
   assert.equal(thrown.frames[0].line, lineOf('www/test/basic.html', "throw new TypeError('boom"));
@@ -82,6 +82,10 @@ test('script tag: navigation, resources and errors reach the collector', async (
   const broken = evs.find((e) => e.k === 'error' && e.src === 'resource' && e.file.includes('late-missing'));
   assert.ok(broken, 'late broken image reported');
   assert.equal(broken.tag, 'img');
+  // The image that failed before the agent started is found in Resource Timing.
+  const early = evs.find((e) => e.k === 'error' && e.src === 'resource' && e.file.includes('/missing.png'));
+  assert.ok(early, 'early broken image reported');
+  assert.match(early.msg, /\(HTTP 404\)$/);
   assert.deepEqual(page.pageErrors.filter((e) => !/boom|rejected/.test(e)), []);
   await page.close();
 });

@@ -12,6 +12,8 @@ use crate::tools::{self, root, run, Result};
 pub const WASM: &str = "pkg/rum_agent_bg.wasm";
 pub const GLUE: &str = "pkg/rum_agent.js";
 pub const SHIM: &str = "pkg/rum.js";
+/// The loader snippet, minified, exactly as it is pasted inline (no newline).
+pub const SNIPPET: &str = "pkg/snippet.js";
 
 pub fn run_cmd(_args: &[String]) -> Result {
     tools::ensure_build_tools()?;
@@ -37,12 +39,33 @@ pub fn build() -> Result {
         shim_out.as_str(),
         "--log-level=warning",
     ]))?;
+    build_snippet()?;
     patch_package_json(&root.join("pkg/package.json"))?;
     // wasm-pack writes a .gitignore of `*` into pkg/, which would keep
     // `npm pack` from seeing the files; the repo's own .gitignore covers pkg/.
     let _ = std::fs::remove_file(root.join("pkg/.gitignore"));
     eprintln!("built pkg/");
     Ok(())
+}
+
+/// js/snippet.js → pkg/snippet.js: minified, without the trailing newline,
+/// so its bytes are exactly what a page inlines (and what a CSP hash covers).
+pub fn build_snippet() -> Result {
+    let root = root();
+    let out = Command::new(root.join("node_modules/.bin/esbuild"))
+        .args([
+            &root.join("js/snippet.js").to_string_lossy().to_string(),
+            "--minify",
+            "--target=es2017",
+            "--log-level=warning",
+        ])
+        .output()
+        .map_err(|e| format!("esbuild: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("esbuild snippet: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+    std::fs::write(root.join(SNIPPET), text).map_err(|e| e.to_string())
 }
 
 pub fn wasm_opt(path: &std::path::Path) -> Result {

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::build::{GLUE, SHIM, WASM};
+use crate::build::{GLUE, SHIM, SNIPPET, WASM};
 use crate::tools::{root, Result};
 
 pub struct Sizes {
@@ -38,5 +38,48 @@ pub fn run(args: &[String]) -> Result {
         brotli += s.brotli;
     }
     println!("| **total download** | {raw} | {gzip} | **{brotli}** |");
+    let snippet = std::fs::read(root().join(SNIPPET)).map_err(|e| format!("{SNIPPET}: {e}"))?;
+    let s = measure(&snippet);
+    println!(
+        "\nloader snippet ({SNIPPET}, inlined in the page): {} bytes minified, {} gzip, {} brotli",
+        s.raw, s.gzip, s.brotli
+    );
+    println!("CSP hash for script-src: '{}'", csp_hash(&snippet));
     Ok(())
+}
+
+/// `sha256-<base64>` of the exact inline script text, as CSP expects.
+pub fn csp_hash(text: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text);
+    format!("sha256-{}", base64(&digest))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_and_hash() {
+        assert_eq!(super::base64(b"Man"), "TWFu");
+        assert_eq!(super::base64(b"Ma"), "TWE=");
+        assert_eq!(super::base64(b"M"), "TQ==");
+        // echo -n "alert('Hello, world.');" | openssl sha256 -binary | base64
+        assert_eq!(super::csp_hash(b"alert('Hello, world.');"), "sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng=");
+    }
 }

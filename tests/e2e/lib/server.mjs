@@ -84,6 +84,9 @@ export async function startServer() {
   const wv = [];
   const plan = [];
   const headers = {};
+  // Per-path delays (ms) and statuses, for slow or blocked files.
+  const delays = {};
+  const statuses = {};
   const waiters = new Set();
   const server = http.createServer(async (req, res) => {
     const u = new URL(req.url, 'http://x');
@@ -95,6 +98,18 @@ export async function startServer() {
       vary: 'origin',
     };
     if (q.get('delay')) await sleep(Number(q.get('delay')));
+    if (delays[u.pathname]) await sleep(delays[u.pathname]);
+    if (statuses[u.pathname]) return res.writeHead(statuses[u.pathname], { 'content-type': 'text/plain' }).end();
+    // A classic script of a given size that does a little work: a stand-in
+    // for an agent that blocks the parser.
+    const js = u.pathname.match(/^\/js\/(\d+)\.js$/);
+    if (js) {
+      const n = Number(js[1]);
+      let body = 'var __blk=0;';
+      let i = 0;
+      while (body.length < n - 40) body += `function f${i}(a){return a*${i}+__blk}__blk+=f${i++}(1);`;
+      return res.writeHead(200, { 'content-type': 'text/javascript' }).end(body);
+    }
     if (u.pathname === '/wv' && req.method === 'POST') {
       // web-vitals' own reports, from test pages that run it beside our agent.
       const parts = [];
@@ -141,7 +156,10 @@ export async function startServer() {
       // it (default: this server's recording endpoint).
       if (file.endsWith('.html')) {
         const collector = q.get('collector') || `http://127.0.0.1:${port}/collect`;
-        data = Buffer.from(data.toString('utf8').replaceAll('__COLLECTOR__', collector));
+        let html = data.toString('utf8').replaceAll('__COLLECTOR__', collector);
+        // The loader snippet exactly as built (pkg/snippet.js), inlined.
+        if (html.includes('__SNIPPET__')) html = html.replace('__SNIPPET__', fs.readFileSync(path.join(ROOT, 'pkg/snippet.js'), 'utf8'));
+        data = Buffer.from(html);
       }
       res.writeHead(200, {
         'content-type': MIME[path.extname(file)] || 'application/octet-stream',
@@ -163,6 +181,8 @@ export async function startServer() {
     wv,
     plan,
     headers,
+    delays,
+    statuses,
     /** Resolves when `pred(beacons)` is true (checked on every beacon), or rejects after `ms`. */
     waitFor(pred, ms = 10000) {
       return new Promise((resolve, reject) => {

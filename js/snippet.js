@@ -1,0 +1,44 @@
+// rum-agent loader snippet: the first <script> in <head>.
+//
+//   <script data-src="/rum/rum.js" data-url="https://collector.example/collect"
+//           data-app-name="shop" data-app-version="1.4.2">…this, minified…</script>
+//
+// It never blocks: it only queues, and injects rum.js as an async module.
+// From its first line it catches errors (capture phase, so failed images and
+// scripts too) and unhandled rejections, with their original events (time,
+// Error object, stack), and queues calls made to `window.rumAgent` before the
+// agent is ready. When the agent starts, it replays the queue once, in
+// order, and removes these listeners. If rum.js cannot load (blocked,
+// offline, 404), it stops queueing and removes its listeners: the page is
+// left as it was. Its text is constant (configuration lives in the data
+// attributes), so a CSP can allow it by hash.
+((w, d, E, U) => {
+  try {
+    const s = d.currentScript;
+    let q = [];
+    let max = 100;
+    const add = (x) => (q.length < max ? q.push(x) : (stub.d = (stub.d || 0) + 1));
+    const onError = (e) => add(['e', e]);
+    const onRejection = (e) => add(['r', e]);
+    const stub = (w.rumAgent = {
+      q,
+      c: s.dataset,
+      off() {
+        w.removeEventListener(E, onError, true);
+        w.removeEventListener(U, onRejection);
+        max = 0;
+        stub.q = q = [];
+      },
+    });
+    for (const m of 'pushError pushEvent pushMeasurement setUser setView flush'.split(' '))
+      stub[m] = (...a) => add([m, a, performance.now()]);
+    w.addEventListener(E, onError, true);
+    w.addEventListener(U, onRejection);
+    const m = d.createElement('script');
+    m.type = 'module';
+    m.src = s.dataset.src;
+    m.nonce = s.nonce;
+    m.onerror = () => (stub.off(), m.remove());
+    d.head.append(m);
+  } catch (e) {}
+})(window, document, 'error', 'unhandledrejection');

@@ -1,0 +1,190 @@
+// The loader snippet (issue 8): catch everything from the first byte without
+// blocking the page, in real Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { startServer, events, ROOT } from './lib/server.mjs';
+import { launch, newPage } from './lib/browser.mjs';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const snippet = () => fs.readFileSync(path.join(ROOT, 'pkg/snippet.js'), 'utf8');
+const PAGE_ERRORS = /thrown while parsing|rejected at DOMContentLoaded|storm|after failure/;
+
+function lineOf(file, needle) {
+  const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n');
+  return lines.findIndex((l) => l.includes(needle)) + 1;
+}
+
+/** Loads the snippet page, waits for the agent, leaves; returns the events and the ready time. */
+async function run(query = '', { leave = true } = {}) {
+  server.beacons.length = 0;
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/test/snippet.html${query}`);
+  const readyAt = await page.evaluate(() => window.readyAt);
+  await page.waitForFunction(() => document.getElementById('broken').complete);
+  await sleep(200);
+  if (leave) await page.goto('about:blank');
+  await server.waitFor((b) => events(b).some((e) => e.k === 'error' && e.src === 'promise'));
+  await sleep(200);
+  return { page, readyAt, evs: events(server.beacons) };
+}
+
+function checkEarlyCapture(evs, readyAt) {
+  const once = (pred, what) => {
+    const found = evs.filter(pred);
+    assert.equal(found.length, 1, `${what}: ${found.length} reports`);
+    assert.ok(found[0].t < readyAt, `${what} keeps its original time (${found[0].t} < ready ${readyAt})`);
+    return found[0];
+  };
+  const parse = once((e) => e.k === 'error' && e.src === 'js' && e.msg === 'thrown while parsing', 'parse-time error');
+  assert.equal(parse.type, 'TypeError');
+  assert.equal(parse.frames[0].fn, 'parseTimeFailure');
+  assert.equal(parse.frames[0].line, lineOf('www/test/snippet.html', "throw new TypeError('thrown while parsing')"));
+  assert.equal(parse.count, 1);
+  const img = once((e) => e.k === 'error' && e.src === 'resource' && e.file.includes('early-broken.png'), 'broken image');
+  assert.equal(img.tag, 'img');
+  once((e) => e.k === 'error' && e.src === 'promise' && e.msg === 'rejected at DOMContentLoaded', 'DOMContentLoaded rejection');
+  const api = once((e) => e.k === 'error' && e.src === 'api' && e.msg === 'pushed early', 'early pushError');
+  assert.equal(api.ctx.where, 'head');
+  once((e) => e.k === 'event' && e.name === 'early-event', 'early pushEvent');
+  once((e) => e.k === 'measure' && e.name === 'early-measure' && e.value === 42, 'early pushMeasurement');
+  assert.ok(evs.every((e) => e.batch.user?.id === 'early-user'), 'early setUser applies to every batch');
+  assert.ok(evs.every((e) => e.batch.app.name === 'snippet-test'));
+}
+
+test('everything from the first byte arrives once, with its original time and stack', async () => {
+  const { page, readyAt, evs } = await run();
+  checkEarlyCapture(evs, readyAt);
+  assert.deepEqual(page.pageErrors.filter((e) => !PAGE_ERRORS.test(e)), []);
+  await page.close();
+});
+
+test('wasm delayed 2 s: still once each, queue bounded with a drop count', async () => {
+  server.delays['/pkg/rum_agent_bg.wasm'] = 2000;
+  try {
+    const { page, readyAt, evs } = await run('?storm=500');
+    checkEarlyCapture(evs, readyAt);
+    const storm = evs.filter((e) => e.k === 'error' && e.msg.startsWith('storm'));
+    const dropped = server.beacons.map((b) => b.json?.dropped?.snippet || 0).reduce((a, b) => a + b, 0);
+    assert.ok(storm.length > 0 && storm.length < 100, `storm errors replayed: ${storm.length}`);
+    // The queue holds 100: what did not fit is counted, not lost silently.
+    assert.equal(storm.length + dropped, 500, `${storm.length} replayed + ${dropped} dropped`);
+    assert.deepEqual(page.pageErrors.filter((e) => !PAGE_ERRORS.test(e)), []);
+    await page.close();
+  } finally {
+    delete server.delays['/pkg/rum_agent_bg.wasm'];
+  }
+});
+
+test('module blocked (404): no error from us, listeners removed, nothing queued', async () => {
+  server.statuses['/pkg/rum.js'] = 404;
+  try {
+    server.beacons.length = 0;
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/test/snippet.html?storm=300`);
+    await page.waitForLoadState('load');
+    await sleep(300);
+    const state = await page.evaluate(() => {
+      // After the failure the stub is inert: calls do not throw and queue nothing.
+      rumAgent.pushEvent('after failure');
+      setTimeout(() => {
+        throw new Error('after failure');
+      });
+      return new Promise((r) =>
+        setTimeout(
+          () => r({ q: rumAgent.q.length, script: !!document.querySelector('script[type=module][src="/pkg/rum.js"]') }),
+          100,
+        ),
+      );
+    });
+    assert.deepEqual(state, { q: 0, script: false });
+    assert.deepEqual(page.pageErrors.filter((e) => !PAGE_ERRORS.test(e)), [], 'only the page’s own errors');
+    assert.equal(server.beacons.length, 0);
+    await page.close();
+  } finally {
+    delete server.statuses['/pkg/rum.js'];
+  }
+});
+
+test('strict CSP: with a nonce, and with the published hash', async () => {
+  const hash = 'sha256-' + crypto.createHash('sha256').update(snippet()).digest('base64');
+  for (const policy of [
+    "script-src 'nonce-rumtest' 'strict-dynamic' 'wasm-unsafe-eval'",
+    `script-src '${hash}' 'nonce-rumtest' 'wasm-unsafe-eval' 'self'`,
+  ]) {
+    server.headers['/test/snippet.html'] = { 'content-security-policy': `${policy}; connect-src 'self'` };
+    try {
+      const { page, readyAt, evs } = await run();
+      checkEarlyCapture(evs, readyAt);
+      const violations = page.consoleMessages.filter((m) => /Content Security Policy/i.test(m.text));
+      assert.deepEqual(violations, [], policy);
+      await page.close();
+    } finally {
+      delete server.headers['/test/snippet.html'];
+    }
+  }
+});
+
+test('the README snippet is the built one, with its hash', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const built = snippet();
+  assert.ok(built.length < 700, `snippet is ${built.length} bytes`);
+  const m = readme.match(/<script data-src=[^>]*>(.*?)<\/script>/s);
+  assert.ok(m, 'README has the snippet');
+  assert.equal(m[1], built, 'README copy equals pkg/snippet.js (cargo xtask build)');
+  const hash = 'sha256-' + crypto.createHash('sha256').update(built).digest('base64');
+  assert.ok(readme.includes(hash), `README gives the CSP hash ${hash}`);
+});
+
+test('timing: no agent, snippet, blocking classic script (printed, not asserted)', async () => {
+  // Agent files and the blocking script come from a "CDN" 100 ms away.
+  const agentBytes = ['pkg/rum_agent_bg.wasm', 'pkg/rum_agent.js', 'pkg/rum.js'].reduce((n, f) => n + fs.statSync(path.join(ROOT, f)).size, 0);
+  for (const f of ['/pkg/rum.js', '/pkg/rum_agent.js', '/pkg/rum_agent_bg.wasm', `/js/${agentBytes}.js`]) server.delays[f] = 100;
+  const heads = {
+    'no agent': '',
+    snippet: `<script data-src="/pkg/rum.js" data-url="${server.url}/collect" data-app-name="timing">${snippet()}</script>`,
+    'blocking script': `<script src="/js/${agentBytes}.js"></script>`,
+  };
+  const body = '<h1>Timing page</h1>' + '<p>Some text content of a page. </p>'.repeat(50);
+  const results = Object.fromEntries(Object.keys(heads).map((k) => [k, { fcp: [], dcl: [] }]));
+  const runs = 15;
+  for (let i = 0; i < runs; i++) {
+    for (const [k, head] of Object.entries(heads)) {
+      const page = await newPage(browser);
+      await page.route('**/timing.html', (route) =>
+        route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>` }),
+      );
+      await page.goto(`${server.url}/timing.html`);
+      const t = await page.evaluate(
+        () =>
+          new Promise((r) => {
+            const get = () => {
+              const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+              if (!fcp) return setTimeout(get, 20);
+              r({ fcp: fcp.startTime, dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart });
+            };
+            get();
+          }),
+      );
+      results[k].fcp.push(t.fcp);
+      results[k].dcl.push(t.dcl);
+      await page.close();
+    }
+  }
+  for (const f of Object.keys(server.delays)) delete server.delays[f];
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  console.log(`\n| page (${runs} runs, median) | FCP ms | DOMContentLoaded ms |\n|---|---:|---:|`);
+  for (const [k, r] of Object.entries(results)) console.log(`| ${k} | ${median(r.fcp).toFixed(1)} | ${median(r.dcl).toFixed(1)} |`);
+});
