@@ -54,7 +54,7 @@ pub fn build_snippet() -> Result {
     let root = root();
     let out = Command::new(root.join("node_modules/.bin/esbuild"))
         .args([
-            &root.join("js/snippet.js").to_string_lossy().to_string(),
+            root.join("js/snippet.js").to_string_lossy().as_ref(),
             "--minify",
             "--target=es2017",
             "--log-level=warning",
