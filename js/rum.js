@@ -3,6 +3,13 @@
 import load, { start } from './rum_agent.js';
 
 const G = globalThis;
+// Makes `function (...args)` that hands its `this` to a Rust hook: the HTTP
+// instrumentation wraps XMLHttpRequest methods, and Rust closures cannot see
+// `this`. The only logic here; the hook decides everything.
+const wrap = (f, h) =>
+  function (...a) {
+    return h(this, f, a);
+  };
 // One agent per page, even if this module is loaded twice (two URLs, two
 // bundles): the state lives on the global object, not in the module.
 const S = (G[Symbol.for('rum-agent')] ||= {});
@@ -17,7 +24,7 @@ function boot(config, fromTag) {
   return (S.p = load()
     .then(
       () => {
-        const a = (S.a = start(config, !!fromTag));
+        const a = (S.a = start(config, !!fromTag, wrap));
         // The agent's listeners are in place: drop the snippet's (in the same
         // task, so no event is seen twice) and replay what it caught, in order.
         if (stub) {

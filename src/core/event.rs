@@ -35,6 +35,8 @@ pub enum Event {
     LongTasks(LongTasks),
     #[cfg_attr(feature = "serde", serde(rename = "http"))]
     Http(HttpCall),
+    #[cfg_attr(feature = "serde", serde(rename = "split"))]
+    Split(LatencySplit),
 }
 
 impl Event {
@@ -48,6 +50,7 @@ impl Event {
             Event::Vital(_) => "vital",
             Event::LongTasks(_) => "long",
             Event::Http(_) => "http",
+            Event::Split(_) => "split",
         }
     }
 
@@ -61,6 +64,7 @@ impl Event {
             Event::Vital(e) => e.t,
             Event::LongTasks(e) => e.t,
             Event::Http(e) => e.t,
+            Event::Split(e) => e.t,
         }
     }
 
@@ -82,6 +86,7 @@ impl Event {
             Event::Vital(e) => e.encode_fields(j),
             Event::LongTasks(e) => e.encode_fields(j),
             Event::Http(e) => e.encode_fields(j),
+            Event::Split(e) => e.encode_fields(j),
         }
         j.end_obj();
     }
@@ -515,5 +520,58 @@ impl HttpCall {
             }
         }
         j.kstr_opt("trace_id", &self.trace_id).kstr_opt("span_id", &self.span_id);
+    }
+}
+
+/// Where a page view's time went: "user latency = frontend + network +
+/// server" (README, docs/protocol.md). Milliseconds; `None` where unknown.
+///
+/// - `server`: the `Server-Timing` entry named by `serverTimingName`, else
+///   `total`, else `app`; `None` when the response has none.
+/// - `network`: redirect + DNS + TCP + TLS + request→first byte, minus
+///   `server` when known (else it includes the server's time).
+/// - `frontend`: first byte → `loadEventEnd`.
+/// - `frontend_lcp`: first byte → LCP (when the page had an LCP).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct LatencySplit {
+    pub t: f64,
+    pub server: Option<f64>,
+    /// Which Server-Timing entry gave `server`.
+    pub server_name: String,
+    pub network: f64,
+    pub frontend: f64,
+    pub frontend_lcp: Option<f64>,
+}
+
+impl LatencySplit {
+    pub fn compute(nav: &NavTiming, server_timing_name: &str, lcp: Option<f64>) -> LatencySplit {
+        let p = nav.phases();
+        let wanted: &[&str] = if server_timing_name.is_empty() { &["total", "app"] } else { &[server_timing_name] };
+        let server = wanted
+            .iter()
+            .find_map(|w| nav.server_timing.iter().find(|s| s.name.eq_ignore_ascii_case(w) && s.duration > 0.0));
+        let to_first_byte = p.redirect + p.dns + p.tcp + p.tls + p.request;
+        let network = (to_first_byte - server.map_or(0.0, |s| s.duration)).max(0.0);
+        let first_byte = nav.response_start;
+        LatencySplit {
+            t: nav.t,
+            server: server.map(|s| s.duration),
+            server_name: server.map(|s| s.name.clone()).unwrap_or_default(),
+            network,
+            frontend: (nav.load_event_end - first_byte).max(0.0),
+            frontend_lcp: lcp.map(|l| (l + nav.activation_start - first_byte).max(0.0)),
+        }
+    }
+
+    fn encode_fields(&self, j: &mut Json) {
+        if let Some(s) = self.server {
+            j.kms("server", s).kstr_opt("server_name", &self.server_name);
+        }
+        j.kms("network", self.network).kms("frontend", self.frontend);
+        if let Some(l) = self.frontend_lcp {
+            j.kms("frontend_lcp", l);
+        }
     }
 }

@@ -115,6 +115,15 @@ fn sample_events() -> Vec<Event> {
                 dur: 100.0,
             }],
         }),
+        Event::Split(LatencySplit {
+            t: 6.0,
+            server: Some(80.5),
+            server_name: "total".into(),
+            network: 40.2,
+            frontend: 670.0,
+            frontend_lcp: Some(1200.0),
+        }),
+        Event::Split(LatencySplit { t: 6.5, server: None, server_name: String::new(), network: 120.0, frontend: 300.0, frontend_lcp: None }),
         Event::Http(HttpCall {
             t: 5.0,
             api: "fetch".into(),
@@ -207,4 +216,39 @@ fn protocol_doc_example_decodes() {
     assert!(b.seq >= 1);
     assert!(b.events.len() >= 5);
     assert_eq!(b.user.get_str("id"), Some("u-42"));
+}
+
+#[test]
+fn latency_split_formula() {
+    let nav = NavTiming {
+        t: 1.0,
+        redirect_start: 0.0,
+        fetch_start: 2.0,
+        domain_lookup_start: 10.0,
+        domain_lookup_end: 30.0,
+        connect_start: 30.0,
+        secure_connection_start: 50.0,
+        connect_end: 80.0,
+        request_start: 81.0,
+        response_start: 281.0,
+        response_end: 300.0,
+        load_event_end: 900.0,
+        server_timing: vec![
+            ServerTiming { name: "db".into(), duration: 20.0, description: String::new() },
+            ServerTiming { name: "app".into(), duration: 150.0, description: String::new() },
+        ],
+        ..Default::default()
+    };
+    // to first byte = dns 20 + tcp 20 + tls 30 + request 200 = 270; server (app) 150.
+    let s = LatencySplit::compute(&nav, "", Some(1500.0));
+    assert_eq!(s.server, Some(150.0));
+    assert_eq!(s.server_name, "app");
+    assert_eq!(s.network, 120.0);
+    assert_eq!(s.frontend, 619.0);
+    assert_eq!(s.frontend_lcp, Some(1219.0));
+    // A configured name wins; missing → server unknown, network includes it.
+    let s = LatencySplit::compute(&nav, "db", None);
+    assert_eq!((s.server, s.network), (Some(20.0), 250.0));
+    let s = LatencySplit::compute(&nav, "edge", None);
+    assert_eq!((s.server, s.network, s.frontend_lcp), (None, 270.0, None));
 }

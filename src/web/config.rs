@@ -19,6 +19,10 @@ pub struct Hooks {
     pub before_send: Option<Function>,
     pub ignore_urls: Vec<RegExp>,
     pub ignore_errors: Vec<RegExp>,
+    pub trace_origins: Vec<RegExp>,
+    /// The shim's `wrap(original, hook)`: makes a function that passes its
+    /// `this` to a Rust hook (HTTP instrumentation needs it).
+    pub wrap: Option<Function>,
 }
 
 const MAX_DEPTH: u32 = 4;
@@ -105,6 +109,8 @@ pub fn load(js: &JsValue, from_tag: bool) -> Result<(Config, Hooks), String> {
             before_send: get(js, "beforeSend").dyn_into::<Function>().ok(),
             ignore_urls: regexps(&get(js, "ignoreUrls")),
             ignore_errors: regexps(&get(js, "ignoreErrors")),
+            trace_origins: regexps(&get(js, "tracePropagationTargets")),
+            wrap: None,
         }
     };
     Ok((cfg, hooks))

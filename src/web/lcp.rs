@@ -121,8 +121,13 @@ fn start(rt: &Runtime) {
                 LcpEntry { start_time: e.start_time(), url: e.url().unwrap_or_default(), target }
             })
             .collect();
-        if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) && all {
-            send(&rt, &mut st.lcp, false);
+        if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) {
+            if let Ok(mut sh) = rt.shared.try_borrow_mut() {
+                sh.lcp = Some(st.lcp.value);
+            }
+            if all {
+                send(&rt, &mut st.lcp, false);
+            }
         }
     });
     let Some(observer) = observer else { return };

@@ -8,6 +8,7 @@ mod config;
 mod context;
 mod errors;
 mod fcp;
+mod http;
 mod inp;
 mod lcp;
 mod lifecycle;
@@ -51,11 +52,12 @@ fn running() -> Option<Rc<Runtime>> {
 /// config is a script tag's `dataset`. Throws a TypeError naming the field
 /// when the config is invalid.
 #[wasm_bindgen]
-pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
+pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, JsValue> {
     if running().is_some() {
         return Ok(Agent { _private: () });
     }
-    let (cfg, hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    let (cfg, mut hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    hooks.wrap = wrap.dyn_into().ok();
     let rt = Runtime::new(cfg, hooks);
     if rt.sampled() {
         errors::install(&rt);
@@ -68,6 +70,7 @@ pub fn start(config: JsValue, from_tag: bool) -> Result<Agent, JsValue> {
         inp::install(&rt);
         longtasks::install(&rt);
         tti::install(&rt);
+        http::install(&rt);
         rt.start_timer();
         rt.transport.resend_stored();
     }

@@ -9,7 +9,7 @@ use alloc::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
-use crate::core::event::{Event, NavTiming, ServerTiming};
+use crate::core::event::{Event, LatencySplit, NavTiming, ServerTiming};
 
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
@@ -95,6 +95,16 @@ fn report(rt: &Runtime) {
     if let Some(nav) = read() {
         super::ttfb::report_nav(rt, &nav);
         rt.push(Event::Nav(nav));
+        // The latency split waits for the page to be hidden: its LCP part
+        // is final only then.
+        rt.on_hidden_hook(Box::new(|rt| {
+            let Some(nav) = read() else { return };
+            let lcp = rt.shared.try_borrow().ok().and_then(|s| s.lcp);
+            let split = LatencySplit::compute(&nav, &rt.cfg.server_timing_name, lcp);
+            if rt.split_once() {
+                rt.push(Event::Split(split));
+            }
+        }));
     }
 }
 

@@ -24,28 +24,49 @@ fn span(a: f64, b: f64) -> f64 {
     }
 }
 
-pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
-    let url = e.name()?;
-    if rt.ignored_url(&url) {
-        return None;
-    }
+/// Network phases of a resource entry (zero where the browser hides them:
+/// cross-origin without Timing-Allow-Origin).
+pub struct Phases {
+    pub dns: f64,
+    pub tcp: f64,
+    pub tls: f64,
+    pub wait: f64,
+    pub dl: f64,
+}
+
+pub fn phases(e: &Entry) -> Phases {
     let tls_start = nz(e.secure_connection_start());
     let (tcp, tls) = if tls_start > 0.0 {
         (span(e.connect_start(), tls_start), span(tls_start, e.connect_end()))
     } else {
         (span(e.connect_start(), e.connect_end()), 0.0)
     };
+    Phases {
+        dns: span(e.domain_lookup_start(), e.domain_lookup_end()),
+        tcp,
+        tls,
+        wait: span(e.request_start(), e.response_start()),
+        dl: span(e.response_start(), e.response_end()),
+    }
+}
+
+pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
+    let url = e.name()?;
+    if rt.ignored_url(&url) {
+        return None;
+    }
+    let p = phases(e);
     Some(Resource {
         t: epoch(e.start_time()),
         url: rt.scrub(&url),
         initiator: e.initiator_type().unwrap_or_default(),
         start: nz(e.start_time()),
         dur: nz(e.duration()),
-        dns: span(e.domain_lookup_start(), e.domain_lookup_end()),
-        tcp,
-        tls,
-        wait: span(e.request_start(), e.response_start()),
-        dl: span(e.response_start(), e.response_end()),
+        dns: p.dns,
+        tcp: p.tcp,
+        tls: p.tls,
+        wait: p.wait,
+        dl: p.dl,
         size: nz(e.transfer_size()),
         enc: nz(e.encoded_body_size()),
         dec: nz(e.decoded_body_size()),

@@ -20,7 +20,7 @@ use crate::core::attrs::{truncate, Attrs};
 use crate::core::batch::{reason, Push, Queue};
 use crate::core::config::{Config, MAX_REQUEST_BYTES};
 use crate::core::dedup::{ErrorBook, Seen};
-use crate::core::event::{ErrorReport, Event, Resource};
+use crate::core::event::{ErrorReport, Event, HttpCall, Resource};
 use crate::core::meta::{App, Meta, SessionRef, View};
 use crate::core::scrub::scrub_url;
 use crate::core::session::Session;
@@ -40,7 +40,12 @@ pub struct State {
     /// Resources waiting for the next flush, and how many this page view sent.
     res_pending: Vec<Resource>,
     res_sent: u32,
+    /// HTTP calls waiting for their Resource Timing entry (it is written
+    /// when the body has arrived, after fetch's promise settles).
+    http_pending: Vec<(HttpCall, f64, String)>,
     seq: u32,
+    /// The latency split was sent for this page view.
+    split_sent: bool,
     session: Session,
     session_mem: Option<String>,
 }
@@ -56,6 +61,8 @@ pub type RestoreHook = Box<dyn Fn(&Runtime, f64)>;
 pub struct Shared {
     /// FCP (ms since time origin) once reported; CLS waits for it.
     pub fcp: Option<f64>,
+    /// The current LCP value, for the latency split.
+    pub lcp: Option<f64>,
     /// Long tasks (start, end), capped.
     pub long_tasks: Vec<(f64, f64)>,
     /// Requests (start, end) from Resource Timing, capped.
@@ -65,6 +72,8 @@ pub struct Shared {
 }
 
 pub const MAX_SHARED_INTERVALS: usize = 500;
+/// HTTP calls held between flushes (a page polling fast must not grow us).
+const MAX_HTTP_PENDING: usize = 100;
 
 pub struct Runtime {
     pub cfg: Config,
@@ -125,7 +134,9 @@ impl Runtime {
                 errors,
                 res_pending: Vec::new(),
                 res_sent: 0,
+                http_pending: Vec::new(),
                 seq: 0,
+                split_sent: false,
                 session,
                 session_mem,
             }),
@@ -183,6 +194,11 @@ impl Runtime {
             v.retain(|(done, _)| !done.get());
             v.push((fired, t));
         }
+    }
+
+    /// True the first time it is called in a page view.
+    pub fn split_once(&self) -> bool {
+        self.with(|st| !core::mem::replace(&mut st.split_sent, true)).unwrap_or(false)
     }
 
     pub fn count_dropped(&self, why: &'static str, n: f64) {
@@ -317,6 +333,22 @@ impl Runtime {
         });
     }
 
+    /// A finished HTTP call (started at performance time `start`, to the
+    /// unscrubbed `url`, which is how Resource Timing names it).
+    pub fn http(&self, call: HttpCall, start: f64, url: String) {
+        let full = self.with(|st| {
+            if st.http_pending.len() >= MAX_HTTP_PENDING {
+                st.queue.dropped.add(reason::QUEUE, 1);
+                return false;
+            }
+            st.http_pending.push((call, start, url));
+            st.http_pending.len() >= MAX_HTTP_PENDING / 2
+        });
+        if full == Some(true) {
+            self.flush(false);
+        }
+    }
+
     /// Sends everything queued. `last_chance`: the page is being hidden or
     /// unloaded (sendBeacon, and storage for what cannot go).
     pub fn flush(&self, last_chance: bool) {
@@ -325,6 +357,13 @@ impl Runtime {
             let mut evs: Vec<Event> = st.errors.drain().into_iter().map(Event::Error).collect();
             st.res_sent = st.res_sent.saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
             evs.extend(st.res_pending.drain(..).map(Event::Res));
+            for (mut call, start, url) in st.http_pending.drain(..) {
+                if let Some(e) = super::http::timing_for(&url, start) {
+                    let r = super::resources::phases(&e);
+                    (call.dns, call.tcp, call.tls, call.wait, call.dl) = (r.dns, r.tcp, r.tls, r.wait, r.dl);
+                }
+                evs.push(Event::Http(call));
+            }
             evs
         });
         for ev in held.unwrap_or_default() {

@@ -82,6 +82,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function startServer() {
   const beacons = [];
   const wv = [];
+  const echoes = [];
   const plan = [];
   const headers = {};
   // Per-path delays (ms) and statuses, for slow or blocked files.
@@ -136,6 +137,26 @@ export async function startServer() {
       for (const w of waiters) w();
       return;
     }
+    if (u.pathname === '/echo') {
+      // Echoes the request (headers, body, traceparent), for HTTP tests.
+      if (req.method === 'OPTIONS') {
+        return res.writeHead(204, { ...cors, 'access-control-allow-headers': req.headers['access-control-request-headers'] || '' }).end();
+      }
+      const parts = [];
+      for await (const c of req) parts.push(c);
+      const out = { method: req.method, headers: req.headers, body: Buffer.concat(parts).toString('utf8'), traceparent: req.headers.traceparent || null };
+      echoes.push(out);
+      const h = { 'content-type': 'application/json', ...cors, 'server-timing': 'app;dur=12.5' };
+      if (q.get('stream')) {
+        res.writeHead(200, h);
+        for (let i = 0; i < 5; i++) {
+          res.write(JSON.stringify(out).slice(0, 40));
+          await sleep(20);
+        }
+        return res.end();
+      }
+      return res.writeHead(Number(q.get('status') || 200), h).end(JSON.stringify(out));
+    }
     const status = Number(q.get('status') || 0);
     if (status) return res.writeHead(status, { 'content-type': 'text/plain' }).end();
     const img = u.pathname.match(/^\/img\/(\d+)\/(\d+)\.png$/);
@@ -179,6 +200,7 @@ export async function startServer() {
     port,
     beacons,
     wv,
+    echoes,
     plan,
     headers,
     delays,

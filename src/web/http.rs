@@ -1,0 +1,346 @@
+//! HTTP calls: `fetch` and `XMLHttpRequest`, instrumented so the page cannot
+//! tell. The wrappers call the originals with the same `this` and
+//! arguments, return what they return (fetch: a promise that settles with the
+//! same Response or the same rejection), never read or tee a body, skip our
+//! own requests and `ignoreUrls`, and add a W3C `traceparent` only to URLs
+//! the config allows (same origin by default: a new header on a cross-origin
+//! request triggers a CORS preflight, which breaks sites).
+//!
+//! The wrappers are made by the shim's `wrap(original, hook)` (one line of
+//! JS): a Rust closure cannot see `this`, and XHR methods need it.
+//! `shutdown()` puts the originals back only where nobody wrapped them after
+//! us; otherwise our wrapper stays, as a pass-through.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
+
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::event::HttpCall;
+use crate::core::ids::{hex, valid_trace_bytes};
+use crate::core::json::f64_to_u64;
+
+use super::bindings::{nz, Entry, Loose};
+use super::config::matches;
+use super::runtime::Runtime;
+use super::util::{epoch, get, performance, random_bytes, set, to_string};
+
+type Hook = Closure<dyn FnMut(JsValue, JsValue, Array) -> Result<JsValue, JsValue>>;
+
+/// One replaced function: where it lives, the original, our wrapper.
+struct Patch {
+    target: JsValue,
+    name: &'static str,
+    original: JsValue,
+    wrapper: JsValue,
+    hook: Option<Hook>,
+}
+
+impl Drop for Patch {
+    fn drop(&mut self) {
+        let current = get(&self.target, self.name);
+        if current == self.wrapper {
+            let _ = Reflect::set(&self.target, &JsValue::from_str(self.name), &self.original);
+        } else if let Some(hook) = self.hook.take() {
+            // Someone wrapped it after us and calls our wrapper: it must keep
+            // working, so the hook lives on (as a pass-through: the agent is
+            // gone, `Weak::upgrade` fails, the original is called).
+            hook.forget();
+        }
+    }
+}
+
+struct State {
+    patches: Vec<Patch>,
+    /// XHR → (method, url, start) between open() and send().
+    xhr_info: js_sys::WeakMap,
+}
+
+fn now_perf() -> f64 {
+    performance().map_or(0.0, |p| p.now())
+}
+
+fn apply(f: &JsValue, this: &JsValue, args: &Array) -> Result<JsValue, JsValue> {
+    Reflect::apply(f.unchecked_ref::<Function>(), this, args)
+}
+
+/// Absolute URL of whatever fetch/open was given (string, URL, Request).
+fn absolute(input: &JsValue) -> String {
+    let raw = if input.is_object() && get(input, "url").is_string() {
+        to_string(&get(input, "url"))
+    } else {
+        to_string(input)
+    };
+    let base = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    web_sys::Url::new_with_base(&raw, &base).map(|u| u.href()).unwrap_or(raw)
+}
+
+fn same_origin(url: &str) -> bool {
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    !origin.is_empty() && url.starts_with(&origin) && url.get(origin.len()..origin.len() + 1).is_none_or(|c| c == "/" || c == "?" || c == "#")
+}
+
+/// A traceparent for `url` if the config allows propagation to it.
+fn traceparent(rt: &Runtime, url: &str) -> Option<(String, String, String)> {
+    let allowed = if rt.cfg.trace_origins.is_empty() {
+        same_origin(url)
+    } else {
+        matches(&rt.cfg.trace_origins, &rt.hooks.trace_origins, url)
+    };
+    if !allowed {
+        return None;
+    }
+    let (trace, span) = (random_bytes(16), random_bytes(8));
+    if !valid_trace_bytes(&trace) || !valid_trace_bytes(&span) {
+        return None;
+    }
+    let (trace, span) = (hex(&trace), hex(&span));
+    Some((["00-", &trace, "-", &span, "-01"].concat(), trace, span))
+}
+
+fn body_size(body: &JsValue) -> f64 {
+    if let Some(s) = body.as_string() {
+        return crate::core::json::f64_from_u64(u64::try_from(s.len()).unwrap_or(0));
+    }
+    if body.is_object() {
+        for k in ["size", "byteLength"] {
+            if let Some(n) = get(body, k).as_f64() {
+                return nz(n);
+            }
+        }
+    }
+    0.0
+}
+
+fn record(rt: &Runtime, mut call: HttpCall, start: f64, url: String) {
+    call.dur = (now_perf() - start).max(0.0);
+    if call.fail.is_empty() && call.status >= rt.cfg.http_error_status {
+        // Counted as an HTTP error (5xx by default, 4xx too with httpErrorStatus: 400).
+        call.fail = "http".into();
+    }
+    rt.http(call, start, url);
+}
+
+fn base_call(rt: &Runtime, api: &str, method: &str, url: &str, start: f64) -> HttpCall {
+    HttpCall {
+        t: epoch(start),
+        api: api.into(),
+        method: method.to_ascii_uppercase(),
+        url: rt.scrub(url),
+        ..Default::default()
+    }
+}
+
+// ------------------------------------------------------------------ fetch
+
+fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Result<JsValue, JsValue> {
+    let input = args.get(0);
+    let init = args.get(1);
+    let url = absolute(&input);
+    if rt.ignored_url(&url) {
+        return apply(orig, this, args);
+    }
+    let method = [get(&init, "method"), get(&input, "method")]
+        .iter()
+        .find_map(|m| m.as_string())
+        .unwrap_or_else(|| "GET".into());
+    let start = now_perf();
+    let mut call = base_call(rt, "fetch", &method, &url, start);
+    call.req_size = body_size(&get(&init, "body"));
+    let mut call_args = args.clone();
+    if let Some((tp, trace, span)) = traceparent(rt, &url) {
+        // A new init with the page's headers plus ours: the page's objects
+        // are not touched.
+        let headers_src = if init.is_object() && !get(&init, "headers").is_undefined() {
+            get(&init, "headers")
+        } else if input.is_object() {
+            get(&input, "headers")
+        } else {
+            JsValue::UNDEFINED
+        };
+        if let Some(headers) = copy_headers(&headers_src) {
+            if headers.set("traceparent", &tp).is_ok() {
+                let page_init: Object = if init.is_object() { init.clone().unchecked_into() } else { Object::new() };
+                let new_init = Object::assign(&Object::new(), &page_init);
+                set(&new_init, "headers", &headers);
+                call_args = Array::of2(&input, &new_init);
+                call.trace_id = trace;
+                call.span_id = span;
+            }
+        }
+    }
+    // A synchronous throw (bad URL, bad init) is the page's own: rethrown as is.
+    let promise = match apply(orig, this, &call_args) {
+        Ok(p) => p,
+        Err(e) => {
+            call.fail = "network".into();
+            record(rt, call, start, url);
+            return Err(e);
+        }
+    };
+    let Some(thenable) = promise.dyn_ref::<js_sys::Promise>() else { return Ok(promise) };
+    let me = rt.me.clone();
+    let ok_call = Rc::new(RefCell::new(Some((call, url))));
+    let err_call = ok_call.clone();
+    let me2 = me.clone();
+    let on_ok = Closure::once_into_js(move |res: JsValue| -> JsValue {
+        if let (Some(rt), Some((mut call, url))) = (me.upgrade(), ok_call.borrow_mut().take()) {
+            let r: &Loose = res.unchecked_ref();
+            call.status = u32::try_from(f64_to_u64(nz(r.status()))).unwrap_or(0);
+            if get(&res, "type").as_string().as_deref() == Some("opaque") {
+                call.fail = "opaque".into();
+            }
+            call.res_size = r
+                .headers()
+                .and_then(|h| h.header("content-length"))
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .map_or(0.0, crate::core::json::f64_from_u64);
+            record(&rt, call, start, url);
+        }
+        res
+    });
+    let on_err = Closure::once_into_js(move |err: JsValue| -> Result<JsValue, JsValue> {
+        if let (Some(rt), Some((mut call, url))) = (me2.upgrade(), err_call.borrow_mut().take()) {
+            let name = get(&err, "name").as_string().unwrap_or_default();
+            call.fail = match name.as_str() {
+                "AbortError" => "abort",
+                "TimeoutError" => "timeout",
+                // A CORS refusal and a network failure look the same to a page.
+                _ => "network",
+            }
+            .into();
+            record(&rt, call, start, url);
+        }
+        Err(err)
+    });
+    // The page gets a promise that settles exactly as the original does.
+    Ok(thenable.unchecked_ref::<super::bindings::Thenable>().then_both(on_ok.unchecked_ref(), on_err.unchecked_ref()))
+}
+
+/// `new Headers(src)` for whatever the page gave (Headers, object, pairs).
+fn copy_headers(src: &JsValue) -> Option<web_sys::Headers> {
+    if src.is_undefined() || src.is_null() {
+        return web_sys::Headers::new().ok();
+    }
+    let ctor = get(&js_sys::global(), "Headers");
+    let ctor: &Function = ctor.dyn_ref()?;
+    Reflect::construct(ctor, &Array::of1(src)).ok()?.dyn_into().ok()
+}
+
+// ------------------------------------------------------------------ XHR
+
+fn open_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Array) -> Result<JsValue, JsValue> {
+    let info = Object::new();
+    set(&info, "m", &args.get(0));
+    set(&info, "u", &JsValue::from_str(&absolute(&args.get(1))));
+    st.xhr_info.set(this.unchecked_ref(), &info);
+    let _ = rt;
+    apply(orig, this, args)
+}
+
+fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Array) -> Result<JsValue, JsValue> {
+    let info = st.xhr_info.get(this.unchecked_ref());
+    let url = get(&info, "u").as_string().unwrap_or_default();
+    if !info.is_object() || rt.ignored_url(&url) {
+        return apply(orig, this, args);
+    }
+    let method = get(&info, "m").as_string().unwrap_or_else(|| "GET".into());
+    let start = now_perf();
+    let mut call = base_call(rt, "xhr", &method, &url, start);
+    call.req_size = body_size(&args.get(0));
+    if let Some((tp, trace, span)) = traceparent(rt, &url) {
+        let set_header = get(this, "setRequestHeader");
+        if let Some(f) = set_header.dyn_ref::<Function>() {
+            if f.call2(this, &JsValue::from_str("traceparent"), &JsValue::from_str(&tp)).is_ok() {
+                call.trace_id = trace;
+                call.span_id = span;
+            }
+        }
+    }
+    // Exactly one of load / error / abort / timeout ends a request.
+    let me = rt.me.clone();
+    let xhr = this.clone();
+    let pending = Rc::new(RefCell::new(Some((call, url))));
+    let done = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+        let Some((mut call, url)) = pending.borrow_mut().take() else { return };
+        let Some(rt) = me.upgrade() else { return };
+        let kind = get(&ev, "type").as_string().unwrap_or_default();
+        call.status = u32::try_from(f64_to_u64(nz(get(&xhr, "status").as_f64().unwrap_or(0.0)))).unwrap_or(0);
+        call.fail = match kind.as_str() {
+            "load" => "",
+            "abort" => "abort",
+            "timeout" => "timeout",
+            _ => "network",
+        }
+        .into();
+        let get_header = get(&xhr, "getResponseHeader");
+        if let Some(f) = get_header.dyn_ref::<Function>() {
+            if let Ok(v) = f.call1(&xhr, &JsValue::from_str("content-length")) {
+                call.res_size = v.as_string().and_then(|s| s.trim().parse::<u64>().ok()).map_or(0.0, crate::core::json::f64_from_u64);
+            }
+        }
+        record(&rt, call, start, url);
+    });
+    let target: &web_sys::EventTarget = this.unchecked_ref();
+    for kind in ["load", "error", "abort", "timeout"] {
+        let _ = target.add_event_listener_with_callback(kind, done.as_ref().unchecked_ref());
+    }
+    // Freed with the XHR object: the listener holds it, nothing else does.
+    let _ = done.into_js_value();
+    apply(orig, this, args)
+}
+
+// ------------------------------------------------------------------ install
+
+fn patch(
+    target: &JsValue,
+    name: &'static str,
+    wrap: &Function,
+    state: &Weak<RefCell<State>>,
+    rt: &Runtime,
+    f: fn(&Runtime, &State, &JsValue, &JsValue, &Array) -> Result<JsValue, JsValue>,
+) -> Option<Patch> {
+    let original = get(target, name);
+    if !original.is_function() {
+        return None;
+    }
+    let (me, st) = (rt.me.clone(), state.clone());
+    let hook: Hook = Closure::new(move |this: JsValue, orig: JsValue, args: Array| {
+        // Agent gone, or busy (re-entered from our own code): pass through.
+        let (Some(rt), Some(state)) = (me.upgrade(), st.upgrade()) else { return apply(&orig, &this, &args) };
+        let Ok(s) = state.try_borrow() else { return apply(&orig, &this, &args) };
+        f(&rt, &s, &this, &orig, &args)
+    });
+    let wrapper = wrap.call2(&JsValue::NULL, &original, hook.as_ref()).ok()?;
+    Reflect::set(target, &JsValue::from_str(name), &wrapper).ok()?;
+    Some(Patch { target: target.clone(), name, original, wrapper, hook: Some(hook) })
+}
+
+pub fn install(rt: &Rc<Runtime>) {
+    let Some(wrap) = rt.hooks.wrap.clone() else { return };
+    let Some(w) = web_sys::window() else { return };
+    let state = Rc::new(RefCell::new(State { patches: Vec::new(), xhr_info: js_sys::WeakMap::new() }));
+    let weak = Rc::downgrade(&state);
+    let mut patches = Vec::new();
+    patches.extend(patch(&w, "fetch", &wrap, &weak, rt, |rt, _, this, orig, args| fetch_hook(rt, this, orig, args)));
+    let proto = get(&get(&w, "XMLHttpRequest"), "prototype");
+    if proto.is_object() {
+        patches.extend(patch(&proto, "open", &wrap, &weak, rt, open_hook));
+        patches.extend(patch(&proto, "send", &wrap, &weak, rt, send_hook));
+    }
+    if let Ok(mut st) = state.try_borrow_mut() {
+        st.patches = patches;
+    }
+    rt.add_source(Some(state));
+}
+
+/// The Resource Timing entry of a finished call, for its phases.
+pub fn timing_for(url: &str, start: f64) -> Option<Entry> {
+    let list = performance()?.get_entries_by_name_with_entry_type(url, "resource");
+    list.iter().rev().map(JsCast::unchecked_into::<Entry>).find(|e| e.start_time() >= start - 1.0)
+}
