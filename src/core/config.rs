@@ -172,6 +172,21 @@ const KNOWN_TOP: &[&str] = &[
 const KNOWN_APP: &[&str] = &["name", "version", "environment"];
 const KNOWN_BATCH: &[&str] = &["maxEvents", "maxBytes", "flushIntervalMs"];
 
+/// `format: 'faro'` on a build without the Faro encoder: which build has it.
+/// Each format is its own build so the default download carries none.
+pub fn format_not_built(name: &str) -> String {
+    [
+        "rum-agent: config.format '",
+        name,
+        "' is not in this build of the agent: load rum-agent/",
+        name,
+        " (the package's ",
+        name,
+        "/rum.js) instead of rum.js",
+    ]
+    .concat()
+}
+
 pub fn error_message(field: &str, expected: &str, got: &Value) -> String {
     let mut m = String::with_capacity(96);
     m.push_str("rum-agent: config.");
@@ -376,8 +391,17 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     match v.get("format") {
         Value::Undefined | Value::Null => {}
         Value::Str(s) if s == "native" => c.format = Format::Native,
-        Value::Str(s) if s == "faro" => c.format = Format::Faro,
-        Value::Str(s) if s == "otlp" => c.format = Format::Otlp,
+        Value::Str(s) if s == "faro" || s == "otlp" => {
+            let (f, built) = if s == "faro" {
+                (Format::Faro, cfg!(feature = "faro"))
+            } else {
+                (Format::Otlp, cfg!(feature = "otlp"))
+            };
+            if !built {
+                return Err(format_not_built(f.name()));
+            }
+            c.format = f;
+        }
         other => return Err(error_message("format", "one of 'native', 'faro', 'otlp'", other)),
     }
     c.report_all_changes = opt_bool(v.get("reportAllChanges"), "reportAllChanges", false)?;
@@ -457,6 +481,21 @@ mod tests {
         assert_eq!(c.sample_rate, 1.0);
         assert_eq!(c.format, Format::Native);
         assert_eq!(c.max_events, 50);
+    }
+
+    #[test]
+    fn formats_need_their_build() {
+        for (name, built, f) in
+            [("faro", cfg!(feature = "faro"), Format::Faro), ("otlp", cfg!(feature = "otlp"), Format::Otlp)]
+        {
+            let r = parse(&base(&[("format", s(name))]));
+            if built {
+                assert_eq!(r.unwrap().format, f);
+            } else {
+                let e = r.unwrap_err();
+                assert!(e.contains("config.format") && e.contains(&format!("rum-agent/{name}")), "{e}");
+            }
+        }
     }
 
     #[test]

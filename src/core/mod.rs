@@ -8,12 +8,15 @@ pub mod batch;
 pub mod config;
 pub mod dedup;
 pub mod event;
+#[cfg(feature = "faro")]
 pub mod faro;
 pub mod ids;
 pub mod json;
 pub mod meta;
+#[cfg(feature = "otlp")]
 pub mod otlp;
 pub mod rating;
+pub mod rfc3339;
 pub mod scrub;
 pub mod session;
 pub mod stack;

@@ -31,11 +31,16 @@ pub struct Channel {
 
 const NATIVE: &[Channel] = &[Channel { path: "", content_type: None, sections: &[("\"events\":[", "]")] }];
 
+/// A format whose encoder is not in this build (the `faro` / `otlp` cargo
+/// features) never gets here: `config::parse` refuses it. Should it anyway,
+/// it falls back to native rather than send nothing.
 pub fn channels(f: Format) -> &'static [Channel] {
     match f {
-        Format::Native => NATIVE,
+        #[cfg(feature = "faro")]
         Format::Faro => super::faro::CHANNELS,
+        #[cfg(feature = "otlp")]
         Format::Otlp => super::otlp::CHANNELS,
+        _ => NATIVE,
     }
 }
 
@@ -62,17 +67,52 @@ pub struct Ctx<'a> {
 /// Encodes one event into zero or more items.
 pub fn encode_event(f: Format, ev: &Event, ctx: &mut Ctx) -> Vec<Item> {
     match f {
-        Format::Native => vec![Item { section: 0, body: ev.to_json() }],
+        #[cfg(feature = "faro")]
         Format::Faro => super::faro::encode_event(ev, ctx),
+        #[cfg(feature = "otlp")]
         Format::Otlp => super::otlp::encode_event(ev, ctx),
+        _ => {
+            let _ = ctx;
+            vec![Item { section: 0, body: ev.to_json() }]
+        }
+    }
+}
+
+/// The formats whose envelope carries `seq` (and `dropped`); the others
+/// send the drop counts as an item of their own (`dropped_item`).
+fn native(f: Format) -> bool {
+    match f {
+        #[cfg(feature = "faro")]
+        Format::Faro => false,
+        #[cfg(feature = "otlp")]
+        Format::Otlp => false,
+        _ => true,
+    }
+}
+
+/// The drop counts of a flush as an item of the first channel, for formats
+/// without a place for them in the envelope.
+fn dropped_item(f: Format, counts: &Attrs, sent: f64, meta: &Meta) -> Option<Item> {
+    let _ = (counts, sent, meta);
+    match f {
+        #[cfg(feature = "faro")]
+        Format::Faro => Some(super::faro::dropped_item(counts, sent)),
+        #[cfg(feature = "otlp")]
+        Format::Otlp => Some(super::otlp::dropped_item(counts, sent, meta)),
+        _ => None,
     }
 }
 
 /// The head and tail around a channel's sections. `first`: the first
 /// request of a flush, which carries the drop counts.
 pub fn envelope(f: Format, channel: usize, meta: &Meta, sent: f64, seq: u32, dropped: &Attrs) -> (String, String) {
+    let _ = (channel, dropped);
     match f {
-        Format::Native => {
+        #[cfg(feature = "faro")]
+        Format::Faro => super::faro::envelope(meta),
+        #[cfg(feature = "otlp")]
+        Format::Otlp => super::otlp::envelope(channel, meta),
+        _ => {
             let mut j = Json::with_capacity(1024);
             // `seq` first: requests are identified by view.id + seq.
             j.buf.push_str("{\"seq\":");
@@ -85,8 +125,6 @@ pub fn envelope(f: Format, channel: usize, meta: &Meta, sent: f64, seq: u32, dro
             j.buf.push_str(head.get(1..).unwrap_or(""));
             (j.finish(), "}".into())
         }
-        Format::Faro => super::faro::envelope(meta, sent, dropped),
-        Format::Otlp => super::otlp::envelope(channel, meta),
     }
 }
 
@@ -113,7 +151,7 @@ pub fn requests(
     let mut offset = 0u8;
     for (ci, channel) in channels(f).iter().enumerate() {
         let n = u8::try_from(channel.sections.len()).unwrap_or(0);
-        let mine: Vec<Item> = items
+        let mut mine: Vec<Item> = items
             .iter()
             .filter(|it| it.section >= offset && it.section < offset.saturating_add(n))
             .map(|it| Item { section: it.section - offset, body: it.body.clone() })
@@ -122,7 +160,14 @@ pub fn requests(
         // Drop counts ride in the first request of the flush; with no events
         // they still go (alone) so they are not lost.
         let counts = dropped.to_attrs();
-        if mine.is_empty() && (counts.is_empty() || ci > 0 || f != Format::Native) {
+        let native = native(f);
+        if !native && ci == 0 && !counts.is_empty() {
+            if let Some(it) = dropped_item(f, &counts, sent, meta) {
+                // First, so it lands in the flush's first request.
+                mine.insert(0, it);
+            }
+        }
+        if mine.is_empty() && (counts.is_empty() || ci > 0 || !native) {
             continue;
         }
         // Heads carry `seq`, so they are built per request: the first with
@@ -139,7 +184,7 @@ pub fn requests(
         for (i, body) in chunks.into_iter().enumerate() {
             *seq = seq.saturating_add(1);
             // Re-head with the exact seq of this request.
-            let body = if f == Format::Native && i > 1 {
+            let body = if native && i > 1 {
                 let (h, _) = envelope(f, ci, meta, sent, *seq, &Attrs::new());
                 [h.as_str(), body.get(head.len()..).unwrap_or("")].concat()
             } else {
