@@ -20,17 +20,45 @@ pub fn run_cmd(_args: &[String]) -> Result {
     build()
 }
 
+/// Wire formats built as their own packages (`pkg/<format>/`, cargo feature
+/// of the same name), so the default download carries no encoder it does
+/// not use. `config.format` names the build to load when it is missing.
+pub const FORMATS: &[&str] = &["faro", "otlp"];
+
 pub fn build() -> Result {
     let root = root();
-    run(Command::new("wasm-pack")
-        .current_dir(&root)
-        .args(["build", "--release", "--target", "web", "--out-dir", "pkg", "--out-name", "rum_agent"])
-        .args(["--no-typescript"]))?;
-    crate::minify::run_all(&root.join(WASM), &root.join(GLUE))?;
-    wasm_opt(&root.join(WASM))?;
+    build_variant("pkg", None)?;
+    for f in FORMATS {
+        build_variant(&format!("pkg/{f}"), Some(f))?;
+    }
+    build_snippet()?;
+    patch_package_json(&root.join("pkg/package.json"))?;
+    // wasm-pack writes a .gitignore of `*` into pkg/, which would keep
+    // `npm pack` from seeing the files; the repo's own .gitignore covers pkg/.
+    let _ = std::fs::remove_file(root.join("pkg/.gitignore"));
+    let formats: Vec<String> = FORMATS.iter().map(|f| format!("pkg/{f}/")).collect();
+    eprintln!("built pkg/ and {}", formats.join(", "));
+    Ok(())
+}
+
+/// One build of the agent into `out_dir` (relative to the root): wasm, glue,
+/// shim. `feature`: a wire format compiled in.
+fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
+    let root = root();
+    let mut cmd = Command::new("wasm-pack");
+    cmd.current_dir(&root)
+        .args(["build", "--release", "--target", "web", "--out-dir", out_dir, "--out-name", "rum_agent"])
+        .args(["--no-typescript"]);
+    if let Some(f) = feature {
+        cmd.args(["--", "--features", f]);
+    }
+    run(&mut cmd)?;
+    let dir = root.join(out_dir);
+    crate::minify::run_all(&dir.join("rum_agent_bg.wasm"), &dir.join("rum_agent.js"))?;
+    wasm_opt(&dir.join("rum_agent_bg.wasm"))?;
     // The shim ships minified; its readable source is js/rum.js.
     let shim_src = root.join("js/rum.js").to_string_lossy().to_string();
-    let shim_out = format!("--outfile={}", root.join(SHIM).to_string_lossy());
+    let shim_out = format!("--outfile={}", dir.join("rum.js").to_string_lossy());
     run(Command::new(root.join("node_modules/.bin/esbuild")).args([
         shim_src.as_str(),
         "--minify",
@@ -39,12 +67,12 @@ pub fn build() -> Result {
         shim_out.as_str(),
         "--log-level=warning",
     ]))?;
-    build_snippet()?;
-    patch_package_json(&root.join("pkg/package.json"))?;
-    // wasm-pack writes a .gitignore of `*` into pkg/, which would keep
-    // `npm pack` from seeing the files; the repo's own .gitignore covers pkg/.
-    let _ = std::fs::remove_file(root.join("pkg/.gitignore"));
-    eprintln!("built pkg/");
+    if feature.is_some() {
+        // A format build is a folder of the one package, not a package.
+        for extra in ["package.json", "README.md", ".gitignore", "LICENSE"] {
+            let _ = std::fs::remove_file(dir.join(extra));
+        }
+    }
     Ok(())
 }
 
@@ -97,16 +125,22 @@ fn patch_package_json(path: &std::path::Path) -> Result {
     o.insert("type".into(), "module".into());
     o.insert("module".into(), "rum.js".into());
     o.insert("main".into(), "rum.js".into());
-    o.insert(
-        "exports".into(),
-        serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" }),
-    );
+    // `rum-agent` is the default build; `rum-agent/faro`, `rum-agent/otlp` the format builds.
+    let mut exports =
+        serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" });
+    let mut side_effects = vec!["./rum.js".to_string()];
+    for f in FORMATS {
+        exports[format!("./{f}")] = format!("./{f}/rum.js").into();
+        exports[format!("./{f}/rum.js")] = format!("./{f}/rum.js").into();
+        side_effects.push(format!("./{f}/rum.js"));
+    }
+    o.insert("exports".into(), exports);
     // The shim starts the agent from its script tag: not tree-shakeable.
-    o.insert("sideEffects".into(), serde_json::json!(["./rum.js"]));
-    o.insert(
-        "files".into(),
-        serde_json::json!(["rum.js", "rum_agent.js", "rum_agent_bg.wasm", "README.md", "LICENSE*"]),
-    );
+    o.insert("sideEffects".into(), serde_json::json!(side_effects));
+    let mut files = vec!["rum.js", "rum_agent.js", "rum_agent_bg.wasm", "README.md", "LICENSE*"];
+    let dirs: Vec<String> = FORMATS.iter().map(|f| format!("{f}/")).collect();
+    files.extend(dirs.iter().map(String::as_str));
+    o.insert("files".into(), serde_json::json!(files));
     o.remove("types");
     let out = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
     std::fs::write(path, out + "\n").map_err(|e| e.to_string())

@@ -38,6 +38,7 @@ pub fn run(args: &[String]) -> Result {
         brotli += s.brotli;
     }
     println!("| **total download** | {raw} | {gzip} | **{brotli}** |");
+    formats(brotli)?;
     let snippet = std::fs::read(root().join(SNIPPET)).map_err(|e| format!("{SNIPPET}: {e}"))?;
     let s = measure(&snippet);
     println!(
@@ -45,6 +46,32 @@ pub fn run(args: &[String]) -> Result {
         s.raw, s.gzip, s.brotli
     );
     println!("CSP hash for script-src: '{}'", csp_hash(&snippet));
+    Ok(())
+}
+
+/// The wire-format builds (`pkg/<format>/`) and what each format costs over
+/// the default build, brotli.
+fn formats(default_total: usize) -> Result {
+    println!(
+        "\n| wire format build | wasm brotli | total download brotli | cost of the format |\n|---|---:|---:|---:|"
+    );
+    println!("| native (default, pkg/) | | {default_total} | 0 |");
+    for f in crate::build::FORMATS {
+        let mut total = 0;
+        let mut wasm = 0;
+        for (label, path) in [("wasm", WASM), ("glue", GLUE), ("shim", SHIM)] {
+            let path = path.replacen("pkg/", &format!("pkg/{f}/"), 1);
+            let bytes =
+                std::fs::read(root().join(&path)).map_err(|e| format!("{path}: {e} (run cargo xtask build)"))?;
+            let b = measure(&bytes).brotli;
+            total += b;
+            if label == "wasm" {
+                wasm = b;
+            }
+        }
+        let cost = total as i64 - default_total as i64;
+        println!("| {f} (pkg/{f}/, `rum-agent/{f}`) | {wasm} | {total} | {cost:+} |");
+    }
     Ok(())
 }
 
