@@ -68,7 +68,7 @@ pub mod reason {
     pub const EVENT_REASONS: [&str; 5] = [NOT_AN_OBJECT, MISSING_KIND, UNKNOWN_KIND, INVALID_FIELD, INVALID_VALUE];
 }
 
-fn path_string(p: &serde_path_to_error::Path) -> String {
+pub fn path_string(p: &serde_path_to_error::Path) -> String {
     // `?` marks a position not yet known (e.g. a key that failed to parse).
     let s = p.to_string();
     let s = s.strip_suffix(".?").unwrap_or(&s);
@@ -79,7 +79,7 @@ fn path_string(p: &serde_path_to_error::Path) -> String {
     }
 }
 
-fn join(prefix: &str, inner: &str) -> String {
+pub fn join(prefix: &str, inner: &str) -> String {
     if inner == "." || inner.is_empty() {
         prefix.to_string()
     } else if inner.starts_with('[') {
@@ -99,13 +99,12 @@ fn malformed(e: serde_json::Error, path: String) -> RequestError {
     }
 }
 
-fn envelope_error(error: impl Into<String>, path: impl Into<String>) -> RequestError {
+pub fn envelope_error(error: impl Into<String>, path: impl Into<String>) -> RequestError {
     RequestError { reason: reason::INVALID_ENVELOPE, error: error.into(), path: path.into(), line: None, column: None }
 }
 
-/// Decodes one native batch (already decompressed).
-pub fn decode_native(body: &[u8]) -> Result<Decoded, RequestError> {
-    // 1. Syntax, with the path of the first error.
+/// JSON syntax, with the path of the first error (`malformed_json`).
+pub fn parse_json(body: &[u8]) -> Result<Value, RequestError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: Value = match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => v,
@@ -118,6 +117,13 @@ pub fn decode_native(body: &[u8]) -> Result<Decoded, RequestError> {
     if let Err(e) = de.end() {
         return Err(malformed(e, ".".into()));
     }
+    Ok(value)
+}
+
+/// Decodes one native batch (already decompressed).
+pub fn decode_native(body: &[u8]) -> Result<Decoded, RequestError> {
+    // 1. Syntax, with the path of the first error.
+    let value = parse_json(body)?;
 
     // 2. The protocol version, before the shape (another version may have another shape).
     let Value::Object(obj) = &value else {
@@ -173,7 +179,7 @@ pub fn decode_native(body: &[u8]) -> Result<Decoded, RequestError> {
     Ok(Decoded { batch, events, rejected })
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -239,7 +245,7 @@ fn decode_event(index: usize, raw: Value) -> Result<GoodEvent, Rejection> {
 }
 
 /// Values that decode but cannot be true.
-fn check(e: &Event) -> Result<(), (&'static str, String)> {
+pub fn check(e: &Event) -> Result<(), (&'static str, String)> {
     let nonneg = |field: &'static str, v: f64| {
         if v.is_finite() && v >= 0.0 {
             Ok(())

@@ -30,6 +30,7 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/collect", post(collect).options(preflight))
+        .route("/faro/collect", post(faro_collect).options(faro_preflight))
         .route("/api/events", get(api_events))
         .route("/api/summary", get(api_summary))
         .route("/api/timeseries", get(api_timeseries))
@@ -125,10 +126,34 @@ impl Reject {
     }
 }
 
+/// How a route reads a body: the native protocol, or a Faro payload.
+type Decoder = fn(&[u8]) -> Result<decode::Decoded, RequestError>;
+
 async fn collect(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    collect_with(&state, req, decode::decode_native).await
+}
+
+/// Grafana Faro payloads (docs/formats.md): the same checks, rows and answers.
+async fn faro_collect(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    collect_with(&state, req, crate::faro::decode_faro).await
+}
+
+/// The Faro SDK's fetch transport sends its own headers (as Alloy allows them).
+async fn faro_preflight(state: State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let mut r = preflight(state, headers).await;
+    if r.status() == StatusCode::NO_CONTENT {
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, content-encoding, traceparent, x-api-key, x-faro-session-id"),
+        );
+    }
+    r
+}
+
+async fn collect_with(state: &AppState, req: Request, decoder: Decoder) -> Response {
     let started = Instant::now();
     let headers = req.headers().clone();
-    let result = ingest(&state, req).await;
+    let result = ingest(state, req, decoder).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(rej) => {
@@ -145,16 +170,18 @@ async fn collect(State(state): State<Arc<AppState>>, req: Request) -> Response {
             r
         }
     };
-    cors(&state, &headers, &mut resp);
+    cors(state, &headers, &mut resp);
     state.metrics.ingest_latency(started.elapsed().as_secs_f64());
     resp
 }
 
-async fn ingest(state: &AppState, req: Request) -> Result<Response, Reject> {
+async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Response, Reject> {
     let cfg = &state.cfg;
     let received_at = now_ms();
     if let Some(key) = &cfg.ingest_key {
-        match query_param(req.uri(), "key") {
+        // `?key=` (a beacon cannot set headers), or Faro's `x-api-key` header.
+        let header_key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+        match query_param(req.uri(), "key").or(header_key) {
             Some(k) if same_key(&k, key) => {}
             Some(_) => return Err(Reject::new(StatusCode::UNAUTHORIZED, rr::UNAUTHORIZED, "wrong ingest key")),
             None => return Err(Reject::new(StatusCode::UNAUTHORIZED, rr::UNAUTHORIZED, "missing ingest key (?key=)")),
@@ -214,7 +241,7 @@ async fn ingest(state: &AppState, req: Request) -> Result<Response, Reject> {
     };
     state.metrics.body_bytes(body.len());
     let body = decompress(body, encoding.as_deref(), max)?;
-    let decoded = decode::decode_native(&body).map_err(Reject::decode)?;
+    let decoded = decoder(&body).map_err(Reject::decode)?;
 
     for r in &decoded.rejected {
         state.metrics.rejected_event(r.reason);

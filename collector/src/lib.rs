@@ -11,6 +11,7 @@ pub mod config;
 pub mod dashboard;
 pub mod decode;
 pub mod enrich;
+pub mod faro;
 pub mod http;
 pub mod metrics;
 pub mod model;
