@@ -123,7 +123,14 @@ fn sample_events() -> Vec<Event> {
             frontend: 670.0,
             frontend_lcp: Some(1200.0),
         }),
-        Event::Split(LatencySplit { t: 6.5, server: None, server_name: String::new(), network: 120.0, frontend: 300.0, frontend_lcp: None }),
+        Event::Split(LatencySplit {
+            t: 6.5,
+            server: None,
+            server_name: String::new(),
+            network: 120.0,
+            frontend: 300.0,
+            frontend_lcp: None,
+        }),
         Event::Http(HttpCall {
             t: 5.0,
             api: "fetch".into(),

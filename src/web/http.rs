@@ -82,7 +82,9 @@ fn absolute(input: &JsValue) -> String {
 
 fn same_origin(url: &str) -> bool {
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    !origin.is_empty() && url.starts_with(&origin) && url.get(origin.len()..origin.len() + 1).is_none_or(|c| c == "/" || c == "?" || c == "#")
+    !origin.is_empty()
+        && url.starts_with(&origin)
+        && url.get(origin.len()..origin.len() + 1).is_none_or(|c| c == "/" || c == "?" || c == "#")
 }
 
 /// A traceparent for `url` if the config allows propagation to it.
@@ -281,7 +283,10 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
         let get_header = get(&xhr, "getResponseHeader");
         if let Some(f) = get_header.dyn_ref::<Function>() {
             if let Ok(v) = f.call1(&xhr, &JsValue::from_str("content-length")) {
-                call.res_size = v.as_string().and_then(|s| s.trim().parse::<u64>().ok()).map_or(0.0, crate::core::json::f64_from_u64);
+                call.res_size = v
+                    .as_string()
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .map_or(0.0, crate::core::json::f64_from_u64);
             }
         }
         record(&rt, call, start, url);

@@ -53,6 +53,8 @@ async function settle() {
 async function scenario(name, path, actions = async () => {}, { background = false } = {}) {
   server.beacons.length = 0;
   server.wv.length = 0;
+  // A background tab is hidden only if another tab is in front.
+  if (background) await front.activate();
   const page = await chrome.newPage({ background });
   if (!background) await page.activate();
   await page.goto(`${server.url}${path}`);

@@ -67,7 +67,10 @@ export async function launchChrome(extraArgs = []) {
       ws.close();
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
-      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      // Chromium may still be writing its profile as it dies: best effort.
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch {}
     },
   };
 }
