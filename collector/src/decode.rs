@@ -278,6 +278,10 @@ pub fn check(e: &Event) -> Result<(), (&'static str, String)> {
         }
         Event::LongTasks(l) => nonneg("total", l.total),
         Event::Http(h) => nonneg("dur", h.dur),
+        Event::Split(s) => {
+            nonneg("network", s.network)?;
+            nonneg("frontend", s.frontend)
+        }
     }
 }
 

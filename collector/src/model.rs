@@ -236,6 +236,9 @@ pub fn build_record(d: &Decoded, client: Client, country: Country, received_at: 
                 attrs.remove("dur");
                 (format!("{} {}", h.method, h.url), Some(h.dur))
             }
+            // Where the page view's time went; the parts stay in attributes
+            // (server, network, frontend, frontend_lcp), the value is their sum.
+            Event::Split(sp) => ("latency_split".into(), Some(sp.server.unwrap_or(0.0) + sp.network + sp.frontend)),
         };
         kinds.push(e.kind());
         events.push(EventRow {
