@@ -5,7 +5,7 @@
 //! serde_json bounds recursion, and everything else here is plain matching.
 
 use rum_agent::core::event::{
-    Custom, ErrorReport, Event, HttpCall, LongTasks, Measure, NavTiming, Resource, Vital, PROTOCOL_VERSION,
+    Custom, ErrorReport, Event, HttpCall, LatencySplit, LongTasks, Measure, NavTiming, Resource, Vital, PROTOCOL_VERSION,
 };
 use rum_agent::core::meta::Batch;
 use serde::de::DeserializeOwned;
@@ -225,11 +225,12 @@ fn decode_event(index: usize, raw: Value) -> Result<GoodEvent, Rejection> {
         "vital" => typed::<Vital>(&value, &at).map(Event::Vital),
         "long" => typed::<LongTasks>(&value, &at).map(Event::LongTasks),
         "http" => typed::<HttpCall>(&value, &at).map(Event::Http),
+        "split" => typed::<LatencySplit>(&value, &at).map(Event::Split),
         other => {
             let shown: String = other.chars().take(40).collect();
             return Err(reject(
                 reason::UNKNOWN_KIND,
-                format!("unknown event kind {shown:?} (expected nav, res, error, event, measure, vital, long or http)"),
+                format!("unknown event kind {shown:?} (expected nav, res, error, event, measure, vital, long, http or split)"),
                 format!("{at}.k"),
             ));
         }
