@@ -316,11 +316,9 @@ fn patterns(v: &Value, field: &str) -> Result<Vec<Pattern>, String> {
 /// Validates a config object. `Err` carries the message for the TypeError.
 pub fn parse(v: &Value) -> Result<Config, String> {
     if !matches!(v, Value::Obj(_)) {
-        return Err(error_message("", "an object like { url, app: { name } }", v).replacen(
-            "config. must",
-            "config must",
-            1,
-        ));
+        let mut m = String::from("rum-agent: config must be an object like { url, app: { name } }, got ");
+        describe(&mut m, v);
+        return Err(m);
     }
     check_known(v, "", KNOWN_TOP)?;
     let mut c = Config::default();

@@ -486,7 +486,7 @@ pub fn tti(start: f64, long_tasks: &[(f64, f64)], requests: &[(f64, f64)], now: 
     let mut candidates: Vec<f64> = vec![start];
     candidates.extend(long_tasks.iter().map(|t| t.1).filter(|e| *e > start));
     candidates.extend(requests.iter().map(|r| r.1).filter(|e| *e > start && e.is_finite()));
-    candidates.sort_unstable_by(f64::total_cmp);
+    sort_f64(&mut candidates);
     for &t in &candidates {
         let end = t + QUIET_WINDOW_MS;
         if end > now {
@@ -502,6 +502,25 @@ pub fn tti(start: f64, long_tasks: &[(f64, f64)], requests: &[(f64, f64)], now: 
         return Some(last_task_end.max(start));
     }
     None
+}
+
+/// Shell sort: a few lines instead of core's sort (kilobytes of wasm), and
+/// fast enough for the ≤ 1000 intervals we keep.
+pub fn sort_f64(v: &mut [f64]) {
+    let mut gap = v.len() / 2;
+    while gap > 0 {
+        for i in gap..v.len() {
+            let mut j = i;
+            while j >= gap {
+                match (v.get(j - gap).copied(), v.get(j).copied()) {
+                    (Some(a), Some(b)) if a.total_cmp(&b).is_gt() => v.swap(j - gap, j),
+                    _ => break,
+                }
+                j -= gap;
+            }
+        }
+        gap /= 2;
+    }
 }
 
 /// Most requests in flight at any instant of [from, to).
@@ -732,6 +751,16 @@ mod tests {
         // A request still in flight never ends.
         let open = [(0.0, f64::INFINITY), (0.0, f64::INFINITY), (0.0, f64::INFINITY)];
         assert_eq!(tti(1000.0, &[], &open, 60_000.0), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shell_sort_sorts(mut v in proptest::collection::vec(-1e6f64..1e6, 0..300)) {
+            let mut expected = v.clone();
+            expected.sort_by(f64::total_cmp);
+            sort_f64(&mut v);
+            proptest::prop_assert_eq!(v, expected);
+        }
     }
 
     #[test]

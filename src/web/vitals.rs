@@ -116,7 +116,14 @@ pub fn selector(node: &JsValue) -> String {
             if list.is_object() {
                 let mut classes: Vec<String> =
                     js_sys::Array::from(&list).iter().filter_map(|c| c.as_string()).collect();
-                classes.sort_unstable();
+                // Insertion sort (a handful of classes; core's sort costs kilobytes).
+                for i in 1..classes.len() {
+                    let mut j = i;
+                    while j > 0 && classes.get(j - 1) > classes.get(j) {
+                        classes.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
                 for c in classes {
                     p.push('.');
                     p.push_str(&c);
