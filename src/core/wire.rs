@@ -253,3 +253,68 @@ mod tests {
         assert_eq!((v["seq"].as_u64(), v["dropped"]["send"].as_f64()), (Some(8), Some(1.0)));
     }
 }
+
+/// Splits a native request body in two (for a collector that answered 413):
+/// the events array is cut in half at a top-level comma. `None` when it holds
+/// a single event (nothing smaller can be sent) or is not a native body.
+pub fn halve(body: &str) -> Option<(String, String)> {
+    const KEY: &str = "\"events\":[";
+    let open = super::json::find(body, KEY)? + KEY.len();
+    let inner_end = body.len().checked_sub(2)?; // `]}`
+    let head = body.get(..open)?;
+    let inner = body.get(open..inner_end)?;
+    // Top-level element boundaries (commas outside strings and nesting).
+    let mut cuts = Vec::new();
+    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
+    for (i, b) in inner.bytes().enumerate() {
+        if in_str {
+            match b {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth -= 1,
+            b',' if depth == 0 => cuts.push(i),
+            _ => {}
+        }
+    }
+    let cut = *cuts.get(cuts.len() / 2)?;
+    let (a, b) = (inner.get(..cut)?, inner.get(cut + 1..)?);
+    Some(([head, a, "]}"].concat(), [head, b, "]}"].concat()))
+}
+
+/// Gives a native body a new `seq` (its first field).
+pub fn with_seq(body: &str, seq: u32) -> Option<String> {
+    let rest = body.strip_prefix("{\"seq\":")?;
+    let comma = rest.find(',')?;
+    let mut out = String::with_capacity(body.len() + 4);
+    out.push_str("{\"seq\":");
+    write_u64(&mut out, u64::from(seq));
+    out.push_str(rest.get(comma..)?);
+    Some(out)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod halve_tests {
+    use super::*;
+
+    #[test]
+    fn halves_keep_every_event_once_and_stay_valid() {
+        let body = r#"{"seq":3,"v":1,"user":{"events":"x,[y]"},"events":[{"k":"event","name":"a,]}"},{"k":"event","attrs":{"q":"\"}"}},{"k":"e","x":[1,2]},{"k":"z"}]}"#;
+        let (a, b) = halve(body).unwrap();
+        let va: serde_json::Value = serde_json::from_str(&a).unwrap();
+        let vb: serde_json::Value = serde_json::from_str(&b).unwrap();
+        assert_eq!(va["events"].as_array().unwrap().len() + vb["events"].as_array().unwrap().len(), 4);
+        assert_eq!(va["user"]["events"], "x,[y]");
+        let one = r#"{"seq":1,"events":[{"k":"a"}]}"#;
+        assert_eq!(halve(one), None);
+        assert_eq!(with_seq(&a, 17).unwrap()[..9].to_string(), r#"{"seq":17"#);
+        assert!(serde_json::from_str::<serde_json::Value>(&with_seq(&b, 18).unwrap()).is_ok());
+    }
+}

@@ -43,7 +43,6 @@ pub struct State {
     /// HTTP calls waiting for their Resource Timing entry (it is written
     /// when the body has arrived, after fetch's promise settles).
     http_pending: Vec<(HttpCall, f64, String)>,
-    seq: u32,
     /// The latency split was sent for this page view.
     split_sent: bool,
     session: Session,
@@ -123,7 +122,12 @@ impl Runtime {
             usize::try_from(cfg.max_queue_events).unwrap_or(500),
         );
         let errors = ErrorBook::new(usize::try_from(cfg.max_errors).unwrap_or(100));
-        let transport = Transport::new(&cfg.url, wire::channels(cfg.format), cfg.persist);
+        let transport = Transport::new(
+            &cfg.url,
+            wire::channels(cfg.format),
+            cfg.persist,
+            cfg.format == crate::core::config::Format::Native,
+        );
         let rt = Rc::new_cyclic(|me| Runtime {
             cfg,
             hooks,
@@ -135,7 +139,6 @@ impl Runtime {
                 res_pending: Vec::new(),
                 res_sent: 0,
                 http_pending: Vec::new(),
-                seq: 0,
                 split_sent: false,
                 session,
                 session_mem,
@@ -383,7 +386,9 @@ impl Runtime {
             st.session.last = t;
             super::context::touch(&st.session, &mut st.session_mem);
             let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000);
-            let (reqs, over) = wire::requests(format, &st.meta, &items, dropped, t, &mut st.seq, limit);
+            let mut seq = self.transport.seq.get();
+            let (reqs, over) = wire::requests(format, &st.meta, &items, dropped, t, &mut seq, limit);
+            self.transport.seq.set(seq);
             st.queue.dropped.merge(over);
             reqs
         });
@@ -405,7 +410,6 @@ impl Runtime {
             st.meta.view.start = start;
             st.errors.reset();
             st.res_sent = 0;
-            st.seq = 0;
         });
     }
 

@@ -61,13 +61,18 @@ pub struct Transport {
     /// Last request failed: at unload, store a copy in case the beacon is lost too.
     unhealthy: Cell<bool>,
     in_flight: Cell<bool>,
+    /// Request numbers (native `seq`): never reused in a page's life, so a
+    /// request split after a 413 gets fresh ones.
+    pub seq: Cell<u32>,
+    /// Native bodies can be split after a 413; other formats cannot.
+    splittable: bool,
     pub dropped: RefCell<Dropped>,
     persist: bool,
     me: Weak<Transport>,
 }
 
 impl Transport {
-    pub fn new(url: &str, channels: &[crate::core::wire::Channel], persist: bool) -> Rc<Transport> {
+    pub fn new(url: &str, channels: &[crate::core::wire::Channel], persist: bool, splittable: bool) -> Rc<Transport> {
         let fetch = web_sys::window().map(|w| get(&w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
         let base = url.trim_end_matches('/');
         let targets = channels
@@ -86,6 +91,8 @@ impl Transport {
             timer: RefCell::new(None),
             unhealthy: Cell::new(false),
             in_flight: Cell::new(false),
+            seq: Cell::new(0),
+            splittable,
             dropped: RefCell::new(Dropped::default()),
             persist,
             me: me.clone(),
@@ -256,6 +263,28 @@ impl Transport {
                     }
                 });
                 *self.timer.borrow_mut() = t;
+            }
+            // Too large for this collector: send it as two halves (each with
+            // a fresh seq), down to single events.
+            413 if self.splittable => {
+                let halves = self.pop_front().and_then(|p| {
+                    let (a, b) = crate::core::wire::halve(&p.body)?;
+                    let next = |body: &str| {
+                        self.seq.set(self.seq.get().saturating_add(1));
+                        crate::core::wire::with_seq(body, self.seq.get())
+                    };
+                    Some((p.channel, p.created, next(&a)?, next(&b)?))
+                });
+                match halves {
+                    Some((channel, created, a, b)) => {
+                        let mut q = self.retry.borrow_mut();
+                        self.retry_bytes.set(self.retry_bytes.get() + a.len() + b.len());
+                        q.push_front(Pending { channel, body: b, attempts: 0, created });
+                        q.push_front(Pending { channel, body: a, attempts: 0, created });
+                    }
+                    None => self.dropped.borrow_mut().add(reason::OVERSIZE, 1),
+                }
+                self.pump();
             }
             // 4xx: the collector refuses this body; resending will not help.
             _ => {
