@@ -5,7 +5,8 @@
 //! serde_json bounds recursion, and everything else here is plain matching.
 
 use rum_agent::core::event::{
-    Custom, ErrorReport, Event, HttpCall, LatencySplit, LongTasks, Measure, NavTiming, Resource, Vital, PROTOCOL_VERSION,
+    Custom, ErrorReport, Event, HttpCall, LatencySplit, LongTasks, Measure, NavTiming, Resource, Vital,
+    PROTOCOL_VERSION,
 };
 use rum_agent::core::meta::Batch;
 use serde::de::DeserializeOwned;
