@@ -281,6 +281,52 @@ pub fn top_errors(conn: &Connection, f: &Filter, limit: usize) -> Result<Value, 
     Ok(Value::Array(rows.collect::<Result<Vec<_>, _>>().map_err(err)?))
 }
 
+/// The latency split's parts (agent event `split`), in this order.
+pub const SPLIT_PARTS: [&str; 4] = ["server", "network", "frontend", "frontend_lcp"];
+
+/// p75 (and count) of each part of the latency split — "user latency =
+/// frontend + network + server" — overall and per group, so a slow page or
+/// country shows whether the network, the server or the page is to blame.
+fn latency_split(
+    conn: &Connection,
+    f: &Filter,
+    group_col: Option<&str>,
+) -> Result<(Value, HashMap<String, Value>), String> {
+    let (clause, args) = f.clause("ts");
+    let sql = format!(
+        "SELECT {}, {} FROM (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
+         JOIN page_views pv ON pv.id = e.page_view_id",
+        group_col.map_or("''".to_string(), |c| format!("pv.{c}")),
+        SPLIT_PARTS.map(|k| format!("json_extract(e.attributes, '$.{k}')")).join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+    let mut all: [Vec<f64>; 4] = Default::default();
+    let mut groups: HashMap<String, [Vec<f64>; 4]> = HashMap::new();
+    let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+    while let Some(r) = rows.next().map_err(err)? {
+        let g: String = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
+        for i in 0..SPLIT_PARTS.len() {
+            if let Some(v) = r.get::<_, Option<f64>>(i + 1).map_err(err)? {
+                all[i].push(v);
+                if group_col.is_some() {
+                    groups.entry(g.clone()).or_default()[i].push(v);
+                }
+            }
+        }
+    }
+    let stats = |vals: &mut [Vec<f64>; 4]| -> Value {
+        let mut o = serde_json::Map::new();
+        for (k, v) in SPLIT_PARTS.iter().zip(vals.iter_mut()) {
+            v.sort_by(f64::total_cmp);
+            o.insert(k.to_string(), json!({ "p75": percentile(v, 0.75), "count": v.len() }));
+        }
+        Value::Object(o)
+    };
+    let overall = stats(&mut all);
+    let per_group = groups.into_iter().map(|(k, mut v)| (k, stats(&mut v))).collect();
+    Ok((overall, per_group))
+}
+
 pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
     let f = match Filter::from_params(p) {
         Ok(f) => f,
@@ -311,7 +357,9 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
         }
     }
     let mut out = all.finish();
+    let (split, mut split_groups) = latency_split(conn, &f, group.map(|(_, c)| c))?;
     if let Value::Object(o) = &mut out {
+        o.insert("latency".into(), split);
         o.insert("filter".into(), serde_json::to_value(&f).unwrap_or(Value::Null));
         o.insert("top_errors".into(), top_errors(conn, &f, 10)?);
         if let Some((name, _)) = group {
@@ -323,6 +371,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
                 .map(|(k, acc)| {
                     let mut v = acc.finish();
                     if let Value::Object(o) = &mut v {
+                        o.insert("latency".into(), split_groups.remove(&k).unwrap_or(Value::Null));
                         o.insert("key".into(), Value::String(k));
                     }
                     v
