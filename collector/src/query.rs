@@ -305,9 +305,9 @@ fn latency_split(
     let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
     while let Some(r) = rows.next().map_err(err)? {
         let g: String = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
-        for i in 0..SPLIT_PARTS.len() {
+        for (i, slot) in all.iter_mut().enumerate() {
             if let Some(v) = r.get::<_, Option<f64>>(i + 1).map_err(err)? {
-                all[i].push(v);
+                slot.push(v);
                 if group_col.is_some() {
                     groups.entry(g.clone()).or_default()[i].push(v);
                 }
