@@ -27,7 +27,17 @@ impl Listener {
         capture: bool,
         f: impl FnMut(JsValue) + 'static,
     ) -> Option<Listener> {
-        let cb = Closure::<dyn FnMut(JsValue)>::new(f);
+        // Generic only in boxing the closure; the rest is one shared function
+        // (each instantiation of a generic body costs wasm bytes).
+        Self::boxed(target, kind, capture, Closure::<dyn FnMut(JsValue)>::new(f))
+    }
+
+    fn boxed(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        cb: Closure<dyn FnMut(JsValue)>,
+    ) -> Option<Listener> {
         target.add_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), capture).ok()?;
         Some(Listener { target: target.clone(), kind, capture, cb })
     }
@@ -67,10 +77,11 @@ impl PerfObserver {
         if !supports(kind) {
             return None;
         }
-        let cb = Closure::<dyn FnMut(JsValue)>::new(move |list: JsValue| {
-            let entries: Array = list.unchecked_into::<EntryList>().get_entries();
-            f(entries.iter().map(JsCast::unchecked_into).collect());
-        });
+        let cb = Closure::<dyn FnMut(JsValue)>::new(move |list: JsValue| f(entries_of(list)));
+        Self::boxed(kind, extra, cb)
+    }
+
+    fn boxed(kind: &str, extra: &[(&str, f64)], cb: Closure<dyn FnMut(JsValue)>) -> Option<PerfObserver> {
         let obs = Observer::new(cb.as_ref().unchecked_ref()).ok()?;
         let opts = Object::new();
         set(&opts, "type", &JsValue::from_str(kind));
@@ -81,6 +92,11 @@ impl PerfObserver {
         obs.observe(&opts).ok()?;
         Some(PerfObserver { obs, _cb: cb })
     }
+}
+
+fn entries_of(list: JsValue) -> Vec<Entry> {
+    let entries: Array = list.unchecked_into::<EntryList>().get_entries();
+    entries.iter().map(JsCast::unchecked_into).collect()
 }
 
 impl Drop for PerfObserver {
@@ -105,7 +121,10 @@ pub struct Timer {
 
 impl Timer {
     pub fn new(ms: u32, repeat: bool, f: impl FnMut() + 'static) -> Option<Timer> {
-        let cb = Closure::<dyn FnMut()>::new(f);
+        Self::boxed(ms, repeat, Closure::<dyn FnMut()>::new(f))
+    }
+
+    fn boxed(ms: u32, repeat: bool, cb: Closure<dyn FnMut()>) -> Option<Timer> {
         let w = web_sys::window()?;
         let ms = i32::try_from(ms).unwrap_or(i32::MAX);
         let f: &Function = cb.as_ref().unchecked_ref();

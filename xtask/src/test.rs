@@ -15,6 +15,7 @@ pub fn run_cmd(args: &[String]) -> Result {
     let t0 = Instant::now();
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
+    tools::ensure_firefox()?;
     let root = root();
     // The collector's dashboard assets (uPlot, embedded at build time) and
     // the GeoIP test database.
@@ -50,6 +51,15 @@ pub fn run_cmd(args: &[String]) -> Result {
             "--features",
             "std",
         ]))?;
+        // The same browser-edge tests in Firefox.
+        run(Command::new("wasm-pack").current_dir(&root).env("GECKODRIVER", tools::geckodriver()).args([
+            "test",
+            "--headless",
+            "--firefox",
+            "--",
+            "--features",
+            "std",
+        ]))?;
     }
     if want("e2e") {
         crate::build::build()?;
@@ -59,6 +69,8 @@ pub fn run_cmd(args: &[String]) -> Result {
             .current_dir(&root)
             .env("RUM_COLLECTOR_BIN", bin)
             .env("CHROMIUM", tools::chromium())
+            .env("FIREFOX", tools::firefox())
+            .env("GECKODRIVER", tools::geckodriver())
             .args(["--test", "--test-concurrency=1", "tests/e2e/"]))?;
     }
     eprintln!("all tests passed in {:.0} s", t0.elapsed().as_secs_f64());

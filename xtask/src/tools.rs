@@ -101,6 +101,28 @@ pub fn ensure_chromium() -> Result {
     Ok(())
 }
 
+pub fn firefox() -> PathBuf {
+    PathBuf::from(std::env::var("FIREFOX").unwrap_or_else(|_| "/usr/bin/firefox-esr".into()))
+}
+
+pub fn geckodriver() -> PathBuf {
+    std::env::var("GECKODRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/geckodriver"))
+}
+
+/// Debian's firefox-esr and geckodriver (from crates.io), for the Firefox tests.
+pub fn ensure_firefox() -> Result {
+    if !firefox().exists() {
+        apt_install(&["firefox-esr"])?;
+    }
+    if !geckodriver().exists() {
+        run(cargo().args(["install", "geckodriver", "--locked"]))
+            .or_else(|_| run(cargo().args(["install", "geckodriver"])))?;
+    }
+    Ok(())
+}
+
 /// `npm ci` in `dir` when its node_modules is missing or older than the lock file.
 pub fn ensure_npm(dir: &Path) -> Result {
     let lock = dir.join("package-lock.json");

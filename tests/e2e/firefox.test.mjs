@@ -1,0 +1,54 @@
+// Firefox: the agent loads, reports what Firefox supports (no layout-shift,
+// no long tasks there), parses Firefox's stack format, and throws nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, events, ROOT } from './lib/server.mjs';
+import { launchFirefox, available } from './lib/gecko.mjs';
+
+let server, ff;
+before(async () => {
+  server = await startServer();
+  if (available()) ff = await launchFirefox();
+});
+after(async () => {
+  await ff?.close();
+  await server?.close();
+});
+
+const lineOf = (file, needle) => fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+test('Firefox: errors with parsed frames, navigation, resources, supported vitals, no error from us', { skip: !available() && 'firefox-esr or geckodriver missing' }, async () => {
+  server.beacons.length = 0;
+  const url = `${server.url}/test/basic.html`;
+  await ff.goto(url);
+  const state = await ff.run(`
+    await window.ready;
+    while (!(performance.getEntriesByType('navigation')[0]?.loadEventEnd > 0)) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 400));
+    return { ua: navigator.userAgent, ours: (window.ourErrors || []) };
+  `);
+  assert.match(state.ua, /Firefox/);
+  await ff.goto('about:blank');
+  await server.waitFor((b) => {
+    const evs = events(b);
+    return evs.some((e) => e.k === 'nav') && evs.filter((e) => e.k === 'error').length >= 3;
+  });
+  const evs = events(server.beacons);
+  assert.equal(evs[0].batch.app.name, 'basic-test');
+  assert.ok(evs.some((e) => e.k === 'res' && e.url.includes('/img/400/200.png')), 'resources');
+  const thrown = evs.find((e) => e.k === 'error' && e.src === 'js');
+  assert.equal(thrown.type, 'TypeError');
+  assert.equal(thrown.msg, 'boom from basic page');
+  assert.equal(thrown.frames[0].fn, 'explode', 'Firefox stack parsed');
+  assert.equal(thrown.frames[0].line, lineOf('www/test/basic.html', "throw new TypeError('boom"));
+  assert.ok(evs.some((e) => e.k === 'error' && e.src === 'promise' && e.frames?.[0]?.fn === 'failLater'));
+  assert.ok(evs.some((e) => e.k === 'error' && e.src === 'resource' && e.tag === 'img'));
+  const vitals = evs.filter((e) => e.k === 'vital').map((e) => e.name);
+  assert.ok(vitals.includes('TTFB') && vitals.includes('FCP'), `vitals: ${vitals}`);
+  assert.ok(!vitals.includes('CLS') && !vitals.includes('TTI'), 'nothing Firefox cannot measure');
+  // No error from our own files reached the page.
+  assert.ok(!evs.some((e) => e.k === 'error' && /rum_agent|\/pkg\/rum\.js/.test(e.file || '')));
+  console.log(`Firefox ${ff.version}: vitals ${[...new Set(vitals)].join(', ')}; ${evs.length} events`);
+});
