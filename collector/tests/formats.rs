@@ -530,3 +530,53 @@ fn split_requests_keep_every_event_once_and_decode() {
         assert!(reqs[0].body.contains("dropped"), "{f:?}: the drop counts ride in the first request");
     }
 }
+
+#[tokio::test]
+async fn faro_collect_route_keys_preflight_and_partial_rejection() {
+    use axum::body::Body;
+    use axum::http::{Request as HttpRequest, StatusCode};
+    let t = common::collector(|c| c.ingest_key = Some("k3y".into()));
+    let body = std::fs::read_to_string(fixtures().join("faro/rum-agent.json")).unwrap();
+    let post = |key: Option<&str>, body: String| {
+        let mut r = HttpRequest::post("/faro/collect").header("content-type", "application/json");
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        r.body(Body::from(body)).unwrap()
+    };
+    assert_eq!(t.send(post(None, body.clone())).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(t.send(post(Some("nope"), body.clone())).await.status, StatusCode::UNAUTHORIZED);
+    let r = t.send(post(Some("k3y"), body.clone())).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", String::from_utf8_lossy(&r.body));
+    // The same body again (a resent beacon) is stored once.
+    assert_eq!(t.send(post(Some("k3y"), body.clone())).await.status, StatusCode::NO_CONTENT);
+    let events = t.get("/api/events?since=30000d&limit=1000").await;
+    let rows = events["events"].as_array().unwrap();
+    assert_eq!(rows.len(), 14, "every event once");
+    assert!(rows.iter().any(|e| e["kind"] == "vital" && e["name"] == "LCP" && e["value"] == 1262.9));
+    // A bad item: 200 with its path, the rest stored.
+    let bad = body.replacen("\"lcp\":1262.9", "\"lcp\":\"slow\"", 1).replacen("f69a8f520181fa48", "another-view", 1);
+    let r = t.send(post(Some("k3y"), bad)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let j = r.json();
+    assert_eq!(j["rejected"][0]["path"], "measurements[2].values.lcp");
+    assert_eq!(j["rejected"][0]["reason"], "invalid_field");
+    assert_eq!(j["accepted"], 13);
+    // A bad envelope: 400 with the path.
+    let r = t.send(post(Some("k3y"), body.replacen("\"name\":\"shop\"", "\"name\":7", 1))).await;
+    assert_eq!((r.status, r.json()["path"].as_str()), (StatusCode::BAD_REQUEST, Some("meta.app.name")));
+    // The Faro SDK's fetch transport sends its own headers: the preflight allows them.
+    let r = t
+        .send(
+            HttpRequest::options("/faro/collect")
+                .header("origin", "https://shop.example")
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type,x-faro-session-id")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let allowed = r.headers["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.contains("x-faro-session-id") && allowed.contains("x-api-key"), "{allowed}");
+}
