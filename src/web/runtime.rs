@@ -88,6 +88,11 @@ pub struct Runtime {
     pub shared: RefCell<Shared>,
     /// When the agent started (performance time): earlier errors were missed.
     pub started: f64,
+    /// Where our own requests go (each channel's URL, query removed): never
+    /// reported as resources or HTTP calls. Not the bare configured URL: for
+    /// OTLP that is an origin (`http://otel:4318`), and a prefix match on it
+    /// would hide every request the page makes to that origin.
+    own_urls: Vec<String>,
     /// One-shot timers not yet fired (fired ones are pruned on each insert).
     deferred: RefCell<Vec<(Rc<Cell<bool>>, Timer)>>,
     pub me: Weak<Runtime>,
@@ -128,6 +133,14 @@ impl Runtime {
             cfg.persist,
             cfg.format == crate::core::config::Format::Native,
         );
+        let own_urls = {
+            let base = cfg.url.split(['?', '#']).next().unwrap_or("");
+            let trimmed = base.trim_end_matches('/');
+            wire::channels(cfg.format)
+                .iter()
+                .map(|c| if c.path.is_empty() { base.to_string() } else { [trimmed, c.path].concat() })
+                .collect()
+        };
         let rt = Rc::new_cyclic(|me| Runtime {
             cfg,
             hooks,
@@ -150,6 +163,7 @@ impl Runtime {
             restore_hooks: RefCell::new(Vec::new()),
             shared: RefCell::new(Shared::default()),
             started: super::util::performance().map_or(0.0, |p| p.now()),
+            own_urls,
             deferred: RefCell::new(Vec::new()),
             me: me.clone(),
         });
@@ -253,7 +267,8 @@ impl Runtime {
 
     /// `ignoreUrls` match, or one of our own requests.
     pub fn ignored_url(&self, url: &str) -> bool {
-        url.starts_with(self.transport.url()) || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
+        self.own_urls.iter().any(|own| url.starts_with(own.as_str()))
+            || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
     }
 
     pub fn ignored_error(&self, msg: &str) -> bool {

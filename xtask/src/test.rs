@@ -37,6 +37,20 @@ pub fn run_cmd(args: &[String]) -> Result {
             "-D",
             "warnings",
         ]))?;
+        // The format builds' encoders are wasm code too.
+        run(cargo().current_dir(&root).args([
+            "clippy",
+            "-p",
+            "rum-agent",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--lib",
+            "--features",
+            "faro,otlp",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
     }
     if want("host") {
         run(cargo().current_dir(&root).args(["test", "--workspace"]))?;
