@@ -17,7 +17,7 @@ use core::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 
 use crate::core::attrs::{truncate, Attrs};
-use crate::core::batch::{reason, Push, Queue};
+use crate::core::batch::{reason, Dropped, Push, Queue};
 use crate::core::config::{Config, MAX_REQUEST_BYTES};
 use crate::core::dedup::{ErrorBook, Seen};
 use crate::core::event::{ErrorReport, Event, HttpCall, Resource};
@@ -395,20 +395,23 @@ impl Runtime {
             dropped.add(reason::BUSY, busy);
             dropped.merge(transport_dropped);
             if items.is_empty() && dropped.is_empty() {
-                return Vec::new();
+                return (Vec::new(), Dropped::default());
             }
             let t = now();
             st.session.last = t;
             super::context::touch(&st.session, &mut st.session_mem);
             let limit = usize::try_from(MAX_REQUEST_BYTES).unwrap_or(60_000);
             let mut seq = self.transport.seq.get();
+            // The flush's first request carries the counts (see Transport::lost).
+            let carried = dropped.clone();
             let (reqs, over) = wire::requests(format, &st.meta, &items, dropped, t, &mut seq, limit);
             self.transport.seq.set(seq);
             st.queue.dropped.merge(over);
-            reqs
+            (reqs, carried)
         });
-        for req in requests.unwrap_or_default() {
-            self.transport.send(req.channel, req.body, last_chance);
+        let (requests, mut carried) = requests.unwrap_or_default();
+        for req in requests {
+            self.transport.send(req.channel, req.body, last_chance, core::mem::take(&mut carried));
         }
         if last_chance {
             self.transport.last_chance();
