@@ -161,7 +161,9 @@ test(`the real @grafana/faro-web-sdk ${FARO_SDK_VERSION} in Chromium: its payloa
   await page.click('h1'); // a trusted input: web-vitals finalizes LCP, and INP has an interaction
   await page.waitForTimeout(300);
   await page.evaluate(() => window.faroActions());
-  await page.waitForTimeout(800);
+  // web-vitals (inside the Faro SDK) processes interactions in an idle
+  // callback, at most 1 s later: only then does INP exist to report.
+  await page.waitForTimeout(1500);
   await hide(page);
   await server.waitFor((b) => {
     const bodies = b.filter((x) => x.path === '/faro/collect').map((x) => x.json || {});
