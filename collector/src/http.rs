@@ -57,6 +57,8 @@ fn error_response(status: StatusCode, reason: &str, error: &str) -> Response {
 /// `Access-Control-Allow-Origin` for an allowed origin (`*` when every origin is).
 fn cors(state: &AppState, headers: &HeaderMap, resp: &mut Response) {
     let h = resp.headers_mut();
+    // A cross-origin page cannot read Retry-After (on 503) unless exposed.
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("retry-after"));
     if state.cfg.allow_origin.is_empty() {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     } else if let Some(origin) = headers.get(header::ORIGIN) {

@@ -237,8 +237,9 @@ extern "C" {
     pub fn status(this: &Loose) -> f64;
     #[wasm_bindgen(method, getter)]
     pub fn headers(this: &Loose) -> Option<Loose>;
-    #[wasm_bindgen(method, js_name = get)]
-    pub fn header(this: &Loose, name: &str) -> Option<String>;
+    /// Throws when `headers` is not a `Headers` (a mock or wrapped fetch).
+    #[wasm_bindgen(method, catch, js_name = get)]
+    pub fn header(this: &Loose, name: &str) -> Result<Option<String>, JsValue>;
 }
 
 /// A browser number that may be NaN (missing property) or negative: 0 instead.

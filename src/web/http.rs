@@ -199,7 +199,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
             }
             call.res_size = r
                 .headers()
-                .and_then(|h| h.header("content-length"))
+                .and_then(|h| h.header("content-length").ok().flatten())
                 .and_then(|s| s.trim().parse::<u64>().ok())
                 .map_or(0.0, crate::core::json::f64_from_u64);
             record(&rt, call, start, url);

@@ -236,9 +236,15 @@ impl Transport {
 
     fn on_answer(&self, res: &JsValue) {
         self.in_flight.set(false);
-        // A Response has a numeric status; a rejection (network error, CORS,
-        // keepalive quota) is a TypeError without one.
-        let status = if res.is_object() { res.unchecked_ref::<Loose>().status() } else { f64::NAN };
+        // A fulfilment is the Response; a rejection (network error, CORS,
+        // keepalive quota) is an Error. Status and headers are read from the
+        // Response only: `dyn_ref::<Loose>()` (an `instanceof` test against
+        // a class that does not exist) was never true, so Retry-After was
+        // never read, and an Error's `status` may be a polluted
+        // `Object.prototype.status` (both found by tests/e2e/faults.test.mjs).
+        let response =
+            (res.is_object() && !res.is_instance_of::<js_sys::Error>()).then(|| res.unchecked_ref::<Loose>());
+        let status = response.map_or(f64::NAN, |r| r.status());
         let status = if status.is_finite() { f64_to_u64(status) } else { 0 };
         match status {
             200..=299 => {
@@ -250,10 +256,9 @@ impl Transport {
             // Rate limited or overloaded: back off as told.
             0 | 408 | 429 | 500..=599 => {
                 self.unhealthy.set(true);
-                let retry_after = res
-                    .dyn_ref::<Loose>()
+                let retry_after = response
                     .and_then(|r| r.headers())
-                    .and_then(|h| h.header("retry-after"))
+                    .and_then(|h| h.header("retry-after").ok().flatten())
                     .and_then(|s| s.trim().parse::<u32>().ok());
                 if self.retry.borrow().is_empty() {
                     return;

@@ -206,3 +206,144 @@ test('collector down then back: quiet page, bounded memory, stored batches deliv
   assert.deepEqual(noise(page), []);
   await page.context().close();
 });
+
+// ---------------------------------------------------------------------------
+// 2. Answers that say "later", "smaller", and transports that refuse.
+
+test('429 and 503 with Retry-After: the next attempt waits at least that long', async (t) => {
+  other.beacons.length = 0;
+  other.plan.length = 0;
+  // A cross-origin collector must expose Retry-After, or the page cannot read it.
+  const expose = { 'access-control-expose-headers': 'Retry-After' };
+  other.plan.push({ status: 429, headers: { 'retry-after': '3', ...expose } }, { status: 503, headers: { 'retry-after': '2', ...expose } });
+  const page = await newPage(browser);
+  t.after(() => page.context().close());
+  const sends = [];
+  page.on('request', (r) => r.url() === `${other.url}/collect` && r.method() === 'POST' && sends.push(Date.now()));
+  await page.goto(pageUrl(`${other.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await page.evaluate(() => {
+    window.pushMany('ra', 10);
+    window.rum.flush();
+  });
+  await other.waitFor((b) => events(b).some((e) => e.name === 'ra-9'), 15000);
+  await sleep(300); // the browser's request events trail the server's receipt
+  const gaps = sends.slice(1).map((s, i) => s - sends[i]);
+  log(`429 (Retry-After: 3) then 503 (Retry-After: 2): attempts ${sends.length}, gaps ${gaps.join(', ')} ms`);
+  assert.equal(sends.length, 3);
+  assert.ok(gaps[0] >= 3000 - 20, `waited ${gaps[0]} ms after Retry-After: 3`);
+  assert.ok(gaps[1] >= 2000 - 20, `waited ${gaps[1]} ms after Retry-After: 2`);
+  const got = events(other.beacons).filter((e) => e.k === 'event' && e.name.startsWith('ra-'));
+  assert.equal(got.length, 10, 'each event once');
+  assert.deepEqual(page.pageErrors, []);
+  assert.deepEqual(noise(page), []);
+});
+
+test('413: the agent splits the request and resends until the collector takes it; every event stored once', async (t) => {
+  const c = await startCollector({ args: ['--max-body', '8KiB'] });
+  const page = await newPage(browser);
+  t.after(async () => {
+    await page.context().close();
+    await c.stop();
+  });
+  const answers = [];
+  const exposed = [];
+  page.on('response', (r) => {
+    if (!r.url().startsWith(`${c.url}/collect`)) return;
+    answers.push(r.status());
+    exposed.push(r.headers()['access-control-expose-headers']);
+  });
+  await page.goto(pageUrl(`${c.url}/collect`));
+  await page.evaluate(() => window.ready);
+  // ~40 KB of events: flushed at batch.maxBytes (32,000) into requests the
+  // collector refuses as too large.
+  await page.evaluate(() => {
+    window.pushMany('big', 150, 200);
+    window.rum.flush();
+  });
+  const want = names('big', 150);
+  await waitFor(async () => {
+    const t = tally(await storedEvents(c));
+    return want.every((n) => t.has(n));
+  }, { what: 'every event after the splits', timeoutMs: 20000 });
+  await sleep(500);
+  assertEachOnce(await storedEvents(c), want, '413 splits');
+  const stats = await api(c, '/api/stats');
+  const n413 = answers.filter((s) => s === 413).length;
+  log(`413 with --max-body 8KiB: answers ${answers.join(' ')}; ${n413} refused, ${stats.requests.stored} stored requests`);
+  assert.ok(n413 >= 1, 'the collector refused at least one request as too large');
+  assert.equal(stats.rejected_requests.body_too_large, n413);
+  // Its Retry-After (on 503) must be readable cross-origin.
+  assert.ok(exposed.every((h) => /retry-after/i.test(h || '')), `Access-Control-Expose-Headers: ${exposed}`);
+  assert.equal(stats.agent_dropped_events.oversize || 0, 0, 'nothing dropped');
+  assert.deepEqual(page.pageErrors, []);
+  assert.deepEqual(noise(page).filter((m) => !/413/.test(m.text)), []);
+});
+
+test('sendBeacon returning false: keepalive fetch delivers at pagehide; the stored copy is stored once', async (t) => {
+  const c = await startCollector();
+  const page = await newPage(browser);
+  t.after(async () => {
+    await page.context().close();
+    await c.stop();
+  });
+  await page.goto(pageUrl(`${c.url}/collect`, { hostile: 'beacon-false' }));
+  await page.evaluate(() => window.ready);
+  await page.evaluate(() => window.pushMany('bf', 20)); // queued, not flushed
+  await page.goto(`${server.url}/test/faults/page.html?noagent`); // pagehide
+  const want = names('bf', 20);
+  await waitFor(async () => tally(await storedEvents(c)).has('bf-19'), { what: 'delivered at pagehide', timeoutMs: 10000 });
+  assertEachOnce(await storedEvents(c), want, 'sent by keepalive fetch when sendBeacon refused');
+  const outbox = await page.evaluate(() => window.outboxAtStart || '');
+  // sendBeacon was replaced by one that sends nothing: what arrived before
+  // the next page view came by keepalive fetch.
+  log(`sendBeacon → false: delivered by keepalive fetch at pagehide; copy kept in the outbox: ${outbox.split('\n').filter(Boolean).length} request(s)`);
+  // The next page view resends the copy (the agent could not know the fetch
+  // arrived); the collector recognises it by view.id + seq.
+  await page.goto(pageUrl(`${c.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await waitFor(async () => (await api(c, '/api/stats')).requests.duplicate >= 1, { what: 'the stored copy resent', timeoutMs: 10000 });
+  assertEachOnce(await storedEvents(c), want, 'after the next page view');
+  assert.deepEqual(page.pageErrors, []);
+});
+
+test('more than 64 KiB pending at pagehide: the keepalive quota is used, the rest is stored and sent by the next page view', async (t) => {
+  const c = await startCollector();
+  const gate = await startGate(c.port);
+  const page = await newPage(browser);
+  t.after(async () => {
+    await page.context().close();
+    await gate.down();
+    await c.stop();
+  });
+  // A slow collector: each connection is held 3 s, so requests pile up.
+  gate.delayMs = 3000;
+  const sent = [];
+  page.on('request', (r) => r.url().startsWith(gate.url) && sent.push(r.postData()?.length || 0));
+  await page.goto(pageUrl(gate.url));
+  await page.evaluate(() => window.ready);
+  await page.evaluate(() => window.pushMany('quota', 500, 300)); // ~180 KB
+  const pending = sent.reduce((a, b) => a + b, 0);
+  await page.goto(`${server.url}/test/faults/page.html?noagent`); // pagehide with it all pending
+  const outbox = await page.evaluate(() => window.outboxAtStart || '');
+  const storedLines = outbox.split('\n').filter(Boolean);
+  await sleep(4500); // what left at pagehide arrives
+  gate.delayMs = 0;
+  const before = tally(await storedEvents(c));
+  const beforeCount = names('quota', 500).filter((n) => before.has(n)).length;
+  log(`64 KiB quota: ${sent.length} request(s) on the wire before pagehide (${kib(pending)}); at pagehide ${storedLines.length} request(s) (${kib(outbox.length)}) went to the outbox; ${beforeCount}/500 events arrived before the next page view`);
+  assert.ok(storedLines.length > 0, 'what did not fit the quota was kept');
+  assert.ok(beforeCount > 0 && beforeCount < 500, 'part was sent at pagehide, part kept');
+  await page.goto(pageUrl(gate.url));
+  await page.evaluate(() => window.ready);
+  const want = names('quota', 500);
+  await waitFor(async () => {
+    const t = tally(await storedEvents(c));
+    return want.every((n) => t.has(n));
+  }, { what: 'the rest, from the next page view', timeoutMs: 15000 });
+  await sleep(1000);
+  assertEachOnce(await storedEvents(c), want, 'quota overflow');
+  const stats = await api(c, '/api/stats');
+  log(`collector requests ${JSON.stringify(stats.requests)}`);
+  assert.deepEqual(page.pageErrors, []);
+});
