@@ -347,3 +347,105 @@ test('more than 64 KiB pending at pagehide: the keepalive quota is used, the res
   log(`collector requests ${JSON.stringify(stats.requests)}`);
   assert.deepEqual(page.pageErrors, []);
 });
+
+// ---------------------------------------------------------------------------
+// 3. Error storm: 10,000 uncaught errors a second for 5 s.
+
+/** CPU self time (ms) of the profile's frames, split into the agent's (the
+ *  glue and shim under /pkg/, and the wasm) and everything else. */
+function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const ours = (n) => n.callFrame.url.includes('/pkg/') || n.callFrame.url.startsWith('wasm://');
+  let agent = 0;
+  let script = 0;
+  const top = new Map();
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const n = byId.get(id);
+    const f = n.callFrame;
+    if (f.url) script += dt;
+    if (ours(n)) {
+      agent += dt;
+      const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}`;
+      top.set(k, (top.get(k) || 0) + dt);
+    }
+  });
+  return { agent, script, top: [...top].sort((a, b) => b[1] - a[1]).slice(0, 5) };
+}
+
+async function runStorm(chrome, withAgent) {
+  const page = await chrome.newPage();
+  // DevTools would receive every one of the 50,000 exceptions: off.
+  await page.send('Runtime.disable');
+  await page.activate();
+  await page.goto(`${server.url}/test/faults/storm.html${withAgent ? '?agent' : ''}`);
+  await page.evaluate('window.ready.then(() => 1)');
+  await page.send('Performance.enable');
+  await page.send('Profiler.enable');
+  await page.send('Profiler.setSamplingInterval', { interval: 200 });
+  const metric = async () => Object.fromEntries((await page.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const m0 = await metric();
+  await page.send('Profiler.start');
+  const r = await page.evaluate('window.storm(10000, 5)');
+  const { profile } = await page.send('Profiler.stop');
+  const m1 = await metric();
+  r.visible = await page.evaluate('document.visibilityState');
+  r.taskMs = (m1.TaskDuration - m0.TaskDuration) * 1000;
+  r.scriptMs = (m1.ScriptDuration - m0.ScriptDuration) * 1000;
+  r.seen = await page.evaluate('window.seen');
+  // Only what happened during the storm (not the page load before it).
+  const during = (e) => e.start + e.dur >= r.start && e.start <= r.start + r.elapsed;
+  r.longTasks = (await page.evaluate('window.longTasks')).filter(during);
+  r.loafs = (await page.evaluate('window.loafs')).filter(during);
+  r.profile = selfTimes(profile);
+  if (withAgent) await page.evaluate('window.rum.flush()');
+  return { page, r };
+}
+
+test('error storm: the page stays responsive, agent CPU bounded, errors aggregated with counts, caps counted', async () => {
+  const chrome = await launchChrome();
+  try {
+    const bare = await runStorm(chrome, false);
+    await bare.page.close();
+    server.beacons.length = 0;
+    const withAgent = await runStorm(chrome, true);
+    await withAgent.page.goto('about:blank'); // pagehide: whatever is left goes
+    await sleep(500);
+    const A = bare.r;
+    const B = withAgent.r;
+    const lt = (r) => `${r.longTasks.length} long tasks (${r.longTasks.reduce((a, t) => a + t.dur, 0).toFixed(0)} ms)`;
+    const rate = (r) => Math.round((r.seen.js + r.seen.promise) / (r.elapsed / 1000));
+    log('error storm, 5 s:');
+    log(`| | errors thrown | rate /s | task time | script time | agent self time (profile) | long tasks | frame p50 / max |`);
+    log(`|---|---:|---:|---:|---:|---:|---|---|`);
+    for (const [name, r] of [['without agent', A], ['with agent', B]]) {
+      log(`| ${name} | ${r.seen.js + r.seen.promise} | ${rate(r)} | ${r.taskMs.toFixed(0)} ms | ${r.scriptMs.toFixed(0)} ms | ${r.profile.agent.toFixed(0)} ms | ${lt(r)} | ${r.frameP50.toFixed(0)} / ${r.frameMax.toFixed(0)} ms |`);
+    }
+    log(`agent's heaviest frames: ${B.profile.top.map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join('; ')}`);
+    assert.equal(A.visible, 'visible');
+    assert.equal(B.visible, 'visible');
+    assert.ok(B.seen.js + B.seen.promise >= 25000, `the storm ran: ${B.seen.js + B.seen.promise} errors`);
+    // No long task from us: no script of ours in a long animation frame ran 50 ms.
+    const oursInLoaf = B.loafs.flatMap((f) => f.scripts).filter((s) => s.url.includes('/pkg/'));
+    log(`long animation frames with a script of ours: ${oursInLoaf.length}, longest ${Math.max(0, ...oursInLoaf.map((s) => s.dur)).toFixed(0)} ms`);
+    assert.ok(oursInLoaf.every((s) => s.dur < 50), `a long script of ours: ${JSON.stringify(oursInLoaf)}`);
+    // Agent CPU bounded: generous, printed above.
+    assert.ok(B.profile.agent < 0.25 * B.elapsed, `agent self time ${B.profile.agent} ms in ${B.elapsed} ms`);
+
+    // Every error accounted for: reported with a count, or counted as dropped.
+    await server.waitFor((b) => events(b).some((e) => e.k === 'error' && e.msg?.startsWith('storm')));
+    const errs = events(server.beacons).filter((e) => e.k === 'error' && /^storm/.test(e.msg));
+    const sum = errs.reduce((a, e) => a + (e.count || 1), 0);
+    const dropped = (why) => server.beacons.reduce((a, b) => a + (b.json?.dropped?.[why] || 0), 0);
+    const thrown = B.seen.js + B.seen.promise;
+    log(`reported: ${errs.length} error events standing for ${sum} errors (largest count ${Math.max(...errs.map((e) => e.count || 1))}), dropped.errors ${dropped('errors')}, dropped.busy ${dropped('busy')}, dropped.queue ${dropped('queue')}; ${server.beacons.length} requests`);
+    assert.equal(sum + dropped('errors') + dropped('busy'), thrown, 'each error reported in a count or counted as dropped');
+    assert.ok(dropped('errors') > 0, 'distinct errors beyond maxErrors are counted');
+    assert.ok(errs.length <= 100 + 5 + 3 + 10, `aggregated: ${errs.length} reports`);
+    const distinct = new Set(errs.map((e) => `${e.src}|${e.msg}`));
+    assert.ok(distinct.size <= 100, `at most maxErrors distinct errors: ${distinct.size}`);
+    assert.ok(errs.some((e) => e.msg === 'storm 0' && e.count > 1000), 'repeats become counts');
+  } finally {
+    await chrome.close();
+  }
+});
