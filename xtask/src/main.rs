@@ -3,6 +3,7 @@
 //! Each command installs what it needs (idempotently) before it runs, so a
 //! fresh clone needs nothing but a Rust toolchain, Node.js and apt.
 
+mod bench;
 mod bench_collector;
 mod build;
 mod demo;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         "demo" => demo::run_cmd(rest),
         "screenshot" => screenshot::run_cmd(rest),
         "bench-collector" => bench_collector::run_cmd(rest),
+        "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             print!("{HELP}");
             Ok(())

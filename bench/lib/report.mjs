@@ -1,0 +1,219 @@
+// Turns the raw page views into the summary (medians, min–max, ratios) and
+// the markdown table. Everything here is printed, never asserted.
+
+const num = (x) => typeof x === 'number' && Number.isFinite(x);
+export function stats(values) {
+  const v = values.filter(num).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return { median: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2, min: v[0], max: v[v.length - 1], n: v.length };
+}
+
+/** Per contender: every column's stats, from the same run. */
+export function summarize(meta, views) {
+  const ok = views.filter((v) => !v.failed);
+  const by = (c, kind) => ok.filter((v) => v.contender === c && (!kind || v.kind === kind));
+  const out = {};
+  const baseMem = stats(by('baseline', 'session').map((v) => v.memory && v.memory.jsHeap + v.memory.backing));
+  for (const { id } of meta.contenders) {
+    const all = by(id);
+    const pages = by(id, 'page');
+    const sessions = by(id, 'session');
+    const vitals = {};
+    for (const m of ['LCP', 'CLS', 'INP', 'FCP', 'TTFB']) {
+      vitals[m] = {
+        reported: stats(pages.map((v) => v.reported?.[m])),
+        views: pages.length,
+        absDiffVsBrowser: m === 'INP' ? null : stats(pages.filter((v) => num(v.reported?.[m]) && num(v.browser?.[m])).map((v) => Math.abs(v.reported[m] - v.browser[m]))),
+        browser: m === 'INP' ? null : stats(pages.map((v) => v.browser?.[m])),
+      };
+    }
+    out[id] = {
+      downloadBytes: stats(all.map((v) => v.agentBytes)),
+      downloadRawBytes: stats(all.map((v) => v.agentRawBytes)),
+      agentFiles: all[0]?.agentFiles || [],
+      loadAgentMs: stats(all.map((v) => v.trace?.load.agentMs)),
+      loadCompileMs: stats(all.map((v) => v.trace?.load.compileMs)),
+      loadBusyMs: stats(all.map((v) => v.trace?.load.busyMs)),
+      loadLongTasks: stats(all.map((v) => v.trace?.load.longTasks)),
+      loadAgentLongTasks: stats(all.map((v) => v.trace?.load.agentLongTasks)),
+      loadMaxAgentInTaskMs: stats(all.map((v) => v.trace?.load.maxAgentInTaskMs)),
+      readyMs: id === 'baseline' ? null : stats(all.map((v) => v.load?.ready)),
+      readySinceStartMs: id === 'baseline' ? null : stats(all.map((v) => v.load?.ready - v.load?.t0)),
+      pageAgentMs: stats(pages.map((v) => v.trace?.session?.agentMs)),
+      sessionAgentMs: stats(sessions.map((v) => v.trace?.session?.agentMs)),
+      sessionBusyMs: stats(sessions.map((v) => v.trace?.session?.busyMs)),
+      sessionAgentLongTasks: stats(sessions.map((v) => v.trace?.session?.agentLongTasks)),
+      sessionWallMs: stats(sessions.map((v) => v.sessionPageMs)),
+      hideAgentMs: stats(pages.map((v) => v.trace?.hide?.agentMs)),
+      jsHeapBytes: stats(sessions.map((v) => v.memory && v.memory.jsHeap + v.memory.backing)),
+      jsHeapDeltaBytes: stats(sessions.map((v) => v.memory && baseMem && v.memory.jsHeap + v.memory.backing - baseMem.median)),
+      wasmBytes: stats(sessions.map((v) => v.memory?.wasm)),
+      memoryDeltaBytes: stats(sessions.map((v) => v.memory && baseMem && v.memory.jsHeap + v.memory.backing + v.memory.wasm - baseMem.median)),
+      beaconBytes: stats(pages.map((v) => v.beacons.bodyBytes)),
+      beaconHeaderBytes: stats(pages.map((v) => v.beacons.headerBytes)),
+      beaconRequests: stats(pages.map((v) => v.beacons.requests)),
+      beaconPreflights: stats(pages.map((v) => v.beacons.preflights)),
+      sessionBeaconBytes: stats(sessions.map((v) => v.beacons.bodyBytes)),
+      sessionBeaconRequests: stats(sessions.map((v) => v.beacons.requests)),
+      pageRequests: stats(all.map((v) => v.pageRequests)),
+      pageBytes: stats(all.map((v) => v.pageBytes)),
+      exceptions: [...new Set(all.flatMap((v) => v.exceptions || []))],
+      errors: [...new Set([...all.map((v) => v.load?.error), ...views.filter((v) => v.failed && v.contender === id).map((v) => `view failed: ${v.failed}`)].filter(Boolean))],
+      views: { page: pages.length, session: sessions.length },
+      vitals,
+      breakdown: breakdown(all, sessions),
+    };
+  }
+  return out;
+}
+
+/** Where an agent's time goes: mean ms per file and per function, load and session windows. */
+function breakdown(all, sessions) {
+  const mean = (list, key) => {
+    const acc = new Map();
+    for (const v of list) for (const [k, ms] of v.trace?.[key]?.byFn || []) acc.set(k, (acc.get(k) || 0) + ms / list.length);
+    return [...acc.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, ms]) => [k, +ms.toFixed(2)]);
+  };
+  const files = (list, key) => {
+    const acc = new Map();
+    for (const v of list) for (const [k, ms] of v.trace?.[key]?.byUrl || []) acc.set(k.split('/').pop(), (acc.get(k.split('/').pop()) || 0) + ms / list.length);
+    return [...acc.entries()].sort((a, b) => b[1] - a[1]).map(([k, ms]) => [k, +ms.toFixed(2)]);
+  };
+  return { loadFiles: files(all, 'load'), loadFns: mean(all, 'load'), sessionFiles: files(sessions, 'session'), sessionFns: mean(sessions, 'session') };
+}
+
+// ---------------------------------------------------------------- markdown
+const int = (x) => Math.round(x).toLocaleString('en-US');
+const fmt = {
+  bytes: (x) => `${int(x)} B`,
+  kb: (x) => `${(x / 1024).toFixed(x < 10240 ? 1 : 0)} KB`,
+  ms: (x) => `${x < 10 ? x.toFixed(1) : int(x)} ms`,
+  n: (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1)),
+  cls: (x) => x.toFixed(4),
+};
+function cell(s, f, { ratioTo, range = true } = {}) {
+  if (!s) return '—';
+  let out = f(s.median);
+  if (range && s.n > 1 && s.min !== s.max) out += ` (${f(s.min)}–${f(s.max)})`;
+  if (ratioTo && ratioTo.median > 0 && s !== ratioTo) out += ` · ${ratio(s.median / ratioTo.median)}`;
+  return out;
+}
+const ratio = (r) => `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)}×`;
+
+export function markdown(meta, sum) {
+  const ids = meta.contenders.map((c) => c.id);
+  const label = Object.fromEntries(meta.contenders.map((c) => [c.id, c.label]));
+  const peers = ids.filter((i) => i !== 'baseline');
+  const R = sum['rum-agent'];
+  const L = [];
+  const row = (cells) => L.push(`| ${cells.join(' | ')} |`);
+  const page = sum.baseline;
+  L.push(`# rum-agent side-by-side benchmark`);
+  L.push('');
+  L.push(
+    `${meta.date.slice(0, 10)} · ${meta.browser} headless on ${meta.cores} cores · ${meta.runs} runs per contender, interleaved ` +
+      `(${page.views.page} ordinary page views + ${page.views.session} long sessions each) · ` +
+      `product page: ${page.pageRequests ? int(page.pageRequests.median) : '?'} requests, ${page.pageBytes ? fmt.kb(page.pageBytes.median) : '?'} ` +
+      `· emulated network ${(meta.network.downloadThroughput * 8) / 1e6}/${(meta.network.uploadThroughput * 8) / 1e6} Mbit/s, ${meta.network.latency} ms latency · ` +
+      `${meta.durationS} s in all.`,
+  );
+  L.push('');
+  L.push(
+    'Median (min–max) over the views; `N×` is the ratio of medians to rum-agent, from the same run. ' +
+      'Ordinary page view: load, 40 scripted interactions, tab switched away (the page is hidden), tab closed. ' +
+      `Long session: the same with ${meta.interactions.toLocaleString('en-US')} interactions. How each column is measured: bench/README.md.`,
+  );
+  L.push('');
+  L.push('## Cost to the page');
+  L.push('');
+  row(['contender', 'download (brotli, as served)', 'main thread at load (agent)', 'long tasks at load (agent / all)', 'agent ready', 'main thread, 1,000 interactions (agent)', 'JS heap + wasm after 1,000 interactions (Δ baseline)']);
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:']);
+  for (const id of ids) {
+    const s = sum[id];
+    const base = id === 'baseline';
+    row([
+      label[id],
+      base ? '—' : cell(s.downloadBytes, fmt.bytes, { ratioTo: R.downloadBytes, range: false }),
+      base ? '—' : cell(s.loadAgentMs, fmt.ms, { ratioTo: R.loadAgentMs }),
+      base ? `— / ${cell(s.loadLongTasks, fmt.n, { range: false })}` : `${cell(s.loadAgentLongTasks, fmt.n, { range: false })} / ${cell(s.loadLongTasks, fmt.n, { range: false })}`,
+      base ? '—' : cell(s.readyMs, fmt.ms, { ratioTo: R.readyMs }),
+      base ? '—' : cell(s.sessionAgentMs, fmt.ms, { ratioTo: R.sessionAgentMs }),
+      base
+        ? `${cell(s.jsHeapBytes, fmt.kb)} (page alone)`
+        : `${cell(s.memoryDeltaBytes, fmt.kb, { ratioTo: R.memoryDeltaBytes })}${s.wasmBytes?.median ? ` incl. ${fmt.kb(s.wasmBytes.median)} wasm` : ''}`,
+    ]);
+  }
+  L.push('');
+  L.push('## What it sends (to a collector on another origin)');
+  L.push('');
+  row(['contender', 'beacon bytes per page view', 'requests per page view (CORS preflights)', 'header bytes per page view', 'bytes, 1,000-interaction session', 'requests, 1,000-interaction session']);
+  row(['---', '---:', '---:', '---:', '---:', '---:']);
+  for (const id of peers) {
+    const s = sum[id];
+    row([
+      label[id],
+      cell(s.beaconBytes, fmt.bytes, { ratioTo: R.beaconBytes }),
+      `${cell(s.beaconRequests, fmt.n, { range: false })} (${cell(s.beaconPreflights, fmt.n, { range: false })})`,
+      cell(s.beaconHeaderBytes, fmt.bytes, { range: false }),
+      cell(s.sessionBeaconBytes, fmt.bytes, { ratioTo: R.sessionBeaconBytes }),
+      cell(s.sessionBeaconRequests, fmt.n, { range: false }),
+    ]);
+  }
+  L.push('');
+  L.push('## Web Vitals each one reports (ordinary page views)');
+  L.push('');
+  L.push(
+    "Median of the value each agent sent (views where it sent one / views), and in brackets the median |difference| from the browser's own entries of the same view " +
+      '(LCP, FCP, TTFB, CLS read with buffered observers after load, web-vitals rules). INP has no such reference; web-vitals is the reference row.',
+  );
+  L.push('');
+  row(['contender', 'LCP', 'CLS', 'INP', 'FCP', 'TTFB']);
+  row(['---', '---:', '---:', '---:', '---:', '---:']);
+  const vit = (s, m) => {
+    const v = s.vitals[m];
+    if (!v.reported) return `not reported (0/${v.views})`;
+    const f = m === 'CLS' ? fmt.cls : fmt.ms;
+    const d = v.absDiffVsBrowser ? ` [Δ ${m === 'CLS' ? v.absDiffVsBrowser.median.toFixed(4) : v.absDiffVsBrowser.median.toFixed(1)}]` : '';
+    return `${f(v.reported.median)} (${v.reported.n}/${v.views})${d}`;
+  };
+  for (const id of peers) row([label[id], ...['LCP', 'CLS', 'INP', 'FCP', 'TTFB'].map((m) => vit(sum[id], m))]);
+  const b = sum.baseline.vitals;
+  row(['*browser entries, no agent*', ...['LCP', 'CLS', 'INP', 'FCP', 'TTFB'].map((m) => (b[m].browser ? (m === 'CLS' ? fmt.cls : fmt.ms)(b[m].browser.median) : '—'))]);
+  L.push('');
+  const wv = sum['web-vitals'];
+  if (R.sessionAgentMs && wv?.sessionAgentMs) {
+    L.push('## Issue 5: vitals code over a 1,000-interaction session');
+    L.push('');
+    L.push(
+      `Main-thread time charged to the agent while the ${meta.interactions.toLocaleString('en-US')} interactions ran (and ${meta.idleMs} ms after, for idle-callback work), medians of ${R.sessionAgentMs.n} sessions each: ` +
+        `rum-agent ${fmt.ms(R.sessionAgentMs.median)} (${fmt.ms(R.sessionAgentMs.min)}–${fmt.ms(R.sessionAgentMs.max)}), ` +
+        `web-vitals ${fmt.ms(wv.sessionAgentMs.median)} (${fmt.ms(wv.sessionAgentMs.min)}–${fmt.ms(wv.sessionAgentMs.max)}): ` +
+        `**rum-agent / web-vitals = ${(R.sessionAgentMs.median / wv.sessionAgentMs.median).toFixed(2)}** ` +
+        `(${((R.sessionAgentMs.median / meta.interactions) * 1000).toFixed(1)} µs vs ${((wv.sessionAgentMs.median / meta.interactions) * 1000).toFixed(1)} µs per interaction). ` +
+        'rum-agent also runs its long-task, LoAF and error observers in that time; web-vitals only its five metrics.',
+    );
+    L.push('');
+  }
+  L.push("## Where rum-agent's time goes");
+  L.push('');
+  const br = R.breakdown;
+  const list = (xs) => xs.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ') || '—';
+  L.push(`- At load (mean per view): compile/instantiate ${R.loadCompileMs ? fmt.ms(R.loadCompileMs.median) : '—'} (median); by file: ${list(br.loadFiles)}.`);
+  L.push(`- Hottest functions at load: ${list(br.loadFns)}.`);
+  L.push(`- During the long session, by file: ${list(br.sessionFiles)}; hottest: ${list(br.sessionFns)}.`);
+  L.push(`- Files: ${R.agentFiles.map((f) => `${f.file} ${int(f.raw)} B raw / ${int(f.br)} B brotli`).join(', ')}.`);
+  const issues = peers.filter((id) => sum[id].exceptions.length || sum[id].errors.length);
+  if (issues.length) {
+    L.push('');
+    L.push('## Errors seen');
+    for (const id of issues) L.push(`- ${label[id]}: ${[...sum[id].errors, ...sum[id].exceptions].join('; ')}`);
+  }
+  L.push('');
+  return L.join('\n');
+}
+
+export function report(meta, views) {
+  const summary = summarize(meta, views);
+  return { summary, md: markdown(meta, summary) };
+}
