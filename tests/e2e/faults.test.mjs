@@ -6,7 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, events } from './lib/server.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, events, ROOT } from './lib/server.mjs';
 import { launch, newPage } from './lib/browser.mjs';
 import { launchChrome } from './lib/cdp.mjs';
 import { startCollector, api, waitFor } from './lib/collector.mjs';
@@ -447,5 +449,62 @@ test('error storm: the page stays responsive, agent CPU bounded, errors aggregat
     assert.ok(errs.some((e) => e.msg === 'storm 0' && e.count > 1000), 'repeats become counts');
   } finally {
     await chrome.close();
+  }
+});
+
+// ---------------------------------------------------------------------------
+// 4. Strict Content-Security-Policy.
+
+async function cspPage(csp) {
+  server.headers['/test/faults/csp.html'] = { 'content-security-policy': csp };
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/test/faults/csp.html?collector=${encodeURIComponent(`${other.url}/collect`)}`);
+  await page.waitForFunction(() => window.cspResult?.done);
+  await page.click('#btn');
+  const r = await page.evaluate(() => window.cspResult);
+  r.status = await page.textContent('#status');
+  return { page, r };
+}
+
+test('strict CSP: works with wasm-unsafe-eval; without it init() rejects saying what to add, and the page is unaffected', async () => {
+  other.beacons.length = 0;
+  try {
+    // The wasm is fetched (connect-src) from where rum.js is served, here the page's origin.
+    const strict = `script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${other.url}`;
+    const ok = await cspPage(strict);
+    log(`CSP "${strict}": ${JSON.stringify(ok.r)}`);
+    assert.equal(ok.r.ok, true, `init() under a strict CSP: ${ok.r.error}`);
+    assert.deepEqual(ok.r.violations, []);
+    await other.waitFor((b) => events(b).some((e) => e.k === 'event' && e.name === 'csp-ok'));
+    assert.deepEqual(ok.page.pageErrors, []);
+    assert.deepEqual(noise(ok.page), []);
+    await ok.page.context().close();
+
+    // Without 'wasm-unsafe-eval'.
+    const shim = fs.readFileSync(path.join(ROOT, 'js/rum.js'), 'utf8');
+    const re = new RegExp(/throw (\/.+?\/i)\.test/.exec(shim)[1].slice(1, -2), 'i');
+    const noWasm = `script-src 'self'; connect-src 'self' ${other.url}`;
+    const bad = await cspPage(noWasm);
+    log(`CSP "${noWasm}": Chromium says "${bad.r.probe}"; init() rejects with "${bad.r.error}"`);
+    assert.match(bad.r.probe, /^CompileError: /, 'the policy refuses to compile WebAssembly');
+    assert.match(bad.r.probe, re, "the shim's pattern recognises Chromium's message");
+    assert.equal(bad.r.error, "Error: rum-agent: the page's Content-Security-Policy blocks WebAssembly: add 'wasm-unsafe-eval' to script-src");
+    assert.equal(bad.r.status, 'page script ran');
+    assert.equal(bad.r.clicked, true, 'the page works');
+    assert.deepEqual(bad.page.pageErrors, []);
+    assert.deepEqual(noise(bad.page), []);
+    await bad.page.context().close();
+
+    // The README's form, connect-src naming only the collector: the wasm
+    // (served from the page's origin) cannot be fetched.
+    const collectorOnly = `script-src 'self' 'wasm-unsafe-eval'; connect-src ${other.url}`;
+    const blocked = await cspPage(collectorOnly);
+    log(`CSP "${collectorOnly}": init() rejects with "${blocked.r.error}"; violations ${JSON.stringify(blocked.r.violations)}`);
+    assert.ok(blocked.r.error, 'init() rejects (does not hang)');
+    assert.equal(blocked.r.clicked, true, 'the page works');
+    assert.deepEqual(blocked.page.pageErrors, []);
+    await blocked.page.context().close();
+  } finally {
+    delete server.headers['/test/faults/csp.html'];
   }
 });
