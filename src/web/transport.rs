@@ -113,12 +113,7 @@ impl Transport {
     /// unloaded and may never run code again.
     pub fn send(&self, channel: u8, body: String, last_chance: bool, carried: Dropped) {
         if last_chance {
-            let beaconed = self.beacon(channel, &body);
-            if !beaconed && body.len() <= KEEPALIVE_MAX {
-                // Fire and forget: the page may be gone before the answer.
-                let _ = self.fetch(channel, &body);
-            }
-            if !beaconed || self.unhealthy.get() {
+            if !self.leave(channel, &body) {
                 self.store(vec![(now(), channel, body)]);
             }
         } else {
@@ -136,11 +131,31 @@ impl Transport {
         self.in_flight.set(false);
         let mut keep = Vec::new();
         for p in pending {
-            if !self.beacon(p.channel, &p.body) || self.unhealthy.get() {
+            if !self.leave(p.channel, &p.body) {
                 keep.push((p.created, p.channel, p.body));
             }
         }
         self.store(keep);
+    }
+
+    /// Sends `body` as the page goes away; false when a copy must be stored
+    /// for the next page view.
+    ///
+    /// - text/plain channels: sendBeacon, else keepalive fetch. The beacon's
+    ///   fate is unknown, so when the collector was failing a copy is stored
+    ///   too (the collector stores a request once: view.id + seq).
+    /// - channels with a content type (OTLP): keepalive fetch is the delivery
+    ///   (a beacon cannot carry the type). Receivers cannot de-duplicate, so
+    ///   a copy is stored only when the fetch could not be made or the
+    ///   collector was failing.
+    fn leave(&self, channel: u8, body: &str) -> bool {
+        let typed = self.targets.get(usize::from(channel)).is_some_and(|t| t.content_type.is_some());
+        if !typed && self.beacon(channel, body) {
+            return !self.unhealthy.get();
+        }
+        // Fire and forget: the page may be gone before the answer.
+        let fetched = body.len() <= KEEPALIVE_MAX && self.fetch(channel, body).is_some();
+        fetched && typed && !self.unhealthy.get()
     }
 
     fn beacon(&self, channel: u8, body: &str) -> bool {
