@@ -176,7 +176,11 @@ impl Transport {
     fn fetch(&self, channel: u8, body: &str) -> Option<Promise> {
         let f = self.fetch.as_ref()?;
         let target = self.targets.get(usize::from(channel))?;
-        let init = Object::new();
+        // No prototype: fetch reads every RequestInit member with [[Get]], so
+        // a polluted `Object.prototype.headers` (or `mode`, `signal`, …)
+        // became part of our request (a header that failed the CORS
+        // preflight: tests/e2e/faults.test.mjs, hostile pages).
+        let init = Object::create(JsValue::NULL.unchecked_ref());
         set(&init, "method", &JsValue::from_str("POST"));
         if let Some(ct) = target.content_type {
             let headers = Object::new();

@@ -508,3 +508,99 @@ test('strict CSP: works with wasm-unsafe-eval; without it init() rejects saying 
     delete server.headers['/test/faults/csp.html'];
   }
 });
+
+// ---------------------------------------------------------------------------
+// 5. Hostile pages: what other libraries did before (and after) the agent loaded.
+
+const HOSTILE = ['array', 'json', 'promise', 'proto', 'fetch-before', 'storage', 'nobeacon'];
+
+/** Runs one hostile page against the cross-origin recording collector:
+ *  a flush while visible, then one at pagehide. */
+async function hostileRun(flags, { beforeSend = false } = {}) {
+  const tag = `h${flags.replace(/[^a-z]/g, '')}`.slice(0, 40);
+  other.beacons.length = 0;
+  const page = await newPage(browser);
+  await page.goto(pageUrl(`${other.url}/collect`, { hostile: flags, extra: beforeSend ? '&beforeSend' : '' }));
+  await page.evaluate(() => window.ready);
+  // Another library wraps fetch after the agent (it calls our wrapper).
+  await page.evaluate(() => {
+    const ours = window.fetch;
+    window.fetch = function (...a) {
+      window.hostileCalls['fetch-after'] = (window.hostileCalls['fetch-after'] || 0) + 1;
+      return ours.apply(this, a);
+    };
+  });
+  const status = await page.evaluate((t) => window.exercise(t), tag);
+  assert.equal(status, 200, 'the page’s own fetch works');
+  await page.evaluate(() => window.rum.flush());
+  await other.waitFor((b) => events(b).some((e) => e.k === 'event' && e.name === `${tag}-event`), 10000).catch((e) => {
+    throw new Error(`${flags}: not delivered while visible (${e.message}); console ${JSON.stringify(page.consoleMessages)}`);
+  });
+  await sleep(300);
+  const visible = events(other.beacons);
+  const calls = await page.evaluate(() => window.hostileCalls);
+  // Then the page is left: the pagehide path (beacon, or keepalive fetch).
+  await page.evaluate((t) => window.rum.pushEvent(`${t}-pagehide`), tag);
+  await page.goto('about:blank');
+  await other.waitFor((b) => events(b).some((e) => e.name === `${tag}-pagehide`), 10000);
+  await sleep(300);
+  const evs = events(other.beacons);
+  const once = (pred, what) => {
+    const found = evs.filter(pred);
+    assert.equal(found.length, 1, `${flags}: ${what} reported ${found.length} times`);
+    return found[0];
+  };
+  once((e) => e.k === 'event' && e.name === `${tag}-event`, 'the custom event');
+  once((e) => e.k === 'measure' && e.name === `${tag}-measure` && e.value === 42, 'the measurement');
+  const err = once((e) => e.k === 'error' && e.msg === `${tag} boom`, 'the thrown error');
+  assert.equal(err.type, 'TypeError');
+  assert.ok(err.frames?.[0]?.file.startsWith(`${server.url}/test/faults/page.html`), `${flags}: the error's stack parsed`);
+  once((e) => e.k === 'http' && e.url.endsWith(`/echo?${tag}=1`) && e.status === 200, 'the page’s fetch');
+  once((e) => e.k === 'nav', 'the navigation');
+  assert.ok(evs.every((e) => e.batch.session.id && e.batch.app.name === 'faults-test'), 'batches are whole');
+  assert.equal(new Set(evs.map((e) => e.batch.view.id)).size, 1, 'one page view');
+  if (beforeSend) assert.equal(evs.find((e) => e.name === `${tag}-event`).attrs.hooked, 1, 'beforeSend ran');
+  const pageErrors = page.pageErrors.filter((e) => !e.includes(`${tag} boom`));
+  assert.deepEqual(pageErrors, [], `${flags}: page errors`);
+  assert.deepEqual(noise(page), [], `${flags}: console`);
+  const sentWhileVisible = visible.filter((e) => e.k === 'event').length > 0;
+  await page.context().close();
+  return { calls, sentWhileVisible, requests: other.beacons.length };
+}
+
+test('hostile pages: changed prototypes, wrapped fetch, blocked storage, no sendBeacon — the agent reports, the page sees nothing from us', async () => {
+  const rows = [];
+  for (const flags of [...HOSTILE, HOSTILE.join(',')]) {
+    const r = await hostileRun(flags);
+    rows.push(`${flags}: ok (${r.requests} requests; library hooks called ${Object.entries(r.calls).map(([k, v]) => `${k}×${v}`).join(' ') || 'none'})`);
+  }
+  const r = await hostileRun('array,json,promise', { beforeSend: true });
+  rows.push(`array,json,promise + beforeSend: ok (${r.requests} requests)`);
+  for (const row of rows) log(row);
+});
+
+test('the agent loaded twice (two URLs): one agent, every event once', async () => {
+  server.beacons.length = 0;
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/test/faults/twice.html`);
+  await page.evaluate(() => window.ready);
+  await page.waitForFunction(() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0);
+  const modules = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/pkg/rum.js')).map((e) => e.name));
+  await page.evaluate(() => window.rum.pushEvent('twice-event'));
+  await page.goto('about:blank');
+  await server.waitFor((b) => events(b).some((e) => e.name === 'twice-event'));
+  await sleep(300);
+  const evs = events(server.beacons);
+  log(`loaded twice: modules ${modules.map((u) => u.replace(server.url, '')).join(', ')}; ${evs.length} events in ${server.beacons.length} requests; console ${JSON.stringify(page.consoleMessages.map((m) => m.text))}`);
+  assert.equal(modules.length, 2, 'both URLs were loaded');
+  assert.equal(evs.filter((e) => e.k === 'nav').length, 1, 'one navigation event');
+  assert.equal(evs.filter((e) => e.name === 'twice-event').length, 1);
+  assert.equal(new Set(evs.map((e) => e.batch.view.id)).size, 1, 'one page view');
+  assert.equal(new Set(evs.map((e) => e.batch.session.id)).size, 1, 'one session');
+  const resources = evs.filter((e) => e.k === 'res').map((e) => e.url);
+  assert.equal(resources.length, new Set(resources).size, 'each resource once');
+  assert.deepEqual(page.pageErrors, []);
+  // The one line we print: the second copy tells the developer it is redundant.
+  assert.deepEqual(noise(page).map((m) => m.text), ['rum-agent: init() was called again; returning the running agent']);
+  await page.context().close();
+});
