@@ -604,3 +604,71 @@ test('the agent loaded twice (two URLs): one agent, every event once', async () 
   assert.deepEqual(noise(page).map((m) => m.text), ['rum-agent: init() was called again; returning the running agent']);
   await page.context().close();
 });
+
+// ---------------------------------------------------------------------------
+// 6. Long session: 100,000 events over time in one SPA page view.
+
+test('long session: 100,000 events (events, measurements, errors, route changes) keep wasm memory flat', async () => {
+  other.beacons.length = 0;
+  // Plain CDP with the Runtime domain off: DevTools keeps every uncaught
+  // exception it is told about, which would grow the JS heap by itself.
+  const chrome = await launchChrome();
+  try {
+    const page = await chrome.newPage();
+    await page.send('Runtime.disable');
+    await page.activate();
+    await page.goto(pageUrl(`${other.url}/collect`, { cfg: { batch: { flushIntervalMs: 2000 } } }));
+    await page.evaluate('window.ready.then(() => 1)');
+    // JS heap after a full garbage collection: growth is retention, not garbage.
+    const sample = async (events) => {
+      await page.send('HeapProfiler.collectGarbage');
+      return { events, ...(await page.evaluate('window.wasmMemory().then((wasm) => ({ wasm, heap: window.jsHeap() }))')) };
+    };
+    const started = Date.now();
+    const samples = [await sample(0)];
+    for (let tenth = 0; tenth < 10; tenth++) {
+      // 10,000 events: 10 chunks of 600 events, 300 measurements, 80 handled
+      // errors (50 distinct), 20 uncaught errors (10 distinct); a new route.
+      await page.evaluate(`(async (tenth) => {
+        const rum = window.rum;
+        rum.setView('/route/' + tenth);
+        for (let chunk = 0; chunk < 10; chunk++) {
+          for (let i = 0; i < 600; i++) rum.pushEvent('click', { target: 'button-' + (i % 20), chunk });
+          for (let i = 0; i < 300; i++) rum.pushMeasurement('render_ms', i / 10, { route: '/route/' + tenth });
+          for (let i = 0; i < 80; i++) window.handled(i % 50, chunk);
+          for (let i = 0; i < 20; i++) reportError(new TypeError('uncaught ' + (i % 10)));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(${tenth})`);
+      samples.push(await sample((tenth + 1) * 10000));
+    }
+    const elapsed = Date.now() - started;
+    await page.evaluate('window.rum.flush()');
+    await sleep(1500);
+    const evs = events(other.beacons);
+    const kinds = {};
+    for (const e of evs) kinds[e.k] = (kinds[e.k] || 0) + 1;
+    const dropped = {};
+    for (const b of other.beacons) for (const [k, v] of Object.entries(b.json?.dropped || {})) dropped[k] = (dropped[k] || 0) + v;
+    const errorCount = evs.filter((e) => e.k === 'error').reduce((a, e) => a + (e.count || 1), 0);
+    log(`long session: 100,000 events in ${(elapsed / 1000).toFixed(1)} s (with 5 s of pauses), ${other.beacons.length} requests; delivered ${JSON.stringify(kinds)}; error reports stand for ${errorCount} of 10,000; dropped ${JSON.stringify(dropped)}`);
+    log('| events | wasm memory | JS heap (after GC) |');
+    log('|---:|---:|---:|');
+    for (const x of samples) log(`| ${x.events} | ${kib(x.wasm)} | ${kib(x.heap)} |`);
+    const at10k = samples[1];
+    const last = samples.at(-1);
+    assert.ok(last.wasm <= 2 * at10k.wasm, `wasm memory grew: ${kib(at10k.wasm)} after 10k events, ${kib(last.wasm)} at the end`);
+    assert.ok(last.wasm <= 4 * 1024 * 1024, `wasm memory ${kib(last.wasm)}`);
+    assert.ok(last.heap <= 2 * at10k.heap, `JS heap grew: ${kib(at10k.heap)} after 10k events, ${kib(last.heap)} at the end`);
+    assert.equal(new Set(evs.map((e) => e.batch.view.name).filter(Boolean)).size, 10, 'ten routes');
+    // Nothing lost silently: a request given up is counted (it held at most
+    // batch.maxEvents = 50 events).
+    const lost = 90000 - (kinds.event || 0) - (kinds.measure || 0);
+    assert.ok(lost <= 50 * (dropped.send || 0), `${lost} events lost, ${dropped.send || 0} requests counted as dropped`);
+    // Errors: in a report's count, or counted (distinct ones beyond maxErrors).
+    if (!dropped.send) assert.equal(errorCount + (dropped.errors || 0), 10000, 'every error accounted for');
+    assert.deepEqual(page.exceptions, []);
+  } finally {
+    await chrome.close();
+  }
+});
