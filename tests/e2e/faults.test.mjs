@@ -255,11 +255,14 @@ test('413: the agent splits the request and resends until the collector takes it
     answers.push(r.status());
     exposed.push(r.headers()['access-control-expose-headers']);
   });
-  await page.goto(pageUrl(`${c.url}/collect`));
+  // maxErrors 0: the error below is dropped and counted, so the first
+  // request carries a drop count, which must survive the splits once.
+  await page.goto(pageUrl(`${c.url}/collect`, { cfg: { maxErrors: 0 } }));
   await page.evaluate(() => window.ready);
   // ~40 KB of events: flushed at batch.maxBytes (32,000) into requests the
   // collector refuses as too large.
   await page.evaluate(() => {
+    window.rum.pushError(new Error('counted, not sent'));
     window.pushMany('big', 150, 200);
     window.rum.flush();
   });
@@ -278,6 +281,7 @@ test('413: the agent splits the request and resends until the collector takes it
   // Its Retry-After (on 503) must be readable cross-origin.
   assert.ok(exposed.every((h) => /retry-after/i.test(h || '')), `Access-Control-Expose-Headers: ${exposed}`);
   assert.equal(stats.agent_dropped_events.oversize || 0, 0, 'nothing dropped');
+  assert.equal(stats.agent_dropped_events.errors, 1, 'the drop count arrives once, not once per half');
   assert.deepEqual(page.pageErrors, []);
   assert.deepEqual(noise(page).filter((m) => !/413/.test(m.text)), []);
 });
