@@ -326,12 +326,15 @@ test('more than 64 KiB pending at pagehide: the keepalive quota is used, the res
   gate.delayMs = 3000;
   const sent = [];
   page.on('request', (r) => r.url().startsWith(gate.url) && sent.push(r.postData()?.length || 0));
-  await page.goto(pageUrl(gate.url));
+  await page.goto(pageUrl(gate.url, { hostile: 'logbeacon' }));
   await page.evaluate(() => window.ready);
   await page.evaluate(() => window.pushMany('quota', 500, 300)); // ~180 KB
   const pending = sent.reduce((a, b) => a + b, 0);
   await page.goto(`${server.url}/test/faults/page.html?noagent`); // pagehide with it all pending
   const outbox = await page.evaluate(() => window.outboxAtStart || '');
+  const beacons = await page.evaluate(() => window.beaconsBefore);
+  log(`sendBeacon at pagehide (bytes → accepted): ${beacons.map(([n, ok]) => `${kib(n)}→${ok}`).join(', ')}`);
+  assert.ok(beacons.some(([, ok]) => ok) && beacons.some(([, ok]) => !ok), 'the quota took some and refused the rest');
   const storedLines = outbox.split('\n').filter(Boolean);
   await sleep(4500); // what left at pagehide arrives
   gate.delayMs = 0;
