@@ -56,7 +56,6 @@ async function startGate(targetPort) {
   let port = 0;
   const gate = {
     delayMs: 0,
-    connections: 0,
     get port() {
       return port;
     },
@@ -65,7 +64,6 @@ async function startGate(targetPort) {
     },
     async up() {
       srv = net.createServer((c) => {
-        gate.connections += 1;
         sockets.add(c);
         c.pause();
         const go = () => {
@@ -146,7 +144,7 @@ test('collector down then back: quiet page, bounded memory, stored batches deliv
   await page.evaluate(() => window.ready);
   const mem0 = await page.evaluate(() => window.wasmMemory());
 
-  // While it is down the page keeps producing: 20,000 events over ~9 s, far
+  // While it is down the page keeps producing: 20,000 events over ~10 s, far
   // more than the retry store holds. Memory must stay flat, and the retries
   // must keep backing off even though the request being retried is pushed out
   // of the full store by newer ones.
