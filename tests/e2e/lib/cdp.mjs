@@ -67,10 +67,17 @@ export async function launchChrome(extraArgs = []) {
       ws.close();
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
-      // Chromium may still be writing its profile as it dies: best effort.
-      try {
-        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-      } catch {}
+      // Chromium may still be writing its profile as it dies: best effort,
+      // and once more a moment later (a helper process that outlived the
+      // browser by a few ms could recreate it).
+      const rm = () => {
+        try {
+          fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+        } catch {}
+      };
+      rm();
+      await new Promise((r) => setTimeout(r, 300));
+      rm();
     },
   };
 }
