@@ -37,10 +37,14 @@ function boot(config, fromTag) {
         return a;
       },
       (e) => {
-        // A CSP without 'wasm-unsafe-eval' refuses to compile WebAssembly.
-        throw /unsafe-eval|CSP|Content Security/i.test(e && e.message)
+        const m = String(e && e.message);
+        // A CSP without 'wasm-unsafe-eval' refuses to compile WebAssembly;
+        // a connect-src without the wasm's origin (or a 404) refuses the fetch.
+        throw /unsafe-eval|CSP|Content Security/i.test(m)
           ? new Error("rum-agent: the page's Content-Security-Policy blocks WebAssembly: add 'wasm-unsafe-eval' to script-src")
-          : e;
+          : /fetch|network|404/i.test(m)
+            ? new Error(`rum-agent: could not load rum_agent_bg.wasm (${m}): check that it is served next to rum.js and that connect-src allows its origin`)
+            : e;
       },
     )
     .catch((e) => {

@@ -113,4 +113,5 @@ test('npm package: packed, installed into a Vite app, built, and reporting', asy
   assert.deepEqual(page.pageErrors, []);
   await page.close();
   fs.rmSync(path.join(ROOT, 'www/.vite-app'), { recursive: true, force: true });
+  fs.rmSync(work, { recursive: true, force: true });
 });
