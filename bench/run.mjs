@@ -12,8 +12,8 @@ import { launchChrome } from './lib/cdp.mjs';
 import { startServers } from './lib/server.mjs';
 import { analyzeTrace } from './lib/trace.mjs';
 import * as session from './lib/session.mjs';
-import { decode } from './lib/decode.mjs';
-import { report } from './lib/report.mjs';
+import { decode, contents } from './lib/decode.mjs';
+import { report, resultsJson } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, '..');
@@ -34,13 +34,13 @@ if (!(RUNS >= 1) || !(INTERACTIONS >= 0)) throw new Error('--runs must be ≥ 1 
 
 const version = (p) => JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules', p, 'package.json'), 'utf8')).version;
 const CONTENDERS = [
-  { id: 'baseline', label: 'no agent (baseline)' },
-  { id: 'rum-agent', label: `rum-agent ${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version}` },
-  { id: 'web-vitals', label: `web-vitals ${version('web-vitals')} + beacon` },
-  { id: 'faro', label: `Grafana Faro ${version('@grafana/faro-web-sdk')}` },
-  { id: 'datadog', label: `Datadog RUM slim ${version('@datadog/browser-rum-slim')}` },
-  { id: 'elastic', label: `Elastic APM RUM ${version('@elastic/apm-rum')}` },
-  { id: 'aws', label: `CloudWatch RUM ${version('aws-rum-web')}` },
+  { id: 'baseline', short: 'baseline', label: 'no agent (baseline)' },
+  { id: 'rum-agent', short: 'rum-agent', label: `rum-agent ${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version}` },
+  { id: 'web-vitals', short: 'web-vitals', label: `web-vitals ${version('web-vitals')} + beacon` },
+  { id: 'faro', short: 'Faro', label: `Grafana Faro ${version('@grafana/faro-web-sdk')}` },
+  { id: 'datadog', short: 'Datadog slim', label: `Datadog RUM slim ${version('@datadog/browser-rum-slim')}` },
+  { id: 'elastic', short: 'Elastic', label: `Elastic APM RUM ${version('@elastic/apm-rum')}` },
+  { id: 'aws', short: 'CloudWatch', label: `CloudWatch RUM ${version('aws-rum-web')}` },
 ].filter((c) => !ONLY || c.id === 'baseline' || ONLY.split(',').includes(c.id));
 
 // The same emulated network for every view: a good broadband/4G+ link.
@@ -228,6 +228,7 @@ async function view(chrome, srv, c, run, kind, steps) {
     methods: [...new Set(mine.map((r) => r.method))],
   };
   out.reported = decode(c, mine);
+  out.contents = contents(c, mine);
   if (DUMP) {
     const dir = path.join(BUILD, 'dump', c);
     fs.mkdirSync(dir, { recursive: true });
@@ -300,7 +301,7 @@ async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const { summary, md } = report(meta, views);
   // Raw numbers: the summary, then every view (bodies of beacons are not kept).
-  fs.writeFileSync(path.join(OUT, 'latest.json'), JSON.stringify({ meta, summary, views }, null, 1) + '\n');
+  fs.writeFileSync(path.join(OUT, 'latest.json'), resultsJson(meta, summary, views));
   fs.writeFileSync(path.join(OUT, 'latest.md'), md);
   process.stdout.write(md);
   if (!process.argv.includes('--no-chart')) {

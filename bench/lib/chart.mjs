@@ -84,7 +84,7 @@ document.body.dataset.done = '1';
 export async function chart(jsonPath, pngPath) {
   const { meta, summary } = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   const ids = meta.contenders.map((c) => c.id).filter((id) => id !== 'baseline');
-  const short = { 'rum-agent': 'rum-agent', 'web-vitals': 'web-vitals', faro: 'Faro', datadog: 'Datadog slim', elastic: 'Elastic', aws: 'CloudWatch' };
+  const short = Object.fromEntries(meta.contenders.map((c) => [c.id, c.short || c.id]));
   const data = {
     ids,
     labels: ids.map((id) => short[id] || id),

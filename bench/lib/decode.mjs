@@ -80,6 +80,31 @@ const DECODERS = {
   },
 };
 
+/** What a view's beacons carried: resource-timing entries and event kinds, per format. */
+const KINDS = {
+  'rum-agent': (bodies) => bodies.map(json).flatMap((b) => (b?.events || []).map((e) => e.k)),
+  'web-vitals': (bodies) => bodies.map(json).flatMap((l) => (Array.isArray(l) ? l.map(() => 'vital') : [])),
+  faro: (bodies) =>
+    bodies.map(json).flatMap((b) => [
+      ...(b?.events || []).map((e) => (e.name === 'faro.performance.resource' ? 'res' : e.name)),
+      ...(b?.measurements || []).map((m) => m.type),
+      ...(b?.logs || []).map(() => 'log'),
+      ...(b?.exceptions || []).map(() => 'error'),
+    ]),
+  datadog: (bodies) => bodies.flatMap(ndjson).map((e) => (e.type === 'resource' ? 'res' : e.type)),
+  elastic: (bodies) => bodies.flatMap(ndjson).map((e) => (e.span ? (e.span.type === 'resource' ? 'res' : `span:${e.span.type}`) : e.transaction ? `tx:${e.transaction.type}` : Object.keys(e)[0])),
+  aws: (bodies) => bodies.map(json).flatMap((b) => (b?.RumEvents || []).map((e) => (/resource_event$/.test(e.type) ? 'res' : e.type.replace('com.amazon.rum.', '')))),
+};
+
+export function contents(contender, requests) {
+  const bodies = requests.filter((r) => r.method !== 'OPTIONS').map(text);
+  const kinds = {};
+  for (const k of (KINDS[contender] || (() => []))(bodies)) kinds[k] = (kinds[k] || 0) + 1;
+  // What the same bodies would weigh gzip-compressed (as CompressionStream sends them).
+  const gzipBytes = bodies.reduce((sum, b) => sum + (b ? zlib.gzipSync(b).length : 0), 0);
+  return { resources: kinds.res || 0, kinds, gzipBytes };
+}
+
 /** { LCP, CLS, INP, FCP, TTFB } as reported (undefined: not reported). */
 export function decode(contender, requests) {
   const out = { LCP: undefined, CLS: undefined, INP: undefined, FCP: undefined, TTFB: undefined };

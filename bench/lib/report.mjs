@@ -52,6 +52,9 @@ export function summarize(meta, views) {
       memoryDeltaBytes: stats(sessions.map((v) => v.memory && baseMem && v.memory.jsHeap + v.memory.backing + v.memory.wasm - baseMem.median)),
       beaconBytes: stats(pages.map((v) => v.beacons.bodyBytes)),
       beaconHeaderBytes: stats(pages.map((v) => v.beacons.headerBytes)),
+      beaconGzipBytes: stats(pages.map((v) => v.contents?.gzipBytes)),
+      resourcesReported: stats(pages.map((v) => v.contents?.resources)),
+      kinds: pages.find((v) => v.contents)?.contents.kinds || {},
       beaconRequests: stats(pages.map((v) => v.beacons.requests)),
       beaconPreflights: stats(pages.map((v) => v.beacons.preflights)),
       sessionBeaconBytes: stats(sessions.map((v) => v.beacons.bodyBytes)),
@@ -68,26 +71,32 @@ export function summarize(meta, views) {
   return out;
 }
 
-/** Where an agent's time goes: mean ms per file and per function, load and session windows. */
+/** Where an agent's time goes: median ms per file and per function (0 where absent), load and session windows. */
 function breakdown(all, sessions) {
-  const mean = (list, key) => {
-    const acc = new Map();
-    for (const v of list) for (const [k, ms] of v.trace?.[key]?.byFn || []) acc.set(k, (acc.get(k) || 0) + ms / list.length);
-    return [...acc.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, ms]) => [k, +ms.toFixed(2)]);
+  const med = (list, key, field, name) => {
+    const keys = new Set(list.flatMap((v) => (v.trace?.[key]?.[field] || []).map(([k]) => name(k))));
+    const out = [];
+    for (const k of keys) {
+      const per = list.map((v) => (v.trace?.[key]?.[field] || []).filter(([x]) => name(x) === k).reduce((s, [, ms]) => s + ms, 0));
+      out.push([k, +stats(per).median.toFixed(2)]);
+    }
+    return out.sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms > 0);
   };
-  const files = (list, key) => {
-    const acc = new Map();
-    for (const v of list) for (const [k, ms] of v.trace?.[key]?.byUrl || []) acc.set(k.split('/').pop(), (acc.get(k.split('/').pop()) || 0) + ms / list.length);
-    return [...acc.entries()].sort((a, b) => b[1] - a[1]).map(([k, ms]) => [k, +ms.toFixed(2)]);
+  const file = (u) => u.split('/').pop();
+  const id = (k) => k;
+  return {
+    loadFiles: med(all, 'load', 'byUrl', file),
+    loadFns: med(all, 'load', 'byFn', id).slice(0, 6),
+    sessionFiles: med(sessions, 'session', 'byUrl', file),
+    sessionFns: med(sessions, 'session', 'byFn', id).slice(0, 6),
   };
-  return { loadFiles: files(all, 'load'), loadFns: mean(all, 'load'), sessionFiles: files(sessions, 'session'), sessionFns: mean(sessions, 'session') };
 }
 
 // ---------------------------------------------------------------- markdown
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const fmt = {
   bytes: (x) => `${int(x)} B`,
-  kb: (x) => `${(x / 1024).toFixed(x < 10240 ? 1 : 0)} KB`,
+  kb: (x) => (x < 10240 ? `${(x / 1024).toFixed(1)} KB` : `${int(x / 1024)} KB`),
   ms: (x) => `${x < 10 ? x.toFixed(1) : int(x)} ms`,
   n: (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1)),
   cls: (x) => x.toFixed(4),
@@ -104,6 +113,7 @@ const ratio = (r) => `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFix
 export function markdown(meta, sum) {
   const ids = meta.contenders.map((c) => c.id);
   const label = Object.fromEntries(meta.contenders.map((c) => [c.id, c.label]));
+  const short = Object.fromEntries(meta.contenders.map((c) => [c.id, c.short || c.id]));
   const peers = ids.filter((i) => i !== 'baseline');
   const R = sum['rum-agent'];
   const L = [];
@@ -120,15 +130,27 @@ export function markdown(meta, sum) {
   );
   L.push('');
   L.push(
-    'Median (min–max) over the views; `N×` is the ratio of medians to rum-agent, from the same run. ' +
-      'Ordinary page view: load, 40 scripted interactions, tab switched away (the page is hidden), tab closed. ' +
+    'Median (min–max) over the views; `N×` is the ratio of medians to rum-agent (or to the baseline where it says so), from the same run. ' +
+      'Ordinary page view: load, 40 scripted interactions, a tab switch hides the page, then the hidden tab navigates away (pagehide). ' +
       `Long session: the same with ${meta.interactions.toLocaleString('en-US')} interactions. How each column is measured: bench/README.md.`,
   );
   L.push('');
   L.push('## Cost to the page');
   L.push('');
-  row(['contender', 'download (brotli, as served)', 'main thread at load (agent)', 'long tasks at load (agent / all)', 'agent ready', 'main thread, 1,000 interactions (agent)', 'JS heap + wasm after 1,000 interactions (Δ baseline)']);
-  row(['---', '---:', '---:', '---:', '---:', '---:', '---:']);
+  row([
+    'contender',
+    'download (brotli, as served)',
+    'main thread at load (agent)',
+    'largest agent slice of one task',
+    'whole main thread at load (Δ baseline)',
+    'long tasks at load (agent / all)',
+    'agent ready (init resolved)',
+    'of which init',
+    'main thread, 1,000 interactions (agent)',
+    'JS heap + wasm after 1,000 interactions (Δ baseline)',
+  ]);
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
+  const busy0 = sum.baseline.loadBusyMs;
   for (const id of ids) {
     const s = sum[id];
     const base = id === 'baseline';
@@ -136,8 +158,15 @@ export function markdown(meta, sum) {
       label[id],
       base ? '—' : cell(s.downloadBytes, fmt.bytes, { ratioTo: R.downloadBytes, range: false }),
       base ? '—' : cell(s.loadAgentMs, fmt.ms, { ratioTo: R.loadAgentMs }),
+      base ? '—' : cell(s.loadMaxAgentInTaskMs, fmt.ms, { range: false }),
+      base
+        ? `${cell(s.loadBusyMs, fmt.ms, { range: false })} (page alone)`
+        : s.loadBusyMs && busy0
+          ? `${s.loadBusyMs.median >= busy0.median ? '+' : '−'}${fmt.ms(Math.abs(s.loadBusyMs.median - busy0.median))} · ${ratio(s.loadBusyMs.median / busy0.median)} baseline`
+          : '—',
       base ? `— / ${cell(s.loadLongTasks, fmt.n, { range: false })}` : `${cell(s.loadAgentLongTasks, fmt.n, { range: false })} / ${cell(s.loadLongTasks, fmt.n, { range: false })}`,
       base ? '—' : cell(s.readyMs, fmt.ms, { ratioTo: R.readyMs }),
+      base ? '—' : cell(s.readySinceStartMs, fmt.ms, { range: false }),
       base ? '—' : cell(s.sessionAgentMs, fmt.ms, { ratioTo: R.sessionAgentMs }),
       base
         ? `${cell(s.jsHeapBytes, fmt.kb)} (page alone)`
@@ -147,19 +176,28 @@ export function markdown(meta, sum) {
   L.push('');
   L.push('## What it sends (to a collector on another origin)');
   L.push('');
-  row(['contender', 'beacon bytes per page view', 'requests per page view (CORS preflights)', 'header bytes per page view', 'bytes, 1,000-interaction session', 'requests, 1,000-interaction session']);
-  row(['---', '---:', '---:', '---:', '---:', '---:']);
+  row(['contender', 'beacon bytes per page view', 'same, if gzip-compressed', 'resource timings sent', 'requests per page view (CORS preflights)', 'header bytes per page view', 'main thread at hide (agent)', 'bytes, 1,000-interaction session', 'requests, 1,000-interaction session']);
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const id of peers) {
     const s = sum[id];
     row([
       label[id],
       cell(s.beaconBytes, fmt.bytes, { ratioTo: R.beaconBytes }),
+      cell(s.beaconGzipBytes, fmt.bytes, { range: false }),
+      cell(s.resourcesReported, fmt.n, { range: false }),
       `${cell(s.beaconRequests, fmt.n, { range: false })} (${cell(s.beaconPreflights, fmt.n, { range: false })})`,
       cell(s.beaconHeaderBytes, fmt.bytes, { range: false }),
+      cell(s.hideAgentMs, fmt.ms, { range: false }),
       cell(s.sessionBeaconBytes, fmt.bytes, { ratioTo: R.sessionBeaconBytes }),
       cell(s.sessionBeaconRequests, fmt.n, { range: false }),
     ]);
   }
+  L.push('');
+  L.push(
+    'What one ordinary page view sent, by kind: ' +
+      peers.map((id) => `${short[id]}: ${Object.entries(sum[id].kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`).join('; ') +
+      '.',
+  );
   L.push('');
   L.push('## Web Vitals each one reports (ordinary page views)');
   L.push('');
@@ -199,9 +237,9 @@ export function markdown(meta, sum) {
   L.push('');
   const br = R.breakdown;
   const list = (xs) => xs.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ') || '—';
-  L.push(`- At load (mean per view): compile/instantiate ${R.loadCompileMs ? fmt.ms(R.loadCompileMs.median) : '—'} (median); by file: ${list(br.loadFiles)}.`);
+  L.push(`- At load (median per view): compile/instantiate ${R.loadCompileMs ? fmt.ms(R.loadCompileMs.median) : '—'} (median); by file: ${list(br.loadFiles)}.`);
   L.push(`- Hottest functions at load: ${list(br.loadFns)}.`);
-  L.push(`- During the long session, by file: ${list(br.sessionFiles)}; hottest: ${list(br.sessionFns)}.`);
+  L.push(`- During the long session (median per session), by file: ${list(br.sessionFiles)}; hottest: ${list(br.sessionFns)}.`);
   L.push(`- Files: ${R.agentFiles.map((f) => `${f.file} ${int(f.raw)} B raw / ${int(f.br)} B brotli`).join(', ')}.`);
   const issues = peers.filter((id) => sum[id].exceptions.length || sum[id].errors.length);
   if (issues.length) {
@@ -213,7 +251,27 @@ export function markdown(meta, sum) {
   return L.join('\n');
 }
 
+/** The JSON file: meta and summary readable, then one page view per line. */
+export function resultsJson(meta, summary, views) {
+  const body = views.map((v) => '  ' + JSON.stringify(v)).join(',\n');
+  return `{\n"meta": ${JSON.stringify(meta, null, 1)},\n"summary": ${JSON.stringify(summary, null, 1)},\n"views": [\n${body}\n]}\n`;
+}
+
 export function report(meta, views) {
   const summary = summarize(meta, views);
   return { summary, md: markdown(meta, summary) };
+}
+
+// `node bench/lib/report.mjs bench/results/latest.json`: rewrites latest.md
+// (and the summary in the JSON) from the recorded views, without a new run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = path.resolve(process.argv[2]);
+  const data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const { summary, md } = report(data.meta, data.views);
+  fs.writeFileSync(file, resultsJson(data.meta, summary, data.views));
+  fs.writeFileSync(path.join(path.dirname(file), 'latest.md'), md);
+  process.stdout.write(md);
 }

@@ -104,8 +104,14 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       if (leafName === '(garbage collector)') out = { kind: 'gc' };
       else if (leafName === '(idle)' || leafName === '(program)' || leafName === '(root)') out = { kind: 'other' };
       else {
+        // A native or built-in leaf (no URL) is charged to its scripted caller; named in the breakdown.
+        const leaf = n && !n.callFrame?.url && n.callFrame?.functionName ? ` → ${n.callFrame.functionName}` : '';
         while (n && !n.callFrame?.url) n = nodes.get(n.parent);
-        if (n && agentUrls.has(n.callFrame.url)) out = { kind: 'agent', url: n.callFrame.url, fn: `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}` };
+        if (n && agentUrls.has(n.callFrame.url)) {
+          const f = n.callFrame;
+          const where = f.codeType === 'wasm' || /\.wasm$/.test(f.url) ? '' : `:${f.columnNumber}`;
+          out = { kind: 'agent', url: f.url, fn: `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}${where}${leaf}` };
+        }
       }
       cls.set(id, out);
       return out;
