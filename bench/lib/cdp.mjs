@@ -121,7 +121,16 @@ export async function launchChrome(extraArgs = []) {
       await exited;
       clearTimeout(timer);
       ws.close();
-      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      // Best effort, and once more a moment later: a helper process that
+      // outlives the browser by a few ms can recreate the profile directory.
+      const rm = () => {
+        try {
+          fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+        } catch {}
+      };
+      rm();
+      await new Promise((r) => setTimeout(r, 300));
+      rm();
     },
   };
 }
