@@ -16,12 +16,21 @@ const S = (G[Symbol.for('rum-agent')] ||= {});
 // The loader snippet's queue, when the page installed it (js/snippet.js).
 const stub = G.rumAgent && G.rumAgent.q ? G.rumAgent : 0;
 
+// Start fetching the wasm now, in parallel with the glue and the page,
+// rather than when init() runs. Marked handled here: if nobody calls init(),
+// a failed fetch must not become an unhandled rejection in the page.
+let wasm;
+try {
+  wasm = fetch(new URL('rum_agent_bg.wasm', import.meta.url));
+  wasm.catch(() => {});
+} catch {}
+
 function boot(config, fromTag) {
   if (S.p) {
     if (!S.w) (S.w = 1), console.warn('rum-agent: init() was called again; returning the running agent');
     return S.p;
   }
-  return (S.p = load()
+  return (S.p = load(wasm ? { module_or_path: wasm } : undefined)
     .then(
       () => {
         const a = (S.a = start(config, !!fromTag, wrap));

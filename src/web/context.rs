@@ -74,19 +74,20 @@ pub fn env() -> Env {
         e.uach = Some(ClientHints { brands, mobile: u.mobile(), platform: u.platform().unwrap_or_default() });
     }
 
-    // Intl.DateTimeFormat().resolvedOptions().timeZone
+    e
+}
+
+/// The IANA time zone: `Intl.DateTimeFormat().resolvedOptions().timeZone`.
+/// The first `Intl.DateTimeFormat` of a page loads ICU data: 10–50 ms on
+/// the main thread. So it is read in an idle callback after start-up, never
+/// on the page's critical path (batches sent before then carry no `tz`).
+pub fn time_zone() -> String {
     let intl = get(&js_sys::global(), "Intl");
     let dtf = get(&intl, "DateTimeFormat");
-    if let Ok(ctor) = dtf.dyn_into::<js_sys::Function>() {
-        if let Ok(fmt) = js_sys::Reflect::construct(&ctor, &js_sys::Array::new()) {
-            if let Ok(f) = get(&fmt, "resolvedOptions").dyn_into::<js_sys::Function>() {
-                if let Ok(opts) = f.call0(&fmt) {
-                    e.tz = to_string(&get(&opts, "timeZone"));
-                }
-            }
-        }
-    }
-    e
+    let Ok(ctor) = dtf.dyn_into::<js_sys::Function>() else { return String::new() };
+    let Ok(fmt) = js_sys::Reflect::construct(&ctor, &js_sys::Array::new()) else { return String::new() };
+    let Ok(f) = get(&fmt, "resolvedOptions").dyn_into::<js_sys::Function>() else { return String::new() };
+    f.call0(&fmt).map(|opts| to_string(&get(&opts, "timeZone"))).unwrap_or_default()
 }
 
 /// The session for this page view, persisted for the next one.
