@@ -19,10 +19,10 @@ const stub = G.rumAgent && G.rumAgent.q ? G.rumAgent : 0;
 // Start fetching the wasm now, in parallel with the glue and the page,
 // rather than when init() runs. Marked handled here: if nobody calls init(),
 // a failed fetch must not become an unhandled rejection in the page.
-let wasm;
+// Once per page, even when this module is evaluated twice.
+let wasm = S.f;
 try {
-  wasm = fetch(new URL('rum_agent_bg.wasm', import.meta.url));
-  wasm.catch(() => {});
+  if (!wasm) (wasm = S.f = fetch(new URL('rum_agent_bg.wasm', import.meta.url))).catch(() => {});
 } catch {}
 
 function boot(config, fromTag) {
