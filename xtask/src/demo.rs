@@ -27,7 +27,8 @@ pub fn build_agent() -> Result {
 }
 
 pub fn bin(name: &str) -> PathBuf {
-    root().join("target/release").join(name)
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    target.join("release").join(name)
 }
 
 /// A running collector; stopped gracefully (SIGTERM) when dropped.

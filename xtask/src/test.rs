@@ -78,7 +78,8 @@ pub fn run_cmd(args: &[String]) -> Result {
     if want("e2e") {
         crate::build::build()?;
         run(cargo().current_dir(&root).args(["build", "--release", "-p", "rum-collector"]))?;
-        let bin = root.join("target/release/rum-collector");
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), std::path::PathBuf::from);
+        let bin = target.join("release/rum-collector");
         run(Command::new("node")
             .current_dir(&root)
             .env("RUM_COLLECTOR_BIN", bin)
