@@ -80,4 +80,12 @@ const abs = (u) => {
     return u;
   }
 };
-if (data) boot({ ...data, url: abs(data.url) }, 1).catch((e) => console.error(e));
+// Started from the page's markup: wait until the document is parsed and the
+// browser is idle, so start-up never delays DOMContentLoaded or first paint
+// (buffered observers and the snippet's queue lose nothing meanwhile).
+const idle = () =>
+  new Promise((r) => {
+    const go = () => (G.requestIdleCallback ? requestIdleCallback(r, { timeout: 1000 }) : setTimeout(r));
+    document.readyState == 'loading' ? addEventListener('DOMContentLoaded', go, { once: true }) : go();
+  });
+if (data) idle().then(() => boot({ ...data, url: abs(data.url) }, 1)).catch((e) => console.error(e));

@@ -36,7 +36,7 @@ async function run(query = '', { leave = true } = {}) {
   await page.waitForFunction(() => document.getElementById('broken').complete);
   await sleep(200);
   if (leave) await page.goto('about:blank');
-  await server.waitFor((b) => events(b).some((e) => e.k === 'error' && e.src === 'promise'));
+  await server.waitFor((b) => events(b).some((e) => e.k === 'error' && e.src === 'promise'), 30000);
   await sleep(200);
   return { page, readyAt, evs: events(server.beacons) };
 }
