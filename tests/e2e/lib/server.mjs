@@ -44,6 +44,24 @@ function chunk(type, data) {
   crc.writeUInt32BE(crc32(td));
   return Buffer.concat([len, td, crc]);
 }
+/**
+ * An 8-bit RGB PNG of w×h pixels from its filtered scanlines (each row:
+ * filter byte + w×3 bytes), deflated at zlib `level`.
+ */
+export function encodePng(w, h, rows, level = zlib.constants.Z_DEFAULT_COMPRESSION) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows), { level })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 /** A solid-colour RGB PNG of w×h pixels (with a little noise so it is not trivially tiny). */
 export function png(w, h, seed = 1) {
   const row = Buffer.alloc(1 + w * 3);
@@ -57,17 +75,7 @@ export function png(w, h, seed = 1) {
     }
     rows.push(r);
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePng(w, h, rows);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
