@@ -192,9 +192,11 @@ impl NavTiming {
         }
     }
 
-    fn encode_fields(&self, j: &mut Json) {
-        j.kstr("type", &self.nav_type).kuint("redirectCount", u64::from(self.redirect_count));
-        let marks = [
+    /// Every numeric field under its `PerformanceNavigationTiming` name, in
+    /// the entry's order (marks, duration, activationStart, sizes): one list
+    /// for every encoder.
+    pub fn marks(&self) -> [(&'static str, f64); 23] {
+        [
             ("redirectStart", self.redirect_start),
             ("redirectEnd", self.redirect_end),
             ("workerStart", self.worker_start),
@@ -218,7 +220,12 @@ impl NavTiming {
             ("transferSize", self.transfer_size),
             ("encodedBodySize", self.encoded_body_size),
             ("decodedBodySize", self.decoded_body_size),
-        ];
+        ]
+    }
+
+    fn encode_fields(&self, j: &mut Json) {
+        j.kstr("type", &self.nav_type).kuint("redirectCount", u64::from(self.redirect_count));
+        let marks = self.marks();
         for (k, v) in marks {
             // Zero is the spec's "did not happen": omitting it saves bytes and
             // the decoder's default restores it.

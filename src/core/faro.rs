@@ -227,32 +227,7 @@ fn nav(j: &mut Json, n: &NavTiming) {
     j.obj().kstr("type", NAVIGATION_TIMING);
     let mut values = Map::new(j, "values");
     // The entry's own names and values (ms since the navigation started).
-    let marks = [
-        ("redirectStart", n.redirect_start),
-        ("redirectEnd", n.redirect_end),
-        ("workerStart", n.worker_start),
-        ("fetchStart", n.fetch_start),
-        ("domainLookupStart", n.domain_lookup_start),
-        ("domainLookupEnd", n.domain_lookup_end),
-        ("connectStart", n.connect_start),
-        ("secureConnectionStart", n.secure_connection_start),
-        ("connectEnd", n.connect_end),
-        ("requestStart", n.request_start),
-        ("responseStart", n.response_start),
-        ("responseEnd", n.response_end),
-        ("domInteractive", n.dom_interactive),
-        ("domContentLoadedEventStart", n.dom_content_loaded_event_start),
-        ("domContentLoadedEventEnd", n.dom_content_loaded_event_end),
-        ("domComplete", n.dom_complete),
-        ("loadEventStart", n.load_event_start),
-        ("loadEventEnd", n.load_event_end),
-        ("duration", n.duration),
-        ("activationStart", n.activation_start),
-        ("transferSize", n.transfer_size),
-        ("encodedBodySize", n.encoded_body_size),
-        ("decodedBodySize", n.decoded_body_size),
-        ("redirectCount", f64::from(n.redirect_count)),
-    ];
+    let marks = n.marks().into_iter().chain([("redirectCount", f64::from(n.redirect_count))]);
     for (k, v) in marks {
         if v != 0.0 {
             values.num(k, v, 1);

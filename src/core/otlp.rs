@@ -436,23 +436,8 @@ fn document_load(n: &NavTiming, ctx: &mut Ctx) -> Item {
     a.str("network.protocol.name", &n.next_hop_protocol);
     j.end_arr();
     j.key("events").arr();
-    for (name, v) in [
-        ("fetchStart", n.fetch_start),
-        ("domainLookupStart", n.domain_lookup_start),
-        ("domainLookupEnd", n.domain_lookup_end),
-        ("connectStart", n.connect_start),
-        ("secureConnectionStart", n.secure_connection_start),
-        ("connectEnd", n.connect_end),
-        ("requestStart", n.request_start),
-        ("responseStart", n.response_start),
-        ("responseEnd", n.response_end),
-        ("domInteractive", n.dom_interactive),
-        ("domContentLoadedEventStart", n.dom_content_loaded_event_start),
-        ("domContentLoadedEventEnd", n.dom_content_loaded_event_end),
-        ("domComplete", n.dom_complete),
-        ("loadEventStart", n.load_event_start),
-        ("loadEventEnd", n.load_event_end),
-    ] {
+    // fetchStart … loadEventEnd: the marks that are points in time.
+    for (name, v) in n.marks().into_iter().skip(3).take(15) {
         if v != 0.0 {
             j.obj();
             time(&mut j, "timeUnixNano", n.t + v);
