@@ -23,7 +23,7 @@ use core::cell::RefCell;
 use crate::core::attrs::Attrs;
 use crate::core::event::LoafScript;
 use crate::core::json::f64_to_u64;
-use crate::core::vitals::{inp_parts, EventEntry, Inp, InteractionCount};
+use crate::core::vitals::{inp_parts, order_by_end, EventEntry, Inp, InteractionCount};
 
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
@@ -56,7 +56,10 @@ fn supported() -> bool {
 }
 
 fn process(st: &mut State, entries: &[Entry]) {
-    for e in entries {
+    // `event` and `first-input` come from two observers; web-vitals (one
+    // observer for both) processes each batch in end-time order.
+    let ends: Vec<f64> = entries.iter().map(|e| e.start_time() + e.duration()).collect();
+    for e in order_by_end(&ends).into_iter().filter_map(|i| entries.get(i)) {
         let id = f64_to_u64(nz(e.interaction_id()));
         st.count.on_id(id);
         st.inp.on_entry(EventEntry {

@@ -95,6 +95,15 @@ fn report(rt: &Runtime) {
     if let Some(nav) = read() {
         super::ttfb::report_nav(rt, &nav);
         rt.push(Event::Nav(nav));
+        // What the load produced (navigation, resources, FCP, TTFB) goes now,
+        // while the page is visible: by fetch, compressed, in an idle moment,
+        // rather than uncompressed in the page's last beacon.
+        let me = rt.me.clone();
+        super::vitals::when_idle(move || {
+            if let Some(rt) = me.upgrade() {
+                rt.flush(false);
+            }
+        });
         // The latency split waits for the page to be hidden: its LCP part
         // is final only then.
         rt.on_hidden_hook(Box::new(|rt| {

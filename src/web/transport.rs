@@ -71,6 +71,9 @@ pub struct Transport {
     /// 2 s for as long as the outage lasted).
     failures: Cell<u32>,
     in_flight: Cell<bool>,
+    /// Incremented by `last_chance`: a compression still running then must
+    /// not send its request afterwards (it went by beacon already).
+    generation: Cell<u32>,
     /// Request numbers (native `seq`): never reused in a page's life, so a
     /// request split after a 413 gets fresh ones.
     pub seq: Cell<u32>,
@@ -101,6 +104,7 @@ impl Transport {
             unhealthy: Cell::new(false),
             failures: Cell::new(0),
             in_flight: Cell::new(false),
+            generation: Cell::new(0),
             seq: Cell::new(0),
             splittable,
             dropped: RefCell::new(Dropped::default()),
@@ -125,6 +129,7 @@ impl Transport {
     /// Page is going away: what waits for a retry goes by beacon, and into
     /// storage too when the collector was failing.
     pub fn last_chance(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
         self.timer.borrow_mut().take();
         let pending: Vec<Pending> = self.retry.borrow_mut().drain(..).collect();
         self.retry_bytes.set(0);
@@ -174,6 +179,11 @@ impl Transport {
     }
 
     fn fetch(&self, channel: u8, body: &str) -> Option<Promise> {
+        self.fetch_body(channel, &JsValue::from_str(body), body.len())
+    }
+
+    /// `body`: a string, or the gzip bytes of one (`compress`).
+    fn fetch_body(&self, channel: u8, body: &JsValue, len: usize) -> Option<Promise> {
         let f = self.fetch.as_ref()?;
         let target = self.targets.get(usize::from(channel))?;
         // No prototype: fetch reads every RequestInit member with [[Get]], so
@@ -187,8 +197,8 @@ impl Transport {
             set(&headers, "content-type", &JsValue::from_str(ct));
             set(&init, "headers", &headers);
         }
-        set(&init, "body", &JsValue::from_str(body));
-        set(&init, "keepalive", &JsValue::from_bool(body.len() <= KEEPALIVE_MAX));
+        set(&init, "body", body);
+        set(&init, "keepalive", &JsValue::from_bool(len <= KEEPALIVE_MAX));
         // Cookies are not ours to send.
         set(&init, "credentials", &JsValue::from_str("omit"));
         let w = web_sys::window()?;
@@ -218,6 +228,41 @@ impl Transport {
             Some(p) => (p.channel, p.body.clone()),
             None => return,
         };
+        // Native bodies go gzip-compressed while the page is visible (the
+        // compression is asynchronous, off the main thread; the collector
+        // recognises gzip by its magic bytes, so the body stays a
+        // CORS-safelisted text/plain request with no Content-Encoding
+        // header). At unload there is no time for it: beacons go as text.
+        if self.splittable {
+            if let Some(compressed) = compress(&body) {
+                self.in_flight.set(true);
+                let me = self.me.clone();
+                let generation = self.generation.get();
+                let send = Closure::once_into_js(move |bytes: JsValue| {
+                    let Some(t) = me.upgrade() else { return };
+                    if t.generation.get() != generation {
+                        return; // the page was hidden meanwhile: sent by beacon
+                    }
+                    let len = get(&bytes, "byteLength").as_f64().map_or(body.len(), |n| {
+                        usize::try_from(crate::core::json::f64_to_u64(n)).unwrap_or(usize::MAX)
+                    });
+                    // Failed compression: the text itself.
+                    let body = if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
+                        js_sys::Uint8Array::new(&bytes).into()
+                    } else {
+                        JsValue::from_str(&body)
+                    };
+                    match t.fetch_body(channel, &body, len) {
+                        Some(p) => t.await_answer(&p),
+                        None => t.on_answer(&JsValue::UNDEFINED),
+                    }
+                });
+                // Freed when called (fulfilled or rejected: one of the two runs).
+                let f: &Function = send.unchecked_ref();
+                let _ = compressed.unchecked_ref::<super::bindings::Thenable>().then_both(f, f);
+                return;
+            }
+        }
         let Some(promise) = self.fetch(channel, &body) else {
             // No fetch at all (very old browser): the beacon is all we have.
             if let Some(p) = self.pop_front() {
@@ -228,6 +273,10 @@ impl Transport {
             return self.pump();
         };
         self.in_flight.set(true);
+        self.await_answer(&promise);
+    }
+
+    fn await_answer(&self, promise: &Promise) {
         let me = self.me.clone();
         // Called exactly once (fulfilled or rejected), which frees it; a
         // promise that never settles leaks one small closure per request.
@@ -398,6 +447,21 @@ fn without_dropped(body: &str) -> Option<String> {
     // It is followed by the comma before `"events"`.
     let end = close + if head.get(close + 1..close + 2) == Some(",") { 2 } else { 1 };
     Some([body.get(..start)?, body.get(end..)?].concat())
+}
+
+/// The gzip bytes (an ArrayBuffer) of `body`, by the browser's
+/// `CompressionStream` (streams, so not on the main thread's critical path);
+/// `None` where the browser has none.
+fn compress(body: &str) -> Option<Promise> {
+    let g = js_sys::global();
+    let cs_ctor = get(&g, "CompressionStream").dyn_into::<Function>().ok()?;
+    let resp_ctor = get(&g, "Response").dyn_into::<Function>().ok()?;
+    let cs = js_sys::Reflect::construct(&cs_ctor, &js_sys::Array::of1(&JsValue::from_str("gzip"))).ok()?;
+    let source = js_sys::Reflect::construct(&resp_ctor, &js_sys::Array::of1(&JsValue::from_str(body))).ok()?;
+    let stream = get(&source, "body");
+    let piped = get(&stream, "pipeThrough").dyn_into::<Function>().ok()?.call1(&stream, &cs).ok()?;
+    let out = js_sys::Reflect::construct(&resp_ctor, &js_sys::Array::of1(&piped)).ok()?;
+    get(&out, "arrayBuffer").dyn_into::<Function>().ok()?.call0(&out).ok()?.dyn_into::<Promise>().ok()
 }
 
 /// Outbox lines: `created<TAB>channel<TAB>body` (bodies are JSON without

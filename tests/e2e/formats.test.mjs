@@ -169,7 +169,10 @@ test(`the real @grafana/faro-web-sdk ${FARO_SDK_VERSION} in Chromium: its payloa
     const bodies = b.filter((x) => x.path === '/faro/collect').map((x) => x.json || {});
     const m = bodies.flatMap((x) => x.measurements || []);
     const e = bodies.flatMap((x) => x.exceptions || []);
-    return m.some((x) => x.type === 'web-vitals' && 'lcp' in x.values) && e.some((x) => x.value === 'faro page exploded');
+    // INP is reported at hide, LCP and the exception earlier: the batches
+    // arrive apart, so wait for all three.
+    const vital = (k) => m.some((x) => x.type === 'web-vitals' && k in x.values);
+    return vital('lcp') && vital('inp') && e.some((x) => x.value === 'faro page exploded');
   });
   const sent = server.beacons.filter((b) => b.path === '/faro/collect');
   for (const b of sent) assert.match(b.headers['content-type'], /^application\/json/);

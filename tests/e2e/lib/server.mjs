@@ -138,13 +138,17 @@ export async function startServer() {
       if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
       const parts = [];
       for await (const c of req) parts.push(c);
-      const body = Buffer.concat(parts).toString('utf8');
+      const raw = Buffer.concat(parts);
+      // The agent gzips what it sends while the page is visible (no
+      // Content-Encoding header: a collector recognises the magic bytes).
+      const gzipped = raw[0] === 0x1f && raw[1] === 0x8b;
+      const body = (gzipped ? zlib.gunzipSync(raw) : raw).toString('utf8');
       const step = plan.shift() || { status: 204 };
       let json = null;
       try {
         json = JSON.parse(body);
       } catch {}
-      if (step.status < 300) beacons.push({ path: u.pathname, body, json, headers: req.headers, t: Date.now() });
+      if (step.status < 300) beacons.push({ path: u.pathname, body, json, gzipped, bytes: raw.length, headers: req.headers, t: Date.now() });
       res.writeHead(step.status, { ...cors, ...(step.headers || {}) }).end();
       for (const w of waiters) w();
       return;
