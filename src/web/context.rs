@@ -77,10 +77,21 @@ pub fn env() -> Env {
     e
 }
 
+/// The IANA time zone from `Temporal.Now.timeZoneId()` (Chromium 144+,
+/// Firefox 139+): 0.2–0.4 ms, against 15–19 ms for a page's first
+/// `Intl.DateTimeFormat` (measured in headless Chromium 156), so it can be
+/// read at start. `None` where there is no Temporal.
+pub fn time_zone_now() -> Option<String> {
+    let now = get(&get(&js_sys::global(), "Temporal"), "Now");
+    let f = get(&now, "timeZoneId").dyn_into::<js_sys::Function>().ok()?;
+    f.call0(&now).ok()?.as_string().filter(|s| !s.is_empty())
+}
+
 /// The IANA time zone: `Intl.DateTimeFormat().resolvedOptions().timeZone`.
 /// The first `Intl.DateTimeFormat` of a page loads ICU data: 10–50 ms on
-/// the main thread. So it is read in an idle callback after start-up, never
-/// on the page's critical path (batches sent before then carry no `tz`).
+/// the main thread. So without Temporal it is read in an idle callback after
+/// start-up, never on the page's critical path (batches sent before then
+/// carry no `tz`).
 pub fn time_zone() -> String {
     let intl = get(&js_sys::global(), "Intl");
     let dtf = get(&intl, "DateTimeFormat");

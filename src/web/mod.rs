@@ -72,13 +72,17 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, Js
         tti::install(&rt);
         http::install(&rt);
         rt.start_timer();
-        let me = Rc::downgrade(&rt);
-        vitals::when_idle(move || {
-            if let Some(rt) = me.upgrade() {
-                let tz = context::time_zone();
-                rt.with(|st| st.meta.env.tz = tz);
-            }
-        });
+        if let Some(tz) = context::time_zone_now() {
+            rt.with(|st| st.meta.env.tz = tz);
+        } else {
+            let me = Rc::downgrade(&rt);
+            vitals::when_idle(move || {
+                if let Some(rt) = me.upgrade() {
+                    let tz = context::time_zone();
+                    rt.with(|st| st.meta.env.tz = tz);
+                }
+            });
+        }
         rt.transport.resend_stored();
     }
     if let Ok(mut r) = RUNNING.0.try_borrow_mut() {

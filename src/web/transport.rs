@@ -229,7 +229,8 @@ impl Transport {
             None => return,
         };
         // Native bodies go gzip-compressed while the page is visible (the
-        // compression is asynchronous, off the main thread; the collector
+        // browser's native zlib, in stream tasks of its own: tens of
+        // microseconds for a batch, never one long task; the collector
         // recognises gzip by its magic bytes, so the body stays a
         // CORS-safelisted text/plain request with no Content-Encoding
         // header). At unload there is no time for it: beacons go as text.
@@ -450,7 +451,7 @@ fn without_dropped(body: &str) -> Option<String> {
 }
 
 /// The gzip bytes (an ArrayBuffer) of `body`, by the browser's
-/// `CompressionStream` (streams, so not on the main thread's critical path);
+/// `CompressionStream` (asynchronous: the caller's task ends at once);
 /// `None` where the browser has none.
 fn compress(body: &str) -> Option<Promise> {
     let g = js_sys::global();

@@ -35,6 +35,7 @@ test('script tag: navigation, resources and errors reach the collector', async (
   await page.waitForFunction(() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0);
   await page.waitForFunction(() => document.getElementById('late-broken')?.complete);
   const navInPage = await page.evaluate(() => performance.getEntriesByType('navigation')[0].toJSON());
+  const tzInPage = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
   // Leaving the page is the real trigger (pagehide → sendBeacon).
   await page.goto('about:blank');
   await server.waitFor((b) => {
@@ -50,6 +51,8 @@ test('script tag: navigation, resources and errors reach the collector', async (
   assert.equal(batch.view.url, url);
   assert.ok(batch.session.id.length >= 16);
   assert.match(batch.env.ua, /Chrome/);
+  // From the first batch on (Temporal: read at start, no ICU load).
+  assert.equal(batch.env.tz, tzInPage);
 
   // Navigation timing: the page's own entry, to the 0.1 ms we send.
   const nav = evs.find((e) => e.k === 'nav');
