@@ -215,13 +215,17 @@ test('429 and 503 with Retry-After: the next attempt waits at least that long', 
   other.plan.length = 0;
   // A cross-origin collector must expose Retry-After, or the page cannot read it.
   const expose = { 'access-control-expose-headers': 'Retry-After' };
-  other.plan.push({ status: 429, headers: { 'retry-after': '3', ...expose } }, { status: 503, headers: { 'retry-after': '2', ...expose } });
   const page = await newPage(browser);
   t.after(() => page.context().close());
   const sends = [];
-  page.on('request', (r) => r.url() === `${other.url}/collect` && r.method() === 'POST' && sends.push(Date.now()));
   await page.goto(pageUrl(`${other.url}/collect`));
   await page.evaluate(() => window.ready);
+  // The agent's own post-load request (navigation, resources) first, so the
+  // two refusals below meet the request this test makes.
+  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  await sleep(500); // its request event trails the server's receipt
+  page.on('request', (r) => r.url() === `${other.url}/collect` && r.method() === 'POST' && sends.push(Date.now()));
+  other.plan.push({ status: 429, headers: { 'retry-after': '3', ...expose } }, { status: 503, headers: { 'retry-after': '2', ...expose } });
   await page.evaluate(() => {
     window.pushMany('ra', 10);
     window.rum.flush();
