@@ -122,8 +122,14 @@ impl Queue {
     }
 
     pub fn push(&mut self, item: Item) -> Push {
+        self.push_weighted(item, 1)
+    }
+
+    /// `push` for an item standing for `weight` occurrences (an error report
+    /// with a count): dropped, it is counted as that many.
+    pub fn push_weighted(&mut self, item: Item, weight: u64) -> Push {
         if self.items.len() >= self.cap_events || self.bytes + item.body.len() > self.cap_bytes {
-            self.dropped.add(reason::QUEUE, 1);
+            self.dropped.add(reason::QUEUE, weight.max(1));
             return Push::Dropped;
         }
         self.bytes += item.body.len();
@@ -276,9 +282,11 @@ mod tests {
         q.push(item(0, "d"));
         q.push(item(0, "e"));
         assert_eq!(q.push(item(0, "f")), Push::Dropped);
+        // An error report standing for 40 identical errors: 40 dropped.
+        assert_eq!(q.push_weighted(item(0, "g"), 40), Push::Dropped);
         let (items, dropped) = q.drain();
         assert_eq!(items.len(), 5);
-        assert_eq!(dropped.get(reason::QUEUE), 1);
+        assert_eq!(dropped.get(reason::QUEUE), 41);
         assert!(q.is_empty());
         assert_eq!(q.bytes(), 0);
         assert!(q.dropped.is_empty());

@@ -310,11 +310,14 @@ impl Runtime {
             wire::encode_event(format, ev, &mut wire::Ctx { meta: &st.meta, random_id: &mut rid })
         });
         let mut flush = false;
+        // A held error report stands for `count` errors: if the queue drops
+        // it, that many are counted as dropped.
+        let weight = if let Event::Error(r) = ev { u64::from(r.count) } else { 1 };
         for mut item in items.unwrap_or_default() {
             // beforeSend is page code: called with no state borrowed.
             let Some(body) = self.before_send(item.body) else { continue };
             item.body = body;
-            flush |= self.with(|st| st.queue.push(item)) == Some(Push::FlushNow);
+            flush |= self.with(|st| st.queue.push_weighted(item, weight)) == Some(Push::FlushNow);
         }
         flush
     }
