@@ -56,16 +56,18 @@ fn supported() -> bool {
 }
 
 fn process(st: &mut State, entries: &[Entry]) {
+    // Each field crosses into JS once: this runs for every input event.
+    let read: Vec<(&Entry, f64, f64)> = entries.iter().map(|e| (e, e.start_time(), e.duration())).collect();
     // `event` and `first-input` come from two observers; web-vitals (one
     // observer for both) processes each batch in end-time order.
-    let ends: Vec<f64> = entries.iter().map(|e| e.start_time() + e.duration()).collect();
-    for e in order_by_end(&ends).into_iter().filter_map(|i| entries.get(i)) {
+    let ends: Vec<f64> = read.iter().map(|(_, start, dur)| start + dur).collect();
+    for &(e, start, dur) in order_by_end(&ends).into_iter().filter_map(|i| read.get(i)) {
         let id = f64_to_u64(nz(e.interaction_id()));
         st.count.on_id(id);
         st.inp.on_entry(EventEntry {
             name: e.name().unwrap_or_default(),
-            start_time: e.start_time(),
-            duration: e.duration(),
+            start_time: start,
+            duration: dur,
             processing_start: e.processing_start(),
             processing_end: e.processing_end(),
             interaction_id: id,
@@ -75,7 +77,6 @@ fn process(st: &mut State, entries: &[Entry]) {
         // own entries that has a target (or a targetSelector) names it; the
         // selector is computed only for candidates.
         if id != 0 {
-            let (start, dur) = (e.start_time(), e.duration());
             if let Some(i) = st.inp.list.iter_mut().find(|i| i.id == id && i.target.is_empty()) {
                 if i.entries.iter().any(|x| x.start_time == start && x.duration == dur) {
                     let node = e.event_target();
