@@ -47,9 +47,10 @@ impl Drop for Patch {
         if current == self.wrapper {
             let _ = Reflect::set(&self.target, &JsValue::from_str(self.name), &self.original);
         } else if let Some(hook) = self.hook.take() {
-            // Someone wrapped it after us and calls our wrapper: it must keep
-            // working, so the hook lives on (as a pass-through: the agent is
-            // gone, `Weak::upgrade` fails, the original is called).
+            // Someone wrapped it after us and calls our wrapper, so it must
+            // keep working (as a pass-through: the agent is gone,
+            // `Weak::upgrade` fails, the original is called).
+            // Leaked on purpose: the page still holds our wrapper.
             hook.forget();
         }
     }
