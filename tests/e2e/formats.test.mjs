@@ -64,7 +64,8 @@ async function exercise(page, url) {
   return echoed;
 }
 
-test('format faro: the agent in Chromium sends what Alloy decodes, and /faro/collect stores it', async (t) => {
+/** A recording server, a real collector and Chromium, closed after test `t`. */
+async function recorderCollectorBrowser(t) {
   const server = await startServer();
   const c = await startCollector();
   const browser = await launch();
@@ -73,6 +74,11 @@ test('format faro: the agent in Chromium sends what Alloy decodes, and /faro/col
     await c.stop();
     await server.close();
   });
+  return { server, c, browser };
+}
+
+test('format faro: the agent in Chromium sends what Alloy decodes, and /faro/collect stores it', async (t) => {
+  const { server, c, browser } = await recorderCollectorBrowser(t);
 
   // 1. To the recording server: every body decodes with the Go types, no field unknown.
   const page = await newPage(browser);
@@ -145,14 +151,7 @@ test(`the real @grafana/faro-web-sdk ${FARO_SDK_VERSION} in Chromium: its payloa
       (err, _out, stderr) => (err ? reject(new Error(stderr)) : resolve()),
     ),
   );
-  const server = await startServer();
-  const c = await startCollector();
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await c.stop();
-    await server.close();
-  });
+  const { server, c, browser } = await recorderCollectorBrowser(t);
   const page = await newPage(browser);
   await page.goto(`${server.url}/test/formats/faro-sdk.html?to=${encodeURIComponent(`${server.url}/faro/collect`)}`);
   await page.waitForLoadState('load');
