@@ -33,6 +33,9 @@ const OUTBOX_KEY: &str = "rum-agent:outbox";
 const OUTBOX_MAX_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 /// The keepalive quota is 64 KiB for all in-flight keepalive requests.
 const KEEPALIVE_MAX: usize = 65_536;
+/// Requests handed to the browser at `last_chance` whose answer is awaited
+/// (one per hide while a request was in flight: a handful at most).
+const HANDED_MAX: usize = 4;
 
 struct Pending {
     channel: u8,
@@ -71,9 +74,18 @@ pub struct Transport {
     /// 2 s for as long as the outage lasted).
     failures: Cell<u32>,
     in_flight: Cell<bool>,
-    /// Incremented by `last_chance`: a compression still running then must
-    /// not send its request afterwards (it went by beacon already).
+    /// Incremented by `last_chance`, which empties the queue: a compression
+    /// still running then must not send its request afterwards, and a late
+    /// answer must not act on the queue (it would be taken for a newer
+    /// request's).
     generation: Cell<u32>,
+    /// The front request is in flight as a keepalive fetch.
+    keepalive_sent: Cell<bool>,
+    /// Requests that were in flight as keepalive fetches when `last_chance`
+    /// ran, by the generation they were sent in: the browser completes them
+    /// without the page, as it does a beacon, so they are not sent again;
+    /// if the page lives to see a failed answer, they are queued again.
+    handed: RefCell<Vec<(u32, Pending)>>,
     /// Request numbers (native `seq`): never reused in a page's life, so a
     /// request split after a 413 gets fresh ones.
     pub seq: Cell<u32>,
@@ -105,6 +117,8 @@ impl Transport {
             failures: Cell::new(0),
             in_flight: Cell::new(false),
             generation: Cell::new(0),
+            keepalive_sent: Cell::new(false),
+            handed: RefCell::new(Vec::new()),
             seq: Cell::new(0),
             splittable,
             dropped: RefCell::new(Dropped::default()),
@@ -129,12 +143,28 @@ impl Transport {
     /// Page is going away: what waits for a retry goes by beacon, and into
     /// storage too when the collector was failing.
     pub fn last_chance(&self) {
-        self.generation.set(self.generation.get().wrapping_add(1));
+        let generation = self.generation.get();
+        self.generation.set(generation.wrapping_add(1));
         self.timer.borrow_mut().take();
-        let pending: Vec<Pending> = self.retry.borrow_mut().drain(..).collect();
+        let mut pending: VecDeque<Pending> = self.retry.borrow_mut().drain(..).collect();
         self.retry_bytes.set(0);
         self.in_flight.set(false);
         let mut keep = Vec::new();
+        // Sending the request in flight again would deliver it twice where
+        // the receiver cannot de-duplicate (the e2e tests saw the post-load
+        // request twice when the page was left at once).
+        if self.keepalive_sent.replace(false) {
+            if let Some(p) = pending.pop_front() {
+                if self.unhealthy.get() {
+                    keep.push((p.created, p.channel, p.body.clone()));
+                }
+                let mut handed = self.handed.borrow_mut();
+                if handed.len() >= HANDED_MAX {
+                    handed.remove(0);
+                }
+                handed.push((generation, p));
+            }
+        }
         for p in pending {
             if !self.leave(p.channel, &p.body) {
                 keep.push((p.created, p.channel, p.body));
@@ -254,7 +284,10 @@ impl Transport {
                         JsValue::from_str(&body)
                     };
                     match t.fetch_body(channel, &body, len) {
-                        Some(p) => t.await_answer(&p),
+                        Some(p) => {
+                            t.keepalive_sent.set(len <= KEEPALIVE_MAX);
+                            t.await_answer(&p);
+                        }
                         None => t.on_answer(&JsValue::UNDEFINED),
                     }
                 });
@@ -274,17 +307,19 @@ impl Transport {
             return self.pump();
         };
         self.in_flight.set(true);
+        self.keepalive_sent.set(body.len() <= KEEPALIVE_MAX);
         self.await_answer(&promise);
     }
 
     fn await_answer(&self, promise: &Promise) {
         let me = self.me.clone();
+        let generation = self.generation.get();
         // Called exactly once (fulfilled or rejected), which frees it; a
         // promise that never settles leaks one small closure per request.
-        let done = Closure::once_into_js(move |res: JsValue| {
-            if let Some(t) = me.upgrade() {
-                t.on_answer(&res);
-            }
+        let done = Closure::once_into_js(move |res: JsValue| match me.upgrade() {
+            Some(t) if t.generation.get() == generation => t.on_answer(&res),
+            Some(t) => t.on_late_answer(generation, &res),
+            None => {}
         });
         let done: &Function = done.unchecked_ref();
         let _ = promise.unchecked_ref::<super::bindings::Thenable>().then_both(done, done);
@@ -303,19 +338,33 @@ impl Transport {
         Some(p)
     }
 
+    /// The answer to a request handed to the browser by `last_chance`: the
+    /// page is alive again (shown after a hide). Delivered: forgotten;
+    /// refused or failed: queued again (behind the request now in flight).
+    fn on_late_answer(&self, generation: u32, res: &JsValue) {
+        let p = {
+            let mut handed = self.handed.borrow_mut();
+            let i = handed.iter().position(|(g, _)| *g == generation);
+            i.map(|i| handed.remove(i).1)
+        };
+        let Some(p) = p else { return };
+        if !(200..=299).contains(&status_of(response_of(res))) {
+            self.enqueue(p);
+            self.pump();
+        }
+    }
+
     fn on_answer(&self, res: &JsValue) {
         self.in_flight.set(false);
+        self.keepalive_sent.set(false);
         // A fulfilment is the Response; a rejection (network error, CORS,
         // keepalive quota) is an Error. Status and headers are read from the
         // Response only: `dyn_ref::<Loose>()` (an `instanceof` test against
         // a class that does not exist) was never true, so Retry-After was
         // never read, and an Error's `status` may be a polluted
         // `Object.prototype.status` (both found by tests/e2e/faults.test.mjs).
-        let response =
-            (res.is_object() && !res.is_instance_of::<js_sys::Error>()).then(|| res.unchecked_ref::<Loose>());
-        let status = response.map_or(f64::NAN, |r| r.status());
-        let status = if status.is_finite() { f64_to_u64(status) } else { 0 };
-        match status {
+        let response = response_of(res);
+        match status_of(response) {
             200..=299 => {
                 self.unhealthy.set(false);
                 self.failures.set(0);
@@ -448,6 +497,21 @@ fn without_dropped(body: &str) -> Option<String> {
     // It is followed by the comma before `"events"`.
     let end = close + if head.get(close + 1..close + 2) == Some(",") { 2 } else { 1 };
     Some([body.get(..start)?, body.get(end..)?].concat())
+}
+
+/// The Response of a settled fetch; `None` for a rejection.
+fn response_of(res: &JsValue) -> Option<&Loose> {
+    (res.is_object() && !res.is_instance_of::<js_sys::Error>()).then(|| res.unchecked_ref::<Loose>())
+}
+
+/// The HTTP status, 0 for none (a network error).
+fn status_of(response: Option<&Loose>) -> u64 {
+    let status = response.map_or(f64::NAN, |r| r.status());
+    if status.is_finite() {
+        f64_to_u64(status)
+    } else {
+        0
+    }
 }
 
 /// The gzip bytes (an ArrayBuffer) of `body`, by the browser's

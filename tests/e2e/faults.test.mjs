@@ -243,6 +243,49 @@ test('429 and 503 with Retry-After: the next attempt waits at least that long', 
   assert.deepEqual(noise(page), []);
 });
 
+test('a request in flight when the page is hidden is not sent twice; its late refusal queues it again, not a newer one', async (t) => {
+  other.beacons.length = 0;
+  other.plan.length = 0;
+  const page = await newPage(browser);
+  t.after(() => page.context().close());
+  await page.goto(pageUrl(`${other.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  await sleep(500);
+  const setVisibility = (state) =>
+    page.evaluate((state) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => state === 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+  // Request A is answered 503, late: after the page was hidden (A, a
+  // keepalive fetch in flight, is left to the browser, not beaconed again)
+  // and shown again, while request B is in flight. A is sent again after B.
+  other.plan.push({ status: 503, delayMs: 1500 });
+  await page.evaluate(() => {
+    window.pushMany('late-a', 3);
+    window.rum.flush();
+  });
+  await sleep(300);
+  await setVisibility('hidden');
+  await sleep(200);
+  await setVisibility('visible');
+  other.plan.push({ status: 204, delayMs: 2500 });
+  await page.evaluate(() => {
+    window.pushMany('late-b', 3);
+    window.rum.flush();
+  });
+  // A's 503 must not be taken as B's (a backoff and a resend of B).
+  await other.waitFor((b) => events(b).some((e) => e.name === 'late-a-0'), 10000);
+  await sleep(500);
+  const got = events(other.beacons).filter((e) => e.k === 'event');
+  for (const n of [...names('late-a', 3), ...names('late-b', 3)]) {
+    assert.equal(got.filter((e) => e.name === n).length, 1, `${n} received once`);
+  }
+  assert.deepEqual(page.pageErrors, []);
+  assert.deepEqual(noise(page), []);
+});
+
 test('413: the agent splits the request and resends until the collector takes it; every event stored once', async (t) => {
   const c = await startCollector({ args: ['--max-body', '8KiB'] });
   const page = await newPage(browser);

@@ -84,7 +84,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts the server on 127.0.0.1 (random port).
  * Returns { url, port, beacons, plan, headers, close }:
  *   beacons: [{ body, json, headers, t }] recorded POSTs to /collect
- *   plan: array of { status, headers } consumed one per POST /collect (then 204)
+ *   plan: array of { status, headers, delayMs } consumed one per POST /collect (then 204)
  *   headers: { '/path': { name: value } } extra response headers per path
  */
 export async function startServer() {
@@ -149,7 +149,9 @@ export async function startServer() {
         json = JSON.parse(body);
       } catch {}
       if (step.status < 300) beacons.push({ path: u.pathname, body, json, gzipped, bytes: raw.length, headers: req.headers, t: Date.now() });
-      res.writeHead(step.status, { ...cors, ...(step.headers || {}) }).end();
+      const answer = () => res.writeHead(step.status, { ...cors, ...(step.headers || {}) }).end();
+      if (step.delayMs) setTimeout(answer, step.delayMs);
+      else answer();
       for (const w of waiters) w();
       return;
     }
