@@ -44,12 +44,17 @@ pub fn install(rt: &Rc<Runtime>) {
         // which follows pagehide when a page is left (as web-vitals v4+ does;
         // reporting them here could disagree with it).
         if let Some(rt) = me.upgrade() {
+            // Unloading: no time left to compress the beacon.
+            rt.transport.unloading.set(true);
             rt.flush(true);
         }
     }));
     let me = rt.me.clone();
     rt.add_source(Listener::new(&w, "pageshow", true, move |ev| {
         let e: &Loose = ev.unchecked_ref();
+        if let Some(rt) = me.upgrade() {
+            rt.transport.unloading.set(false);
+        }
         if let (Some(rt), true) = (me.upgrade(), e.persisted()) {
             rt.on_restore(e.time_stamp());
             // The page may still report "hidden" for a moment after a restore

@@ -464,6 +464,8 @@ impl Runtime {
         // Dropping them removes every listener and observer and stops every timer.
         let sources = self.sources.try_borrow_mut().map(|mut v| core::mem::take(&mut *v)).unwrap_or_default();
         drop(sources);
+        // The agent is gone after this: what it sends must go now.
+        self.transport.unloading.set(true);
         self.flush(true);
     }
 

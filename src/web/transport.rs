@@ -86,6 +86,13 @@ pub struct Transport {
     /// without the page, as it does a beacon, so they are not sent again;
     /// if the page lives to see a failed answer, they are queued again.
     handed: RefCell<Vec<(u32, Pending)>>,
+    /// The page is being unloaded (`pagehide` until `pageshow`): nothing
+    /// asynchronous can finish any more.
+    pub unloading: Cell<bool>,
+    /// Bodies of the hide beacon being compressed, by number: sent when the
+    /// compression is done, or as text by an unload that comes first.
+    leaving: RefCell<Vec<(u32, u8, String)>>,
+    leave_id: Cell<u32>,
     /// Request numbers (native `seq`): never reused in a page's life, so a
     /// request split after a 413 gets fresh ones.
     pub seq: Cell<u32>,
@@ -119,6 +126,9 @@ impl Transport {
             generation: Cell::new(0),
             keepalive_sent: Cell::new(false),
             handed: RefCell::new(Vec::new()),
+            unloading: Cell::new(false),
+            leaving: RefCell::new(Vec::new()),
+            leave_id: Cell::new(0),
             seq: Cell::new(0),
             splittable,
             dropped: RefCell::new(Dropped::default()),
@@ -131,8 +141,12 @@ impl Transport {
     /// unloaded and may never run code again.
     pub fn send(&self, channel: u8, body: String, last_chance: bool, carried: Dropped) {
         if last_chance {
+            let body = match self.leave_compressed(channel, body) {
+                Ok(()) => return,
+                Err(body) => body,
+            };
             if !self.leave(channel, &body) {
-                self.store(vec![(now(), channel, body)]);
+                self.store(vec![(now(), channel, body)], true);
             }
         } else {
             self.enqueue(Pending { channel, body, created: now(), carried });
@@ -170,7 +184,76 @@ impl Transport {
                 keep.push((p.created, p.channel, p.body));
             }
         }
-        self.store(keep);
+        self.store(keep, true);
+        if self.unloading.get() {
+            // Compressions still running will not finish: their bodies go as
+            // text now, and their stored copies stay only if that failed.
+            let waiting = core::mem::take(&mut *self.leaving.borrow_mut());
+            for (_, channel, body) in waiting {
+                if self.leave(channel, &body) {
+                    self.unstore(&body);
+                }
+            }
+        }
+    }
+
+    /// The hide beacon of a tab switch, gzip-compressed like the requests
+    /// sent while visible (it used to go as text: half the bytes of a page
+    /// view). The page still runs after `visibilitychange` → hidden, so the
+    /// beacon leaves when the compression is done, a millisecond later; for
+    /// the page killed in between (a mobile browser may), a copy waits in
+    /// the outbox, removed once the beacon is handed over, and an unload
+    /// coming first sends the text at once (`last_chance`). `Err(body)`:
+    /// it must go now (an unload, another format, no CompressionStream, no
+    /// storage for the copy).
+    fn leave_compressed(&self, channel: u8, body: String) -> Result<(), String> {
+        if self.unloading.get() || !self.splittable || !self.persist || local_storage().is_none() {
+            return Err(body);
+        }
+        let Some(compressed) = compress(&body) else { return Err(body) };
+        if !self.store(vec![(now(), channel, body.clone())], false) {
+            return Err(body);
+        }
+        let id = self.leave_id.get().wrapping_add(1);
+        self.leave_id.set(id);
+        self.leaving.borrow_mut().push((id, channel, body));
+        let me = self.me.clone();
+        // Freed when called (fulfilled or rejected: one of the two runs).
+        let done = Closure::once_into_js(move |bytes: JsValue| {
+            let Some(t) = me.upgrade() else { return };
+            let entry = {
+                let mut leaving = t.leaving.borrow_mut();
+                let i = leaving.iter().position(|(n, _, _)| *n == id);
+                i.map(|i| leaving.remove(i))
+            };
+            // Gone: an unload sent it as text meanwhile.
+            let Some((_, channel, body)) = entry else { return };
+            let sent = if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
+                t.beacon_target(channel).is_some_and(|(nav, url)| {
+                    nav.send_beacon_with_opt_buffer_source(url, Some(bytes.unchecked_ref())).unwrap_or(false)
+                }) || {
+                    // Refused (quota): a keepalive fetch, whose fate is
+                    // unknown, so the stored copy stays (the collector
+                    // stores a request once).
+                    let len = get(&bytes, "byteLength").as_f64().map_or(usize::MAX, |n| {
+                        usize::try_from(crate::core::json::f64_to_u64(n)).unwrap_or(usize::MAX)
+                    });
+                    if len <= KEEPALIVE_MAX {
+                        let _ = t.fetch_body(channel, &js_sys::Uint8Array::new(&bytes).into(), len);
+                    }
+                    false
+                }
+            } else {
+                // Failed compression: the text itself.
+                t.leave(channel, &body)
+            };
+            if sent && !t.unhealthy.get() {
+                t.unstore(&body);
+            }
+        });
+        let f: &Function = done.unchecked_ref();
+        let _ = compressed.unchecked_ref::<super::bindings::Thenable>().then_both(f, f);
+        Ok(())
     }
 
     /// Sends `body` as the page goes away; false when a copy must be stored
@@ -194,18 +277,21 @@ impl Transport {
     }
 
     fn beacon(&self, channel: u8, body: &str) -> bool {
-        let Some(target) = self.targets.get(usize::from(channel)) else { return false };
+        // A string body is sent as text/plain: a CORS-safelisted type, no preflight.
+        self.beacon_target(channel)
+            .is_some_and(|(nav, url)| nav.send_beacon_with_opt_str(url, Some(body)).unwrap_or(false))
+    }
+
+    /// The navigator and URL a beacon on `channel` goes with, if it can.
+    fn beacon_target(&self, channel: u8) -> Option<(web_sys::Navigator, &str)> {
+        let target = self.targets.get(usize::from(channel))?;
         // A beacon cannot carry a content type that needs a preflight.
         if target.content_type.is_some() {
-            return false;
+            return None;
         }
-        let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return false };
+        let nav = web_sys::window()?.navigator();
         // Missing in old browsers: `typeof navigator.sendBeacon !== 'function'`.
-        if !get(&nav, "sendBeacon").is_function() {
-            return false;
-        }
-        // A string body is sent as text/plain: a CORS-safelisted type, no preflight.
-        nav.send_beacon_with_opt_str(&target.url, Some(body)).unwrap_or(false)
+        get(&nav, "sendBeacon").is_function().then_some((nav, target.url.as_str()))
     }
 
     fn fetch(&self, channel: u8, body: &str) -> Option<Promise> {
@@ -433,15 +519,21 @@ impl Transport {
         }
     }
 
-    /// Appends to the outbox (bounded, oldest dropped first).
-    fn store(&self, items: Vec<(f64, u8, String)>) {
+    /// Appends to the outbox (bounded, oldest dropped first); true when
+    /// `items` are stored. `lost`: items that could not be stored are lost
+    /// (counted), rather than a copy of something still to be sent.
+    fn store(&self, items: Vec<(f64, u8, String)>, lost: bool) -> bool {
         if items.is_empty() || !self.persist {
-            return;
+            return items.is_empty();
         }
-        let Some(storage) = local_storage() else {
-            self.dropped.borrow_mut().add(reason::SEND, u64::try_from(items.len()).unwrap_or(0));
-            return;
+        let new = u64::try_from(items.len()).unwrap_or(0);
+        let failed = |t: &Transport| {
+            if lost {
+                t.dropped.borrow_mut().add(reason::SEND, new);
+            }
+            false
         };
+        let Some(storage) = local_storage() else { return failed(self) };
         let mut lines = parse_outbox(&storage.get_item(OUTBOX_KEY).ok().flatten().unwrap_or_default());
         lines.extend(items);
         let mut total: usize = lines.iter().map(|(_, _, b)| b.len() + 20).sum();
@@ -460,10 +552,32 @@ impl Transport {
             out.push_str(body);
             out.push('\n');
         }
-        // Quota exceeded or storage blocked: nothing more we can do.
+        // Quota exceeded or storage blocked: nothing more we can do (what
+        // was stored before stays as it was).
         if storage.set_item(OUTBOX_KEY, &out).is_err() {
-            self.dropped.borrow_mut().add(reason::SEND, u64::try_from(lines.len() - skip).unwrap_or(0));
+            return failed(self);
         }
+        true
+    }
+
+    /// Removes the stored copy of `body` (its request was handed over).
+    fn unstore(&self, body: &str) {
+        let Some(storage) = local_storage() else { return };
+        let Some(raw) = storage.get_item(OUTBOX_KEY).ok().flatten() else { return };
+        let mut found = false;
+        let rest: String = raw
+            .split_inclusive('\n')
+            .filter(|line| {
+                let stored = line.trim_end_matches('\n').splitn(3, '\t').nth(2);
+                let this = !found && stored == Some(body);
+                found |= this;
+                !this
+            })
+            .collect();
+        if !found {
+            return;
+        }
+        let _ = if rest.is_empty() { storage.remove_item(OUTBOX_KEY) } else { storage.set_item(OUTBOX_KEY, &rest) };
     }
 
     /// At start: send what earlier page views could not.

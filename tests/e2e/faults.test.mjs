@@ -9,7 +9,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, events, ROOT } from './lib/server.mjs';
-import { launch, newPage } from './lib/browser.mjs';
+import { launch, newPage, hide } from './lib/browser.mjs';
 import { launchChrome } from './lib/cdp.mjs';
 import { startCollector, api, waitFor } from './lib/collector.mjs';
 
@@ -356,6 +356,86 @@ test('sendBeacon returning false: keepalive fetch delivers at pagehide; the stor
   await waitFor(async () => (await api(c, '/api/stats')).requests.duplicate >= 1, { what: 'the stored copy resent', timeoutMs: 10000 });
   assertEachOnce(await storedEvents(c), want, 'after the next page view');
   assert.deepEqual(page.pageErrors, []);
+});
+
+test('a tab switch: the hide beacon goes gzip-compressed, by sendBeacon, with no copy left in the outbox', async (t) => {
+  other.beacons.length = 0;
+  other.plan.length = 0;
+  const page = await newPage(browser);
+  t.after(() => page.context().close());
+  await page.goto(pageUrl(`${other.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  await page.evaluate(() => window.pushMany('tab', 20)); // queued, not flushed
+  const before = other.beacons.length;
+  await hide(page);
+  await other.waitFor((b) => events(b).some((e) => e.name === 'tab-19'), 10000);
+  await sleep(300);
+  const hidden = other.beacons.slice(before);
+  const got = events(hidden).filter((e) => e.k === 'event');
+  assert.deepEqual(got.map((e) => e.name).sort(), names('tab', 20).sort(), 'each event once');
+  for (const b of hidden) {
+    assert.ok(b.gzipped, 'compressed');
+    assert.equal(b.headers['sec-fetch-mode'], 'no-cors', 'a beacon (a fetch would be cors mode)');
+    assert.equal(b.headers['content-type'], undefined, 'no content type: no preflight');
+  }
+  const outbox = await page.evaluate(() => localStorage.getItem('rum-agent:outbox'));
+  assert.equal(outbox, null, 'the copy kept while compressing is removed once the beacon is handed over');
+  const text = hidden.reduce((n, b) => n + Buffer.byteLength(b.body), 0);
+  const wire = hidden.reduce((n, b) => n + b.bytes, 0);
+  log(`tab switch: hide beacon ${wire} B gzip-compressed (${text} B as text)`);
+  assert.deepEqual(page.pageErrors, []);
+  assert.deepEqual(noise(page), []);
+});
+
+test('a tab switch, then the page is killed before the compressed beacon left: the next page view delivers it once; an unload first sends it as text', async (t) => {
+  const c = await startCollector();
+  const page = await newPage(browser);
+  t.after(async () => {
+    await page.context().close();
+    await c.stop();
+  });
+  const outbox = (p) => p.evaluate(() => localStorage.getItem('rum-agent:outbox') || '');
+  // A CompressionStream that never finishes: the beacon waits for it forever.
+  await page.goto(pageUrl(`${c.url}/collect`, { hostile: 'stall-gzip' }));
+  await page.evaluate(() => window.ready);
+  // The request after load is compressing (for ever) before ours are queued.
+  const afterLoad = (p) => p.waitForFunction(() => window.gzipStarted > 0, null, { timeout: 10000 });
+  await afterLoad(page);
+  await page.evaluate(() => window.pushMany('killed', 10));
+  await hide(page);
+  await sleep(300);
+  assert.ok((await outbox(page)).includes('killed-9'), 'a copy waits in the outbox while compressing');
+  assert.ok(!tally(await storedEvents(c)).has('killed-0'), 'nothing sent yet');
+  // Killed: no pagehide, no code runs any more (a mobile OS reclaiming a
+  // background tab).
+  const cdp = await page.context().newCDPSession(page);
+  cdp.send('Page.crash').catch(() => {}); // never answers: the page is gone
+  await sleep(500);
+  const next = await page.context().newPage();
+  next.consoleMessages = [];
+  next.pageErrors = [];
+  next.on('pageerror', (e) => next.pageErrors.push(String(e)));
+  await next.goto(pageUrl(`${c.url}/collect`));
+  await next.evaluate(() => window.ready);
+  await waitFor(async () => tally(await storedEvents(c)).has('killed-9'), { what: 'delivered by the next page view', timeoutMs: 10000 });
+  // Another page view: hidden (compression stalls), then left before it
+  // ends: the unload sends the text at once, and takes the copy back.
+  await next.goto(pageUrl(`${c.url}/collect`, { hostile: 'stall-gzip' }));
+  await next.evaluate(() => window.ready);
+  await afterLoad(next);
+  await next.evaluate(() => window.pushMany('left', 10));
+  await hide(next);
+  await sleep(300);
+  assert.ok((await outbox(next)).includes('left-9'), 'a copy waits in the outbox while compressing');
+  await next.goto(`${server.url}/test/faults/page.html?noagent`); // pagehide
+  const left = await next.evaluate(() => window.outboxAtStart || '');
+  await waitFor(async () => tally(await storedEvents(c)).has('left-9'), { what: 'sent as text at pagehide', timeoutMs: 10000 });
+  assert.ok(!left.includes('left-'), 'its copy was taken back when the text beacon went');
+  await sleep(500);
+  assertEachOnce(await storedEvents(c), [...names('killed', 10), ...names('left', 10)], 'killed, then left');
+  assert.equal((await api(c, '/api/stats')).requests.duplicate || 0, 0, 'nothing sent twice');
+  assert.deepEqual(next.pageErrors, []);
 });
 
 test('more than 64 KiB pending at pagehide: the keepalive quota is used, the rest is stored and sent by the next page view', async (t) => {
