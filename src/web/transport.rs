@@ -228,25 +228,13 @@ impl Transport {
             };
             // Gone: an unload sent it as text meanwhile.
             let Some((_, channel, body)) = entry else { return };
-            let sent = if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
-                t.beacon_target(channel).is_some_and(|(nav, url)| {
+            // Refused (quota) or a failed compression: the text, as at an
+            // unload (a beacon, else a keepalive fetch).
+            let sent = (bytes.is_instance_of::<js_sys::ArrayBuffer>()
+                && t.beacon_target(channel).is_some_and(|(nav, url)| {
                     nav.send_beacon_with_opt_buffer_source(url, Some(bytes.unchecked_ref())).unwrap_or(false)
-                }) || {
-                    // Refused (quota): a keepalive fetch, whose fate is
-                    // unknown, so the stored copy stays (the collector
-                    // stores a request once).
-                    let len = get(&bytes, "byteLength").as_f64().map_or(usize::MAX, |n| {
-                        usize::try_from(crate::core::json::f64_to_u64(n)).unwrap_or(usize::MAX)
-                    });
-                    if len <= KEEPALIVE_MAX {
-                        let _ = t.fetch_body(channel, &js_sys::Uint8Array::new(&bytes).into(), len);
-                    }
-                    false
-                }
-            } else {
-                // Failed compression: the text itself.
-                t.leave(channel, &body)
-            };
+                }))
+                || t.leave(channel, &body);
             if sent && !t.unhealthy.get() {
                 t.unstore(&body);
             }
@@ -543,15 +531,7 @@ impl Transport {
             skip += 1;
         }
         self.dropped.borrow_mut().add(reason::SEND, u64::try_from(skip).unwrap_or(0));
-        let mut out = String::with_capacity(total);
-        for (t, channel, body) in lines.iter().skip(skip) {
-            write_u64(&mut out, f64_to_u64(*t));
-            out.push('\t');
-            write_u64(&mut out, u64::from(*channel));
-            out.push('\t');
-            out.push_str(body);
-            out.push('\n');
-        }
+        let out = outbox_text(lines.get(skip..).unwrap_or_default());
         // Quota exceeded or storage blocked: nothing more we can do (what
         // was stored before stays as it was).
         if storage.set_item(OUTBOX_KEY, &out).is_err() {
@@ -563,21 +543,14 @@ impl Transport {
     /// Removes the stored copy of `body` (its request was handed over).
     fn unstore(&self, body: &str) {
         let Some(storage) = local_storage() else { return };
-        let Some(raw) = storage.get_item(OUTBOX_KEY).ok().flatten() else { return };
-        let mut found = false;
-        let rest: String = raw
-            .split_inclusive('\n')
-            .filter(|line| {
-                let stored = line.trim_end_matches('\n').splitn(3, '\t').nth(2);
-                let this = !found && stored == Some(body);
-                found |= this;
-                !this
-            })
-            .collect();
-        if !found {
-            return;
-        }
-        let _ = if rest.is_empty() { storage.remove_item(OUTBOX_KEY) } else { storage.set_item(OUTBOX_KEY, &rest) };
+        let mut lines = parse_outbox(&storage.get_item(OUTBOX_KEY).ok().flatten().unwrap_or_default());
+        let Some(i) = lines.iter().position(|(_, _, b)| b == body) else { return };
+        lines.remove(i);
+        let _ = if lines.is_empty() {
+            storage.remove_item(OUTBOX_KEY)
+        } else {
+            storage.set_item(OUTBOX_KEY, &outbox_text(&lines))
+        };
     }
 
     /// At start: send what earlier page views could not.
@@ -654,6 +627,20 @@ fn parse_outbox(raw: &str) -> Vec<(f64, u8, String)> {
             Some((crate::core::json::f64_from_u64(t), channel.parse::<u8>().ok()?, body.to_string()))
         })
         .collect()
+}
+
+/// The outbox text of `lines` (see `parse_outbox`).
+fn outbox_text(lines: &[(f64, u8, String)]) -> String {
+    let mut out = String::new();
+    for (t, channel, body) in lines {
+        write_u64(&mut out, f64_to_u64(*t));
+        out.push('\t');
+        write_u64(&mut out, u64::from(*channel));
+        out.push('\t');
+        out.push_str(body);
+        out.push('\n');
+    }
+    out
 }
 
 /// localStorage, or None where it is missing or blocked (it throws then).

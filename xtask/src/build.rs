@@ -114,6 +114,8 @@ pub fn wasm_opt(path: &std::path::Path) -> Result {
         "--enable-multivalue",
         "--strip-debug",
         "--strip-producers",
+        // Nothing reads it at run time.
+        "--strip-target-features",
     ]))
 }
 
