@@ -4,7 +4,8 @@
 //!   mobile (tab switch, app switch, then the OS kills the tab);
 //! - `pagehide` covers desktop navigations that skip it, and is the only
 //!   end event compatible with the back/forward cache (`unload` disables it,
-//!   so we never listen to `unload`);
+//!   so we never listen to `unload`); a visible page being left gets its
+//!   final values there, one beacon for both events;
 //! - `pageshow` with `persisted` is a restore from the back/forward cache:
 //!   a new page view, as web-vitals counts it.
 
@@ -12,6 +13,7 @@
 use crate::prelude::*;
 
 use alloc::rc::Rc;
+use core::cell::Cell;
 
 use super::bindings::Loose;
 use super::runtime::Runtime;
@@ -26,32 +28,45 @@ pub fn hidden() -> bool {
 
 pub fn install(rt: &Rc<Runtime>) {
     let Some(w) = web_sys::window() else { return };
+    // A visible page being left had its hide handled at `pagehide`.
+    let left_visible = Rc::new(Cell::new(false));
     if let Some(doc) = w.document() {
-        let me = rt.me.clone();
+        let (me, left) = (rt.me.clone(), left_visible.clone());
         rt.add_source(Listener::new(&doc, "visibilitychange", true, move |ev| {
             if let (Some(rt), true) = (me.upgrade(), hidden()) {
                 // web-vitals' visibility watcher: the first time the page was hidden.
                 if !rt.first_hidden.get().is_finite() {
                     rt.first_hidden.set(ev.unchecked_ref::<Loose>().time_stamp());
                 }
-                rt.on_hidden();
+                if !left.replace(false) {
+                    rt.on_hidden();
+                }
             }
         }));
     }
-    let me = rt.me.clone();
+    let (me, left) = (rt.me.clone(), left_visible.clone());
     rt.add_source(Listener::new(&w, "pagehide", true, move |_| {
-        // Only a flush: final Web Vitals wait for visibilitychange → hidden,
-        // which follows pagehide when a page is left (as web-vitals v4+ does;
-        // reporting them here could disagree with it).
-        if let Some(rt) = me.upgrade() {
-            // Unloading: no time left to compress the beacon.
-            rt.transport.unloading.set(true);
+        let Some(rt) = me.upgrade() else { return };
+        // Unloading: no time left to compress the beacon.
+        rt.transport.unloading.set(true);
+        if hidden() {
+            // A hidden tab navigated or closed: its hide was handled.
             rt.flush(true);
+        } else {
+            // A visible page being left (a link, a reload, a closed tab):
+            // `visibilitychange` → hidden follows in the same unload steps
+            // (HTML "unload a document"), with no entry delivered between the
+            // two, so the final values are the ones web-vitals reports then.
+            // Taken now, they leave in this beacon, not a second one a moment
+            // later (two requests per page view left by a link, before).
+            left.set(true);
+            rt.on_hidden();
         }
     }));
     let me = rt.me.clone();
     rt.add_source(Listener::new(&w, "pageshow", true, move |ev| {
         let e: &Loose = ev.unchecked_ref();
+        left_visible.set(false);
         if let Some(rt) = me.upgrade() {
             rt.transport.unloading.set(false);
         }

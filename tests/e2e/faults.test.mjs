@@ -388,6 +388,28 @@ test('a tab switch: the hide beacon goes gzip-compressed, by sendBeacon, with no
   assert.deepEqual(noise(page), []);
 });
 
+test('a visible page left by a link: one beacon carries the queued events and the final Web Vitals', async (t) => {
+  other.beacons.length = 0;
+  other.plan.length = 0;
+  const page = await newPage(browser);
+  t.after(() => page.context().close());
+  await page.goto(pageUrl(`${other.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  await page.evaluate(() => window.pushMany('link', 5));
+  const before = other.beacons.length;
+  // pagehide, then visibilitychange → hidden: two events, one request.
+  await page.goto(`${server.url}/test/faults/page.html?noagent`);
+  await other.waitFor((b) => events(b).some((e) => e.name === 'link-4'), 10000);
+  await sleep(1000);
+  const exit = other.beacons.slice(before);
+  const got = events(exit);
+  assert.deepEqual(got.filter((e) => e.k === 'event').map((e) => e.name), names('link', 5));
+  for (const v of ['LCP', 'CLS']) assert.equal(got.filter((e) => e.name === v).length, 1, `${v} once`);
+  assert.equal(exit.length, 1, `one request at exit (got ${exit.length})`);
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test('a tab switch, then the page is killed before the compressed beacon left: the next page view delivers it once; an unload first sends it as text', async (t) => {
   const c = await startCollector();
   const page = await newPage(browser);
