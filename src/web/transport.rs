@@ -36,6 +36,9 @@ const KEEPALIVE_MAX: usize = 65_536;
 /// Requests handed to the browser at `last_chance` whose answer is awaited
 /// (one per hide while a request was in flight: a handful at most).
 const HANDED_MAX: usize = 4;
+/// Hide beacons waiting for their compression (one per hide: a compression
+/// that never ends must not grow memory with each tab switch).
+const LEAVING_MAX: usize = 4;
 
 struct Pending {
     channel: u8,
@@ -205,9 +208,10 @@ impl Transport {
     /// the outbox, removed once the beacon is handed over, and an unload
     /// coming first sends the text at once (`last_chance`). `Err(body)`:
     /// it must go now (an unload, another format, no CompressionStream, no
-    /// storage for the copy).
+    /// storage for the copy, too many waiting).
     fn leave_compressed(&self, channel: u8, body: String) -> Result<(), String> {
-        if self.unloading.get() || !self.splittable || !self.persist || local_storage().is_none() {
+        let full = self.leaving.borrow().len() >= LEAVING_MAX;
+        if full || self.unloading.get() || !self.splittable || !self.persist || local_storage().is_none() {
             return Err(body);
         }
         let Some(compressed) = compress(&body) else { return Err(body) };

@@ -429,6 +429,19 @@ test('a tab switch, then the page is killed before the compressed beacon left: t
   await sleep(300);
   assert.ok((await outbox(page)).includes('killed-9'), 'a copy waits in the outbox while compressing');
   assert.ok(!tally(await storedEvents(c)).has('killed-0'), 'nothing sent yet');
+  // Shown and hidden again, four times: at most four beacons wait for a
+  // compression; the fifth hide sends at once, as text.
+  for (let i = 0; i < 4; i++) {
+    await page.evaluate((i) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));
+      window.pushMany(`waiting${i}`, 1);
+    }, i);
+    await hide(page);
+  }
+  await waitFor(async () => tally(await storedEvents(c)).has('waiting3-0'), { what: 'the fifth hide sent at once', timeoutMs: 10000 });
+  assert.ok(!tally(await storedEvents(c)).has('waiting2-0'), 'the fourth waits');
   // Killed: no pagehide, no code runs any more (a mobile OS reclaiming a
   // background tab).
   const cdp = await page.context().newCDPSession(page);
@@ -440,7 +453,13 @@ test('a tab switch, then the page is killed before the compressed beacon left: t
   next.on('pageerror', (e) => next.pageErrors.push(String(e)));
   await next.goto(pageUrl(`${c.url}/collect`));
   await next.evaluate(() => window.ready);
-  await waitFor(async () => tally(await storedEvents(c)).has('killed-9'), { what: 'delivered by the next page view', timeoutMs: 10000 });
+  await waitFor(
+    async () => {
+      const t = tally(await storedEvents(c));
+      return t.has('killed-9') && t.has('waiting2-0');
+    },
+    { what: 'delivered by the next page view', timeoutMs: 10000 },
+  );
   // Another page view: hidden (compression stalls), then left before it
   // ends: the unload sends the text at once, and takes the copy back.
   await next.goto(pageUrl(`${c.url}/collect`, { hostile: 'stall-gzip' }));
@@ -455,7 +474,8 @@ test('a tab switch, then the page is killed before the compressed beacon left: t
   await waitFor(async () => tally(await storedEvents(c)).has('left-9'), { what: 'sent as text at pagehide', timeoutMs: 10000 });
   assert.ok(!left.includes('left-'), 'its copy was taken back when the text beacon went');
   await sleep(500);
-  assertEachOnce(await storedEvents(c), [...names('killed', 10), ...names('left', 10)], 'killed, then left');
+  const waiting = [0, 1, 2, 3].map((i) => `waiting${i}-0`);
+  assertEachOnce(await storedEvents(c), [...names('killed', 10), ...waiting, ...names('left', 10)], 'killed, then left');
   assert.equal((await api(c, '/api/stats')).requests.duplicate || 0, 0, 'nothing sent twice');
   assert.deepEqual(next.pageErrors, []);
 });
