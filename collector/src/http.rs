@@ -243,7 +243,12 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
     };
     state.metrics.body_bytes(body.len());
     let body = decompress(body, encoding.as_deref(), max)?;
-    let decoded = decoder(&body).map_err(Reject::decode)?;
+    let mut decoded = decoder(&body).map_err(Reject::decode)?;
+    // The agent leaves the user agent to the User-Agent header (so does any
+    // sender that omits `env.ua`): stored as if the body had it.
+    if decoded.batch.env.ua.is_empty() {
+        decoded.batch.env.ua = ua_header.chars().take(512).collect();
+    }
 
     for r in &decoded.rejected {
         state.metrics.rejected_event(r.reason);
@@ -258,7 +263,7 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
 
     // Enrichment: UA + Client Hints (payload first, then headers), country.
     let env = &decoded.batch.env;
-    let ua = if env.ua.is_empty() { ua_header.as_str() } else { env.ua.as_str() };
+    let ua = env.ua.as_str();
     let header_hints = hints.into_client_hints();
     let client = state.enricher.client(ua, env.uach.as_ref().or(header_hints.as_ref()));
     let ip = Enricher::client_ip(peer, xff.as_deref(), cfg.trust_proxy);

@@ -258,8 +258,8 @@ async fn summary_groups_rates_and_releases() {
     t.post(encode(&m2, 1, &[vital("LCP", 3000.0), res_err, http(200, ""), http(0, "network")])).await;
     let mut m3 = meta("pv3", "s3", "2.0");
     m3.view.url = "https://shop.example/".into();
-    m3.env.ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0".into();
-    t.post(encode(&m3, 1, &[vital("LCP", 5000.0), vital("CLS", 0.3)])).await;
+    let firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0";
+    t.post_ua(firefox, encode(&m3, 1, &[vital("LCP", 5000.0), vital("CLS", 0.3)])).await;
 
     let s = t.get("/api/summary?group_by=page").await;
     assert_eq!(s["page_views"], 3);

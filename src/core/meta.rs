@@ -141,7 +141,10 @@ impl Meta {
 
 impl Env {
     fn encode(&self, j: &mut Json) {
-        j.key("env").obj().kstr("ua", &self.ua);
+        // No `ua`: every request carries the browser's User-Agent header,
+        // so the body need not repeat it (about 90 bytes gzip-compressed, per
+        // request; collectors read the header when `env.ua` is absent).
+        j.key("env").obj();
         if let Some(ch) = &self.uach {
             j.key("uach").obj().key("brands").arr();
             for b in &ch.brands {

@@ -50,7 +50,9 @@ test('script tag: navigation, resources and errors reach the collector', async (
   assert.equal(batch.app.env, 'test');
   assert.equal(batch.view.url, url);
   assert.ok(batch.session.id.length >= 16);
-  assert.match(batch.env.ua, /Chrome/);
+  // The user agent rides in the User-Agent header, not in the body.
+  assert.equal(batch.env.ua, undefined);
+  assert.match(server.beacons[0].headers['user-agent'], /Chrome/);
   // From the first batch on (Temporal: read at start, no ICU load).
   assert.equal(batch.env.tz, tzInPage);
 

@@ -47,10 +47,15 @@ impl Test {
         let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
         Resp { status, headers, body }
     }
+    /// A POST from Chrome (the agent leaves the user agent to this header).
     pub async fn post(&self, body: impl Into<Vec<u8>>) -> Resp {
+        self.post_ua(CHROME_UA, body).await
+    }
+    pub async fn post_ua(&self, ua: &str, body: impl Into<Vec<u8>>) -> Resp {
         self.send(
             Request::post("/collect")
                 .header("content-type", "text/plain;charset=UTF-8")
+                .header("user-agent", ua)
                 .body(Body::from(body.into()))
                 .unwrap(),
         )
@@ -62,6 +67,9 @@ impl Test {
         r.json()
     }
 }
+
+pub const CHROME_UA: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
 pub fn now() -> f64 {
     rum_collector::now_ms() as f64
@@ -82,8 +90,7 @@ pub fn meta(view: &str, session: &str, version: &str) -> Meta {
         },
         user: Attrs::new(),
         env: Env {
-            ua: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
-                .into(),
+            ua: CHROME_UA.into(),
             tz: "Europe/Paris".into(),
             lang: "fr-FR".into(),
             vw: 1280,
