@@ -388,6 +388,25 @@ test('a tab switch: the hide beacon goes gzip-compressed, by sendBeacon, with no
   assert.deepEqual(noise(page), []);
 });
 
+test('a tab switch, real collector: the compressed beacon is stored, the browser read from the User-Agent header', async (t) => {
+  const c = await startCollector();
+  const page = await newPage(browser);
+  t.after(async () => {
+    await page.context().close();
+    await c.stop();
+  });
+  await page.goto(pageUrl(`${c.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await page.evaluate(() => window.pushMany('tabc', 5));
+  await hide(page);
+  await waitFor(async () => tally(await storedEvents(c)).has('tabc-4'), { what: 'the compressed beacon stored', timeoutMs: 10000 });
+  const stored = (await storedEvents(c)).filter((e) => e.name.startsWith('tabc-'));
+  assertEachOnce(stored, names('tabc', 5), 'tab switch');
+  assert.ok(stored.every((e) => /Chrome/.test(e.browser)), `browser: ${[...new Set(stored.map((e) => e.browser))]}`);
+  assert.equal(await page.evaluate(() => localStorage.getItem('rum-agent:outbox')), null, 'no copy left');
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test('a visible page left by a link: one beacon carries the queued events and the final Web Vitals', async (t) => {
   other.beacons.length = 0;
   other.plan.length = 0;
