@@ -67,10 +67,9 @@ pub fn install(rt: &Rc<Runtime>) {
     rt.add_source(Listener::new(&w, "pageshow", true, move |ev| {
         let e: &Loose = ev.unchecked_ref();
         left_visible.set(false);
-        if let Some(rt) = me.upgrade() {
-            rt.transport.unloading.set(false);
-        }
-        if let (Some(rt), true) = (me.upgrade(), e.persisted()) {
+        let Some(rt) = me.upgrade() else { return };
+        rt.transport.unloading.set(false);
+        if e.persisted() {
             rt.on_restore(e.time_stamp());
             // The page may still report "hidden" for a moment after a restore
             // (Chromium bug 1133363): read the state in a task of its own.
