@@ -124,6 +124,19 @@ function assertEachOnce(stored, names, what) {
 
 const names = (prefix, n) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
+/** A page whose agent reports to the recording server `other` (emptied
+ *  first), once its post-load request has arrived. */
+async function loadedOnOther(t) {
+  other.beacons.length = 0;
+  other.plan.length = 0;
+  const page = await newPage(browser);
+  t.after(() => page.context().close());
+  await page.goto(pageUrl(`${other.url}/collect`));
+  await page.evaluate(() => window.ready);
+  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  return page;
+}
+
 // ---------------------------------------------------------------------------
 // 1. Collector down (connection refused), then back.
 
@@ -244,13 +257,7 @@ test('429 and 503 with Retry-After: the next attempt waits at least that long', 
 });
 
 test('a request in flight when the page is hidden is not sent twice; its late refusal queues it again, not a newer one', async (t) => {
-  other.beacons.length = 0;
-  other.plan.length = 0;
-  const page = await newPage(browser);
-  t.after(() => page.context().close());
-  await page.goto(pageUrl(`${other.url}/collect`));
-  await page.evaluate(() => window.ready);
-  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  const page = await loadedOnOther(t);
   await sleep(500);
   const setVisibility = (state) =>
     page.evaluate((state) => {
@@ -359,13 +366,7 @@ test('sendBeacon returning false: keepalive fetch delivers at pagehide; the stor
 });
 
 test('a tab switch: the hide beacon goes gzip-compressed, by sendBeacon, with no copy left in the outbox', async (t) => {
-  other.beacons.length = 0;
-  other.plan.length = 0;
-  const page = await newPage(browser);
-  t.after(() => page.context().close());
-  await page.goto(pageUrl(`${other.url}/collect`));
-  await page.evaluate(() => window.ready);
-  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  const page = await loadedOnOther(t);
   await page.evaluate(() => window.pushMany('tab', 20)); // queued, not flushed
   const before = other.beacons.length;
   await hide(page);
@@ -408,13 +409,7 @@ test('a tab switch, real collector: the compressed beacon is stored, the browser
 });
 
 test('a visible page left by a link: one beacon carries the queued events and the final Web Vitals', async (t) => {
-  other.beacons.length = 0;
-  other.plan.length = 0;
-  const page = await newPage(browser);
-  t.after(() => page.context().close());
-  await page.goto(pageUrl(`${other.url}/collect`));
-  await page.evaluate(() => window.ready);
-  await other.waitFor((b) => events(b).some((e) => e.k === 'nav'), 15000);
+  const page = await loadedOnOther(t);
   await page.evaluate(() => window.pushMany('link', 5));
   const before = other.beacons.length;
   // pagehide, then visibilitychange → hidden: two events, one request.
