@@ -28,7 +28,7 @@ use crate::core::json::f64_to_u64;
 use super::bindings::{nz, Entry, Loose};
 use super::config::matches;
 use super::runtime::Runtime;
-use super::util::{epoch, get, performance, random_bytes, set, to_string};
+use super::util::{epoch, get, once, performance, random_bytes, set, to_string};
 
 type Hook = Closure<dyn FnMut(JsValue, JsValue, Array) -> Result<JsValue, JsValue>>;
 
@@ -191,7 +191,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
     let ok_call = Rc::new(RefCell::new(Some((call, url))));
     let err_call = ok_call.clone();
     let me2 = me.clone();
-    let on_ok = Closure::once_into_js(move |res: JsValue| -> JsValue {
+    let on_ok = once(Box::new(move |res: JsValue| {
         if let (Some(rt), Some((mut call, url))) = (me.upgrade(), ok_call.borrow_mut().take()) {
             let r: &Loose = res.unchecked_ref();
             call.status = u32::try_from(f64_to_u64(nz(r.status()))).unwrap_or(0);
@@ -205,9 +205,9 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
                 .map_or(0.0, crate::core::json::f64_from_u64);
             record(&rt, call, start, url);
         }
-        res
-    });
-    let on_err = Closure::once_into_js(move |err: JsValue| -> Result<JsValue, JsValue> {
+        Ok(res)
+    }));
+    let on_err = once(Box::new(move |err: JsValue| {
         if let (Some(rt), Some((mut call, url))) = (me2.upgrade(), err_call.borrow_mut().take()) {
             let name = get(&err, "name").as_string().unwrap_or_default();
             call.fail = match name.as_str() {
@@ -220,7 +220,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
             record(&rt, call, start, url);
         }
         Err(err)
-    });
+    }));
     // The page gets a promise that settles exactly as the original does.
     Ok(thenable.unchecked_ref::<super::bindings::Thenable>().then_both(on_ok.unchecked_ref(), on_err.unchecked_ref()))
 }

@@ -23,7 +23,7 @@ use crate::core::batch::{reason, Dropped};
 use crate::core::json::{f64_to_u64, write_u64};
 
 use super::bindings::Loose;
-use super::util::{get, now, set, Timer};
+use super::util::{get, now, once, set, Timer};
 
 /// Retry store bounds: memory stays flat however long the collector is down.
 const RETRY_MAX_ITEMS: usize = 32;
@@ -163,7 +163,7 @@ impl Transport {
         let generation = self.generation.get();
         self.generation.set(generation.wrapping_add(1));
         self.timer.borrow_mut().take();
-        let mut pending: VecDeque<Pending> = self.retry.borrow_mut().drain(..).collect();
+        let mut pending: VecDeque<Pending> = core::mem::take(&mut *self.retry.borrow_mut());
         self.retry_bytes.set(0);
         self.in_flight.set(false);
         let mut keep = Vec::new();
@@ -223,15 +223,15 @@ impl Transport {
         self.leaving.borrow_mut().push((id, channel, body));
         let me = self.me.clone();
         // Freed when called (fulfilled or rejected: one of the two runs).
-        let done = Closure::once_into_js(move |bytes: JsValue| {
-            let Some(t) = me.upgrade() else { return };
+        let done = once(Box::new(move |bytes: JsValue| {
+            let Some(t) = me.upgrade() else { return Ok(JsValue::UNDEFINED) };
             let entry = {
                 let mut leaving = t.leaving.borrow_mut();
                 let i = leaving.iter().position(|(n, _, _)| *n == id);
                 i.map(|i| leaving.remove(i))
             };
             // Gone: an unload sent it as text meanwhile.
-            let Some((_, channel, body)) = entry else { return };
+            let Some((_, channel, body)) = entry else { return Ok(JsValue::UNDEFINED) };
             // Refused (quota) or a failed compression: the text, as at an
             // unload (a beacon, else a keepalive fetch).
             let sent = (bytes.is_instance_of::<js_sys::ArrayBuffer>()
@@ -242,7 +242,8 @@ impl Transport {
             if sent && !t.unhealthy.get() {
                 t.unstore(&body);
             }
-        });
+            Ok(JsValue::UNDEFINED)
+        }));
         let f: &Function = done.unchecked_ref();
         let _ = compressed.unchecked_ref::<super::bindings::Thenable>().then_both(f, f);
         Ok(())
@@ -347,10 +348,10 @@ impl Transport {
                 self.in_flight.set(true);
                 let me = self.me.clone();
                 let generation = self.generation.get();
-                let send = Closure::once_into_js(move |bytes: JsValue| {
-                    let Some(t) = me.upgrade() else { return };
+                let send = once(Box::new(move |bytes: JsValue| {
+                    let Some(t) = me.upgrade() else { return Ok(JsValue::UNDEFINED) };
                     if t.generation.get() != generation {
-                        return; // the page was hidden meanwhile: sent by beacon
+                        return Ok(JsValue::UNDEFINED); // the page was hidden meanwhile: sent by beacon
                     }
                     let len = get(&bytes, "byteLength").as_f64().map_or(body.len(), |n| {
                         usize::try_from(crate::core::json::f64_to_u64(n)).unwrap_or(usize::MAX)
@@ -368,7 +369,8 @@ impl Transport {
                         }
                         None => t.on_answer(&JsValue::UNDEFINED),
                     }
-                });
+                    Ok(JsValue::UNDEFINED)
+                }));
                 // Freed when called (fulfilled or rejected: one of the two runs).
                 let f: &Function = send.unchecked_ref();
                 let _ = compressed.unchecked_ref::<super::bindings::Thenable>().then_both(f, f);
@@ -394,11 +396,14 @@ impl Transport {
         let generation = self.generation.get();
         // Called exactly once (fulfilled or rejected), which frees it; a
         // promise that never settles leaks one small closure per request.
-        let done = Closure::once_into_js(move |res: JsValue| match me.upgrade() {
-            Some(t) if t.generation.get() == generation => t.on_answer(&res),
-            Some(t) => t.on_late_answer(generation, &res),
-            None => {}
-        });
+        let done = once(Box::new(move |res: JsValue| {
+            match me.upgrade() {
+                Some(t) if t.generation.get() == generation => t.on_answer(&res),
+                Some(t) => t.on_late_answer(generation, &res),
+                None => {}
+            }
+            Ok(JsValue::UNDEFINED)
+        }));
         let done: &Function = done.unchecked_ref();
         let _ = promise.unchecked_ref::<super::bindings::Thenable>().then_both(done, done);
     }

@@ -11,6 +11,26 @@ use web_sys::EventTarget;
 
 use super::bindings::{Entry, EntryList, Observer};
 
+/// A callback the browser calls many times (a listener, an observer, a
+/// timer). Not `dyn FnMut`: a `FnMut` trait object's vtable also carries a
+/// `call_once` shim (~120 B of wasm per closure type, never called); this
+/// one carries only `run`.
+pub trait Callback {
+    fn run(&mut self, v: JsValue);
+}
+
+impl<F: FnMut(JsValue)> Callback for F {
+    fn run(&mut self, v: JsValue) {
+        self(v);
+    }
+}
+
+/// The JS function for a callback. One closure type for the whole agent, so
+/// wasm-bindgen's shims for it exist once.
+fn closure(mut cb: Box<dyn Callback>) -> Closure<dyn FnMut(JsValue)> {
+    Closure::new(move |v: JsValue| cb.run(v))
+}
+
 /// An event listener, removed on drop.
 pub struct Listener {
     target: EventTarget,
@@ -29,7 +49,7 @@ impl Listener {
     ) -> Option<Listener> {
         // Generic only in boxing the closure; the rest is one shared function
         // (each instantiation of a generic body costs wasm bytes).
-        Self::boxed(target, kind, capture, Closure::<dyn FnMut(JsValue)>::new(f))
+        Self::boxed(target, kind, capture, closure(Box::new(f)))
     }
 
     fn boxed(
@@ -77,8 +97,7 @@ impl PerfObserver {
         if !supports(kind) {
             return None;
         }
-        let cb = Closure::<dyn FnMut(JsValue)>::new(move |list: JsValue| f(entries_of(list)));
-        Self::boxed(kind, extra, cb)
+        Self::boxed(kind, extra, closure(Box::new(move |list: JsValue| f(entries_of(list)))))
     }
 
     fn boxed(kind: &str, extra: &[(&str, f64)], cb: Closure<dyn FnMut(JsValue)>) -> Option<PerfObserver> {
@@ -105,6 +124,20 @@ impl Drop for PerfObserver {
     }
 }
 
+/// A one-shot callback: `f` gets the call's first argument; its `Ok` is the
+/// call's result and its `Err` is thrown.
+pub type Once = Box<dyn FnOnce(JsValue) -> Result<JsValue, JsValue>>;
+
+/// The JS function for a one-shot callback (a promise reaction, an idle or
+/// frame callback): it frees itself when called. Every one-shot callback of
+/// the agent goes through this one non-generic function, because each
+/// closure type handed to `Closure::once_into_js` adds its own ~0.7 KB of
+/// wasm-bindgen shims (13 of them cost ~8 KB of wasm), all compiled on the
+/// page's main thread the first time they run.
+pub fn once(f: Once) -> JsValue {
+    Closure::once_into_js(move |v: JsValue| f(v))
+}
+
 /// `PerformanceObserver.supportedEntryTypes` includes `kind`.
 pub fn supports(kind: &str) -> bool {
     let po = get(&js_sys::global(), "PerformanceObserver");
@@ -116,15 +149,15 @@ pub fn supports(kind: &str) -> bool {
 pub struct Timer {
     handle: i32,
     repeat: bool,
-    _cb: Closure<dyn FnMut()>,
+    _cb: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Timer {
-    pub fn new(ms: u32, repeat: bool, f: impl FnMut() + 'static) -> Option<Timer> {
-        Self::boxed(ms, repeat, Closure::<dyn FnMut()>::new(f))
+    pub fn new(ms: u32, repeat: bool, mut f: impl FnMut() + 'static) -> Option<Timer> {
+        Self::boxed(ms, repeat, closure(Box::new(move |_| f())))
     }
 
-    fn boxed(ms: u32, repeat: bool, cb: Closure<dyn FnMut()>) -> Option<Timer> {
+    fn boxed(ms: u32, repeat: bool, cb: Closure<dyn FnMut(JsValue)>) -> Option<Timer> {
         let w = web_sys::window()?;
         let ms = i32::try_from(ms).unwrap_or(i32::MAX);
         let f: &Function = cb.as_ref().unchecked_ref();

@@ -15,7 +15,7 @@ use crate::core::vitals::{load_state as core_load_state, Reporter};
 
 use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
-use super::util::{get, performance};
+use super::util::{get, once, performance};
 
 fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
@@ -186,13 +186,15 @@ pub fn attr_url(rt: &Runtime, url: &str) -> String {
 pub fn double_raf(f: impl FnOnce(f64) + 'static) {
     let Some(w) = web_sys::window() else { return };
     let w2 = w.clone();
-    let inner = Closure::once_into_js(move || {
+    let inner = once(Box::new(move |_| {
         f(performance().map_or(0.0, |p| p.now()));
-    });
-    // once_into_js: each closure frees itself when the frame callback runs.
-    let outer = Closure::once_into_js(move || {
+        Ok(JsValue::UNDEFINED)
+    }));
+    // Each frame callback frees itself when it runs.
+    let outer = once(Box::new(move |_| {
         let _ = w2.request_animation_frame(inner.unchecked_ref());
-    });
+        Ok(JsValue::UNDEFINED)
+    }));
     let _ = w.request_animation_frame(outer.unchecked_ref());
 }
 
@@ -222,7 +224,10 @@ pub fn when_idle(f: impl FnOnce() + 'static) {
         return f();
     }
     let Some(w) = web_sys::window() else { return f() };
-    let cb = Closure::once_into_js(f);
+    let cb = once(Box::new(move |_| {
+        f();
+        Ok(JsValue::UNDEFINED)
+    }));
     // Freed when called; requestIdleCallback with a timeout always calls it.
     let ric = get(&w, "requestIdleCallback");
     if let Some(ric) = ric.dyn_ref::<js_sys::Function>() {
