@@ -98,6 +98,47 @@ impl Event {
     }
 }
 
+/// `mark_values` and `marks_mut` from one list of fields, in `MARK_NAMES` order.
+macro_rules! nav_marks {
+    ($($f:ident),*) => {
+        fn mark_values(&self) -> [f64; 23] {
+            [$(self.$f),*]
+        }
+
+        /// The marks in `MARK_NAMES` order, to fill them by name.
+        pub fn marks_mut(&mut self) -> [&mut f64; 23] {
+            [$(&mut self.$f),*]
+        }
+    };
+}
+
+/// The numeric fields of `NavTiming`, as the entry (and the wire) names them.
+pub const MARK_NAMES: [&str; 23] = [
+    "redirectStart",
+    "redirectEnd",
+    "workerStart",
+    "fetchStart",
+    "domainLookupStart",
+    "domainLookupEnd",
+    "connectStart",
+    "secureConnectionStart",
+    "connectEnd",
+    "requestStart",
+    "responseStart",
+    "responseEnd",
+    "domInteractive",
+    "domContentLoadedEventStart",
+    "domContentLoadedEventEnd",
+    "domComplete",
+    "loadEventStart",
+    "loadEventEnd",
+    "duration",
+    "activationStart",
+    "transferSize",
+    "encodedBodySize",
+    "decodedBodySize",
+];
+
 /// The document's navigation timing entry, fields named and valued exactly as
 /// `performance.getEntriesByType('navigation')[0]` (ms since `timeOrigin`).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -196,32 +237,40 @@ impl NavTiming {
     /// the entry's order (marks, duration, activationStart, sizes): one list
     /// for every encoder.
     pub fn marks(&self) -> [(&'static str, f64); 23] {
-        [
-            ("redirectStart", self.redirect_start),
-            ("redirectEnd", self.redirect_end),
-            ("workerStart", self.worker_start),
-            ("fetchStart", self.fetch_start),
-            ("domainLookupStart", self.domain_lookup_start),
-            ("domainLookupEnd", self.domain_lookup_end),
-            ("connectStart", self.connect_start),
-            ("secureConnectionStart", self.secure_connection_start),
-            ("connectEnd", self.connect_end),
-            ("requestStart", self.request_start),
-            ("responseStart", self.response_start),
-            ("responseEnd", self.response_end),
-            ("domInteractive", self.dom_interactive),
-            ("domContentLoadedEventStart", self.dom_content_loaded_event_start),
-            ("domContentLoadedEventEnd", self.dom_content_loaded_event_end),
-            ("domComplete", self.dom_complete),
-            ("loadEventStart", self.load_event_start),
-            ("loadEventEnd", self.load_event_end),
-            ("duration", self.duration),
-            ("activationStart", self.activation_start),
-            ("transferSize", self.transfer_size),
-            ("encodedBodySize", self.encoded_body_size),
-            ("decodedBodySize", self.decoded_body_size),
-        ]
+        let values = self.mark_values();
+        let mut i = 0;
+        MARK_NAMES.map(|k| {
+            let v = values.get(i).copied().unwrap_or(0.0);
+            i += 1;
+            (k, v)
+        })
     }
+
+    nav_marks!(
+        redirect_start,
+        redirect_end,
+        worker_start,
+        fetch_start,
+        domain_lookup_start,
+        domain_lookup_end,
+        connect_start,
+        secure_connection_start,
+        connect_end,
+        request_start,
+        response_start,
+        response_end,
+        dom_interactive,
+        dom_content_loaded_event_start,
+        dom_content_loaded_event_end,
+        dom_complete,
+        load_event_start,
+        load_event_end,
+        duration,
+        activation_start,
+        transfer_size,
+        encoded_body_size,
+        decoded_body_size
+    );
 
     fn encode_fields(&self, j: &mut Json) {
         j.kstr("type", &self.nav_type).kuint("redirectCount", u64::from(self.redirect_count));

@@ -260,3 +260,18 @@ fn latency_split_formula() {
     let s = LatencySplit::compute(&nav, "edge", None);
     assert_eq!((s.server, s.network, s.frontend_lcp), (None, 270.0, None));
 }
+
+/// `MARK_NAMES` and the fields `marks_mut` fills are two lists: the same
+/// order, field for field (the agent fills the marks by name from the entry).
+#[test]
+fn nav_mark_names_match_fields() {
+    let mut nav = NavTiming::default();
+    for (i, slot) in nav.marks_mut().into_iter().enumerate() {
+        *slot = 1000.0 + i as f64;
+    }
+    let v = serde_json::to_value(&nav).unwrap();
+    for (i, name) in MARK_NAMES.iter().enumerate() {
+        assert_eq!(v[name].as_f64(), Some(1000.0 + i as f64), "{name}");
+    }
+    assert_eq!(nav.marks().map(|(k, _)| k), MARK_NAMES);
+}

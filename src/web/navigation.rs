@@ -9,11 +9,11 @@ use alloc::rc::Rc;
 
 use wasm_bindgen::JsCast;
 
-use crate::core::event::{Event, LatencySplit, NavTiming, ServerTiming};
+use crate::core::event::{Event, LatencySplit, NavTiming, ServerTiming, MARK_NAMES};
 
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
-use super::util::{epoch, performance, Listener};
+use super::util::{epoch, get, performance, Listener};
 
 /// The navigation entry, if the browser has one.
 pub fn entry() -> Option<Entry> {
@@ -59,36 +59,20 @@ pub fn read() -> Option<NavTiming> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(NavTiming {
+    let mut nav = NavTiming {
         t: epoch(0.0),
         nav_type: e.nav_type().unwrap_or_default(),
         redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count())).unwrap_or(0),
-        redirect_start: nz(e.redirect_start()),
-        redirect_end: nz(e.redirect_end()),
-        worker_start: nz(e.worker_start()),
-        fetch_start: nz(e.fetch_start()),
-        domain_lookup_start: nz(e.domain_lookup_start()),
-        domain_lookup_end: nz(e.domain_lookup_end()),
-        connect_start: nz(e.connect_start()),
-        secure_connection_start: nz(e.secure_connection_start()),
-        connect_end: nz(e.connect_end()),
-        request_start: nz(e.request_start()),
-        response_start: nz(e.response_start()),
-        response_end: nz(e.response_end()),
-        dom_interactive: nz(e.dom_interactive()),
-        dom_content_loaded_event_start: nz(e.dom_content_loaded_event_start()),
-        dom_content_loaded_event_end: nz(e.dom_content_loaded_event_end()),
-        dom_complete: nz(e.dom_complete()),
-        load_event_start: nz(e.load_event_start()),
-        load_event_end: nz(e.load_event_end()),
-        duration: nz(e.duration()),
-        activation_start: nz(e.activation_start()),
-        transfer_size: nz(e.transfer_size()),
-        encoded_body_size: nz(e.encoded_body_size()),
-        decoded_body_size: nz(e.decoded_body_size()),
         next_hop_protocol: e.next_hop_protocol().unwrap_or_default(),
         server_timing,
-    })
+        ..NavTiming::default()
+    };
+    // By name, from one table: a getter binding per mark costs wasm and glue
+    // bytes, and this runs once per page view.
+    for (slot, name) in nav.marks_mut().into_iter().zip(MARK_NAMES) {
+        *slot = nz(get(&e, name).as_f64().unwrap_or(0.0));
+    }
+    Some(nav)
 }
 
 fn report(rt: &Runtime) {
