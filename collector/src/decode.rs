@@ -172,7 +172,7 @@ pub fn decode_native(body: &[u8]) -> Result<Decoded, RequestError> {
     let mut events = Vec::with_capacity(raw_events.len());
     let mut rejected = Vec::new();
     for (index, raw) in raw_events.into_iter().enumerate() {
-        match decode_event(index, raw) {
+        match decode_event(index, raw, batch.view.start) {
             Ok(good) => events.push(good),
             Err(r) => rejected.push(r),
         }
@@ -191,7 +191,7 @@ pub fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-fn decode_event(index: usize, raw: Value) -> Result<GoodEvent, Rejection> {
+fn decode_event(index: usize, raw: Value, view_start: f64) -> Result<GoodEvent, Rejection> {
     let at = format!("events[{index}]");
     let reject = |reason: &'static str, error: String, path: String| Rejection { index, reason, error, path };
     let Value::Object(map) = raw else {
@@ -236,7 +236,9 @@ fn decode_event(index: usize, raw: Value) -> Result<GoodEvent, Rejection> {
             ));
         }
     };
-    let event = decoded.map_err(|(path, error)| reject(reason::INVALID_FIELD, error, path))?;
+    let mut event = decoded.map_err(|(path, error)| reject(reason::INVALID_FIELD, error, path))?;
+    // A resource's `t` is left out when it is the view's start + `start`.
+    event.restore_implied(view_start);
     if let Err((field, error)) = check(&event) {
         return Err(reject(reason::INVALID_VALUE, error, format!("{at}.{field}")));
     }
@@ -369,5 +371,13 @@ mod tests {
                 (4, reason::INVALID_VALUE, "events[4].value"),
             ]
         );
+    }
+
+    #[test]
+    fn resource_time_implied_by_the_view_start() {
+        let body = r#"{"v":1,"seq":1,"app":{"name":"shop"},"session":{"id":"s1","start":1},"view":{"id":"pv1","url":"https://x/","start":1700000000000.5},"sent":1700000001000,"events":[{"k":"res","url":"https://x/a.js","start":120.2,"dur":3},{"k":"res","t":1700000000900,"url":"https://x/b.js","start":50,"dur":3}]}"#;
+        let d = decode_native(body.as_bytes()).unwrap();
+        let times: Vec<f64> = d.events.iter().map(|g| g.event.time()).collect();
+        assert_eq!(times, vec![1_700_000_000_120.7, 1_700_000_000_900.0]);
     }
 }

@@ -195,12 +195,18 @@ fn batch_envelope_round_trips() {
     meta.encode_head(&mut head, 1_700_000_000_999.0, &dropped.to_attrs());
     let head = head.finish();
     let head = head.strip_suffix("\"events\":[").unwrap();
-    let items: Vec<Item> = sample_events().iter().map(|e| Item { section: 0, body: e.to_json() }).collect();
+    // As the agent encodes them: the resource's `t` is implied by the view's start.
+    let items: Vec<Item> =
+        sample_events().iter().map(|e| Item { section: 0, body: e.to_json_in(meta.view.start) }).collect();
+    assert!(!items[1].body.contains("\"t\":"), "{}", items[1].body);
     let env = Envelope { first_head: head, head, tail: "}", sections: &[("\"events\":[", "]")] };
     let mut d = super::batch::Dropped::default();
     let reqs = split(&env, &items, 60_000, &mut d);
     assert_eq!(reqs.len(), 1);
-    let b: Batch<Event> = serde_json::from_str(&reqs[0]).unwrap();
+    let mut b: Batch<Event> = serde_json::from_str(&reqs[0]).unwrap();
+    for e in &mut b.events {
+        e.restore_implied(b.view.start);
+    }
     assert_eq!(b.v, 1);
     assert_eq!(b.sdk.name, SDK_NAME);
     assert_eq!(b.app, meta.app);
@@ -274,4 +280,19 @@ fn nav_mark_names_match_fields() {
         assert_eq!(v[name].as_f64(), Some(1000.0 + i as f64), "{name}");
     }
     assert_eq!(nav.marks().map(|(k, _)| k), MARK_NAMES);
+}
+
+/// A back/forward-cache view starts after the document's time origin: its
+/// resources keep their `t`.
+#[test]
+fn resource_time_kept_when_not_implied() {
+    let r = Event::Res(Resource { t: 1_700_000_000_100.0, url: "u".into(), start: 100.0, ..Default::default() });
+    assert!(!r.to_json_in(1_700_000_000_000.0).contains("\"t\":"));
+    let restored = r.to_json_in(1_700_000_050_000.0);
+    assert!(restored.contains("\"t\":1700000000100"), "{restored}");
+    let mut back: Event = serde_json::from_str(&restored).unwrap();
+    back.restore_implied(1_700_000_050_000.0);
+    assert_eq!(back, r);
+    // Without a view start (the default encoding) every time is sent.
+    assert!(r.to_json().contains("\"t\":"));
 }

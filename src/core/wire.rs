@@ -71,10 +71,7 @@ pub fn encode_event(f: Format, ev: &Event, ctx: &mut Ctx) -> Vec<Item> {
         Format::Faro => super::faro::encode_event(ev, ctx),
         #[cfg(feature = "otlp")]
         Format::Otlp => super::otlp::encode_event(ev, ctx),
-        _ => {
-            let _ = ctx;
-            vec![Item { section: 0, body: ev.to_json() }]
-        }
+        _ => vec![Item { section: 0, body: ev.to_json_in(ctx.meta.view.start) }],
     }
 }
 

@@ -1,0 +1,318 @@
+// `cargo xtask bench` runs this: rum-agent side by side with other RUM
+// agents on one realistic product page, in headless Chromium over plain CDP.
+// See bench/README.md for what is measured and how.
+//
+//   node bench/run.mjs [--runs 15] [--interactions 1000] [--only a,b] [--out bench/results] [--pkg pkg]
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { bundleAll, BUILD } from './bundle.mjs';
+import { launchChrome } from './lib/cdp.mjs';
+import { startServers } from './lib/server.mjs';
+import { analyzeTrace } from './lib/trace.mjs';
+import * as session from './lib/session.mjs';
+import { decode, contents } from './lib/decode.mjs';
+import { report, resultsJson } from './lib/report.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.join(HERE, '..');
+
+function flag(name, def) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
+}
+const RUNS = Number(flag('--runs', 15));
+const INTERACTIONS = Number(flag('--interactions', 1000));
+const OUT = path.resolve(flag('--out', path.join(HERE, 'results')));
+const PKG = path.resolve(flag('--pkg', path.join(ROOT, 'pkg')));
+const ONLY = flag('--only', '');
+const IN_FLIGHT = Number(flag('--in-flight', 1));
+const SHORT_INTERACTIONS = 40; // an ordinary page view: the first 40 steps of the plan, one "add to cart" among them
+const DUMP = process.argv.includes('--dump');
+if (!(RUNS >= 1) || !(INTERACTIONS >= 0)) throw new Error('--runs must be ≥ 1 and --interactions ≥ 0');
+
+const version = (p) => JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules', p, 'package.json'), 'utf8')).version;
+const CONTENDERS = [
+  { id: 'baseline', short: 'baseline', label: 'no agent (baseline)' },
+  { id: 'rum-agent', short: 'rum-agent', label: `rum-agent ${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version}` },
+  { id: 'web-vitals', short: 'web-vitals', label: `web-vitals ${version('web-vitals')} + beacon` },
+  { id: 'faro', short: 'Faro', label: `Grafana Faro ${version('@grafana/faro-web-sdk')}` },
+  { id: 'datadog', short: 'Datadog slim', label: `Datadog RUM slim ${version('@datadog/browser-rum-slim')}` },
+  { id: 'elastic', short: 'Elastic', label: `Elastic APM RUM ${version('@elastic/apm-rum')}` },
+  { id: 'aws', short: 'CloudWatch', label: `CloudWatch RUM ${version('aws-rum-web')}` },
+].filter((c) => !ONLY || c.id === 'baseline' || ONLY.split(',').includes(c.id));
+
+// The same emulated network for every view: a good broadband/4G+ link.
+const NETWORK = { offline: false, latency: 20, downloadThroughput: (20e6 / 8) | 0, uploadThroughput: (5e6 / 8) | 0 };
+const POST_LOAD_MS = 1000; // the load window ends this long after the load event
+const IDLE_MS = 500; // after the interactions, for work agents defer to idle callbacks
+// Not 'devtools.timeline': it records a JS stack for every timer set or
+// cleared and every function call, which slows timer-heavy agents far more
+// than others and would make the measurement unfair.
+const TRACE_CATEGORIES = [
+  '__metadata',
+  'disabled-by-default-devtools.timeline',
+  ...(process.env.NOPROF ? [] : ['disabled-by-default-v8.cpu_profiler']),
+  'v8',
+  'v8.wasm',
+  'blink.user_timing',
+];
+const APP = { name: 'bench-shop', version: '1.0.0', environment: 'bench' };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error(...a);
+
+let sinkBase = '';
+function snippet(c, view) {
+  if (c === 'baseline') return `<script>window.__bench={}</script><script type="module">const b=window.__bench;b.t0=b.ready=performance.now();</script>`;
+  const sink = `${sinkBase}/sink/${c}/${view}`;
+  const imp =
+    c === 'rum-agent'
+      ? `import{init}from"/agents/rum-agent/rum.js";const start=(url)=>init({url,app:${JSON.stringify(APP)}});`
+      : `import{start}from"/agents/${c}/agent.js";`;
+  return (
+    `<script>window.__bench={sink:${JSON.stringify(sink)}}</script>` +
+    `<script type="module">${imp}const b=window.__bench;b.t0=performance.now();` +
+    `Promise.resolve().then(()=>start(b.sink)).then(()=>{b.ready=performance.now()},(e)=>{b.error=String(e&&e.stack||e)});</script>`
+  );
+}
+
+/** Waits until the sink has had no request for (contender, view) for `quietMs`. */
+async function quiet(srv, c, view, quietMs, maxMs) {
+  const end = Date.now() + maxMs;
+  const count = () => srv.received.filter((r) => r.contender === c && r.view === view).length;
+  let n = count();
+  let since = Date.now();
+  while (Date.now() < end) {
+    await sleep(100);
+    const m = count();
+    if (m !== n) (n = m), (since = Date.now());
+    else if (Date.now() - since >= quietMs) return;
+  }
+}
+
+/** Metrics the browser itself exposes for this view (buffered entries), web-vitals' rules. */
+const BROWSER_VITALS_JS = `new Promise((resolve) => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const out = { TTFB: Math.max(0, nav.responseStart - (nav.activationStart || 0)) };
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  if (fcp) out.FCP = Math.max(0, fcp.startTime - (nav.activationStart || 0));
+  let lcp;
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) lcp = e; }).observe({ type: 'largest-contentful-paint', buffered: true });
+  const shifts = [];
+  new PerformanceObserver((l) => shifts.push(...l.getEntries())).observe({ type: 'layout-shift', buffered: true });
+  setTimeout(() => {
+    if (lcp) out.LCP = Math.max(0, lcp.startTime - (nav.activationStart || 0));
+    let max = 0, cur = 0, first = 0, last = 0;
+    for (const s of shifts) {
+      if (s.hadRecentInput) continue;
+      if (cur && s.startTime - last < 1000 && s.startTime - first < 5000) cur += s.value;
+      else (cur = s.value), (first = s.startTime);
+      last = s.startTime;
+      max = Math.max(max, cur);
+    }
+    out.CLS = max;
+    resolve(out);
+  }, 50);
+})`;
+
+async function view(chrome, srv, c, run, kind, steps) {
+  const viewId = `r${run}`;
+  const agentUrls = new Set();
+  srv.resetSite();
+  const { browserContextId } = await chrome.send('Target.createBrowserContext', { disposeOnDetach: true });
+  const front = await chrome.newPage({ browserContextId });
+  const page = await chrome.newPage({ browserContextId });
+  await page.send('Page.enable');
+  await page.send('Runtime.enable');
+  await page.send('Network.enable');
+  // No Network.setCacheDisabled: it would also bypass the CORS preflight
+  // cache (every beacon of a JSON-posting agent would pay a preflight). A
+  // fresh browser context per view already starts with an empty cache.
+  await page.send('Network.emulateNetworkConditions', NETWORK);
+  await page.activate();
+  const stopTrace = await chrome.startTracing(TRACE_CATEGORIES);
+  let events = null;
+  const out = { contender: c, run, kind, interactions: steps.length };
+  const wall = (out.wallMs = {});
+  let tw = Date.now();
+  const lap = (k) => ((wall[k] = Date.now() - tw), (tw = Date.now()));
+  try {
+    await page.goto(`${srv.siteUrl}/product.html?c=${c}&v=${viewId}`);
+    // Load window: until the agent is ready and POST_LOAD_MS after the load event.
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const ok = await page.evaluate(
+        `(() => { const n = performance.getEntriesByType('navigation')[0]; const b = window.__bench || {};
+          return !!((b.ready || b.error) && n && n.loadEventEnd > 0 && performance.now() > Math.max(n.loadEventEnd, b.ready || 0) + ${POST_LOAD_MS}); })()`,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${c}: agent not ready 30 s after navigation`);
+      await sleep(100);
+    }
+    const load = await page.evaluate(`(() => { const n = performance.getEntriesByType('navigation')[0]; const b = window.__bench;
+      const now = performance.now();
+      return { now, loadEnd: n.loadEventEnd, dcl: n.domContentLoadedEventEnd, t0: b.t0, ready: b.ready, error: b.error || null }; })()`);
+    out.load = load;
+    lap('load');
+    out.browser = await page.evaluate(BROWSER_VITALS_JS);
+    out.pageRequests = srv.site.pageRequests;
+    out.pageBytes = srv.site.pageBytes;
+    out.agentBytes = srv.site.agentBytes;
+    out.agentRawBytes = srv.site.agentRawBytes;
+    out.agentFiles = srv.site.agentFiles.slice();
+    for (const f of out.agentFiles) agentUrls.add(`${srv.siteUrl}/agents/${c}/${f.file}`);
+
+    // The scripted session.
+    const targets = await page.evaluate(session.TARGETS_JS);
+    const s0 = await page.evaluate('performance.now()');
+    out.sessionWallMs = await session.run(page, steps, targets, IN_FLIGHT);
+    await sleep(IDLE_MS);
+    const s1 = await page.evaluate('performance.now()');
+    out.sessionPageMs = s1 - s0;
+    out.marks = { session: [s0, s1] };
+    lap('session');
+
+    // Memory after the session, after a full GC.
+    await page.send('HeapProfiler.collectGarbage');
+    const heap = await page.send('Runtime.getHeapUsage');
+    const proto = await page.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype', objectGroup: 'bench' });
+    const mems = await page.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId, objectGroup: 'bench' });
+    const wasm = await page.send('Runtime.callFunctionOn', {
+      objectId: mems.objects.objectId,
+      functionDeclaration: 'function () { return this.reduce((s, m) => s + m.buffer.byteLength, 0); }',
+      returnByValue: true,
+    });
+    await page.send('Runtime.releaseObjectGroup', { objectGroup: 'bench' });
+    lap('memory');
+    out.memory = { jsHeap: heap.usedSize, backing: heap.backingStorageSize || 0, embedder: heap.embedderHeapUsedSize || 0, wasm: wasm.result.value };
+
+    // Hide the page (a real tab switch), then leave it (navigate the hidden
+    // tab elsewhere: pagehide), then close the tab.
+    out.marks.hide = await page.evaluate('performance.now()');
+    const hideAt = srv.received.length;
+    await front.activate();
+    await quiet(srv, c, viewId, 500, 6000);
+    lap('hide');
+    // The trace ends here: ending it after the leave below waits ~5 s for
+    // the renderer that navigation retires.
+    events = await stopTrace(); fs.writeFileSync(`/tmp/trace-${c}-${viewId}.json`, JSON.stringify(events));
+    lap('traceRead');
+    const leaveAt = srv.received.length;
+    out.exceptions = page.exceptions.map((e) => e.exception?.description?.split('\n')[0] || e.text);
+    await page.send('Page.navigate', { url: 'about:blank' });
+    await quiet(srv, c, viewId, 500, 4000);
+    const mine = (from) => srv.received.slice(from).filter((r) => r.contender === c && r.view === viewId).length;
+    out.sentOnHide = mine(hideAt) - mine(leaveAt);
+    out.sentOnLeave = mine(leaveAt);
+    lap('leave');
+  } finally {
+    if (!events) events = await stopTrace().catch(() => []);
+    await page.close();
+    await chrome.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
+    if (out.load) {
+      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: c === 'rum-agent' });
+      out.trace = { load: tr.window(0, out.load.now), profileStartMs: tr.profileStartMs };
+      if (out.marks?.session) out.trace.session = tr.window(...out.marks.session);
+      if (out.marks?.hide) out.trace.hide = tr.window(out.marks.hide, Infinity);
+      lap('traceAnalysis');
+    }
+  }
+  const mine = srv.received.filter((r) => r.contender === c && r.view === viewId);
+  out.beacons = {
+    requests: mine.length,
+    preflights: mine.filter((r) => r.method === 'OPTIONS').length,
+    bodyBytes: mine.reduce((s, r) => s + r.bodyBytes, 0),
+    headerBytes: mine.reduce((s, r) => s + r.headerBytes, 0),
+    methods: [...new Set(mine.map((r) => r.method))],
+  };
+  out.reported = decode(c, mine);
+  out.contents = contents(c, mine);
+  if (DUMP) {
+    const dir = path.join(BUILD, 'dump', c);
+    fs.mkdirSync(dir, { recursive: true });
+    mine.forEach((r, i) => {
+      let body = r.body;
+      try {
+        if (r.headers['content-encoding'] === 'gzip' || (body[0] === 0x1f && body[1] === 0x8b)) body = zlib.gunzipSync(body);
+      } catch {}
+      fs.writeFileSync(path.join(dir, `${viewId}-${i}-${r.method}.txt`), `${r.method} ${r.path}\n${JSON.stringify(r.headers)}\n\n${body.toString('utf8')}`);
+    });
+  }
+  return out;
+}
+
+async function main() {
+  const t0 = Date.now();
+  log(`bench: bundling peers, snapshot of ${path.relative(ROOT, PKG) || PKG}`);
+  await bundleAll(PKG);
+  const srv = await startServers({ pageDir: path.join(HERE, 'page'), agentsDir: BUILD, snippet });
+  sinkBase = srv.sinkUrl;
+  const chrome = await launchChrome();
+  const browser = (await chrome.send('Browser.getVersion')).product.replace('HeadlessChrome', 'Chromium');
+  const long = session.plan(INTERACTIONS);
+  const short = session.plan(SHORT_INTERACTIONS);
+  const views = [];
+  try {
+    // One unrecorded round first: the browser, the servers and the OS caches warm up.
+    if (!process.argv.includes('--no-warmup')) for (const c of CONTENDERS) await view(chrome, srv, c.id, 0, 'warmup', short);
+    for (let run = 1; run <= RUNS; run++) {
+      // Interleaved, and rotated each run so no contender always follows the same one.
+      const order = CONTENDERS.map((_, i) => CONTENDERS[(i + run - 1) % CONTENDERS.length]);
+      // Every third run is a long session (1,000 interactions); the others
+      // are ordinary page views (load, 40 interactions, leave).
+      const kind = run % 3 === 0 || (RUNS === 2 && run === 2) ? 'session' : 'page';
+      for (const c of order) {
+        const t = Date.now();
+        let v;
+        try {
+          v = await view(chrome, srv, c.id, run, kind, kind === 'session' ? long : short);
+        } catch (e) {
+          // One failed view must not throw away the others: recorded, reported, skipped.
+          log(`run ${run}/${RUNS} ${c.id}: FAILED ${e.stack || e}`);
+          views.push({ contender: c.id, run, kind, failed: String(e.message || e) });
+          continue;
+        }
+        views.push(v);
+        log(
+          `run ${run}/${RUNS} ${kind.padEnd(7)} ${c.id.padEnd(10)} ${((Date.now() - t) / 1000).toFixed(1)} s  ready ${v.load.ready?.toFixed(0)} ms  ` +
+            `agent load ${v.trace?.load.agentMs.toFixed(1)} ms  session ${v.trace?.session?.agentMs.toFixed(1)} ms  ` +
+            `beacons ${v.beacons.requests}/${v.beacons.bodyBytes} B${v.load.error ? '  ERROR ' + v.load.error : ''}`,
+        );
+      }
+    }
+  } finally {
+    await chrome.close();
+    await srv.close();
+  }
+  const meta = {
+    date: new Date().toISOString(),
+    browser,
+    idleMs: IDLE_MS,
+    postLoadMs: POST_LOAD_MS,
+    runs: RUNS,
+    interactions: INTERACTIONS,
+    network: NETWORK,
+    cores: (await import('node:os')).cpus().length,
+    durationS: Math.round((Date.now() - t0) / 1000),
+    contenders: CONTENDERS,
+  };
+  fs.mkdirSync(OUT, { recursive: true });
+  const { summary, md } = report(meta, views);
+  // Raw numbers: the summary, then every view (bodies of beacons are not kept).
+  fs.writeFileSync(path.join(OUT, 'latest.json'), resultsJson(meta, summary, views));
+  fs.writeFileSync(path.join(OUT, 'latest.md'), md);
+  process.stdout.write(md);
+  if (!process.argv.includes('--no-chart')) {
+    const { chart } = await import('./lib/chart.mjs');
+    await chart(path.join(OUT, 'latest.json'), path.join(OUT, 'latest.png'));
+    log(`bench: chart ${path.relative(ROOT, path.join(OUT, 'latest.png'))}`);
+  }
+  log(`bench: ${views.length} page views in ${meta.durationS} s`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
