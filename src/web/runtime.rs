@@ -198,6 +198,11 @@ impl Runtime {
 
     /// Runs `f` once after `ms` (a task of its own), unless the agent shuts down first.
     pub fn defer(&self, ms: u32, f: impl FnOnce(&Runtime) + 'static) {
+        self.defer_boxed(ms, Box::new(f));
+    }
+
+    /// `defer` without a copy per caller's closure type.
+    fn defer_boxed(&self, ms: u32, f: Box<dyn FnOnce(&Runtime)>) {
         let fired = Rc::new(Cell::new(false));
         let (me, flag) = (self.me.clone(), fired.clone());
         let mut f = Some(f);

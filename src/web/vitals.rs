@@ -164,6 +164,13 @@ pub fn report(
         return;
     }
     let (attr, scripts) = attribution();
+    push_vital(rt, name, value, nav, attr, scripts);
+}
+
+/// The part of `report` that does not depend on its closure: one copy
+/// instead of one per caller (a dozen).
+#[inline(never)]
+fn push_vital(rt: &Runtime, name: &str, value: f64, nav: &str, attr: Attrs, scripts: Vec<LoafScript>) {
     rt.push(Event::Vital(Vital {
         t: super::util::now(),
         name: name.to_string(),
