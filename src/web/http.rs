@@ -28,7 +28,7 @@ use crate::core::json::f64_to_u64;
 use super::bindings::{nz, Entry, Loose};
 use super::config::matches;
 use super::runtime::Runtime;
-use super::util::{epoch, get, once, performance, random_bytes, set, to_string};
+use super::util::{closure, epoch, get, once, performance, random_bytes, set, to_string};
 
 type Hook = Closure<dyn FnMut(JsValue, JsValue, Array) -> Result<JsValue, JsValue>>;
 
@@ -269,7 +269,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
     let me = rt.me.clone();
     let xhr = this.clone();
     let pending = Rc::new(RefCell::new(Some((call, url))));
-    let done = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+    let done = closure(Box::new(move |ev: JsValue| {
         let Some((mut call, url)) = pending.borrow_mut().take() else { return };
         let Some(rt) = me.upgrade() else { return };
         let kind = get(&ev, "type").as_string().unwrap_or_default();
@@ -291,7 +291,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
             }
         }
         record(&rt, call, start, url);
-    });
+    }));
     let target: &web_sys::EventTarget = this.unchecked_ref();
     for kind in ["load", "error", "abort", "timeout"] {
         let _ = target.add_event_listener_with_callback(kind, done.as_ref().unchecked_ref());

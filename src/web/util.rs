@@ -27,7 +27,7 @@ impl<F: FnMut(JsValue)> Callback for F {
 
 /// The JS function for a callback. One closure type for the whole agent, so
 /// wasm-bindgen's shims for it exist once.
-fn closure(mut cb: Box<dyn Callback>) -> Closure<dyn FnMut(JsValue)> {
+pub fn closure(mut cb: Box<dyn Callback>) -> Closure<dyn FnMut(JsValue)> {
     Closure::new(move |v: JsValue| cb.run(v))
 }
 
