@@ -259,12 +259,7 @@ impl NavTiming {
     /// for every encoder.
     pub fn marks(&self) -> [(&'static str, f64); 23] {
         let values = self.mark_values();
-        let mut i = 0;
-        MARK_NAMES.map(|k| {
-            let v = values.get(i).copied().unwrap_or(0.0);
-            i += 1;
-            (k, v)
-        })
+        core::array::from_fn(|i| (MARK_NAMES.get(i).copied().unwrap_or(""), values.get(i).copied().unwrap_or(0.0)))
     }
 
     nav_marks!(

@@ -132,7 +132,7 @@ pub type Once = Box<dyn FnOnce(JsValue) -> Result<JsValue, JsValue>>;
 /// frame callback): it frees itself when called. Every one-shot callback of
 /// the agent goes through this one non-generic function, because each
 /// closure type handed to `Closure::once_into_js` adds its own ~0.7 KB of
-/// wasm-bindgen shims (13 of them cost ~8 KB of wasm), all compiled on the
+/// wasm-bindgen shims (13 of them cost ~7 KB of raw wasm), all compiled on the
 /// page's main thread the first time they run.
 pub fn once(f: Once) -> JsValue {
     Closure::once_into_js(move |v: JsValue| f(v))
