@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const BUILD = path.join(HERE, 'build');
 export const PEERS = ['web-vitals', 'faro', 'datadog', 'elastic', 'aws'];
-export const RUM_AGENT_FILES = ['rum.js', 'rum_agent.js', 'rum_agent_bg.wasm'];
+export const RUM_AGENT_FILES = ['rum.js', 'rum_agent_bg.wasm'];
 
 export async function bundleAll(pkgDir = path.join(HERE, '..', 'pkg')) {
   fs.rmSync(BUILD, { recursive: true, force: true });

@@ -156,6 +156,7 @@ test('collector down then back: quiet page, bounded memory, stored batches deliv
   await page.goto(pageUrl(gate.url, { cfg: { batch: { flushIntervalMs: 1000 } } }));
   await page.evaluate(() => window.ready);
   const mem0 = await page.evaluate(() => window.wasmMemory());
+  assert.ok(mem0 > 0, "the agent's wasm memory is found");
 
   // While it is down the page keeps producing: 20,000 events over ~10 s, far
   // more than the retry store holds. Memory must stay flat, and the retries
@@ -845,6 +846,7 @@ test('long session: 100,000 events (events, measurements, errors, route changes)
     for (const x of samples) log(`| ${x.events} | ${kib(x.wasm)} | ${kib(x.heap)} |`);
     const at10k = samples[1];
     const last = samples.at(-1);
+    assert.ok(samples[0].wasm > 0, "the agent's wasm memory is found");
     assert.ok(last.wasm <= 2 * at10k.wasm, `wasm memory grew: ${kib(at10k.wasm)} after 10k events, ${kib(last.wasm)} at the end`);
     assert.ok(last.wasm <= 4 * 1024 * 1024, `wasm memory ${kib(last.wasm)}`);
     assert.ok(last.heap <= 2 * at10k.heap, `JS heap grew: ${kib(at10k.heap)} after 10k events, ${kib(last.heap)} at the end`);

@@ -150,8 +150,8 @@ test('the README snippet is the built one, with its hash', () => {
 
 test('timing: no agent, snippet, blocking classic script (printed, not asserted)', async () => {
   // Agent files and the blocking script come from a "CDN" 100 ms away.
-  const agentBytes = ['pkg/rum_agent_bg.wasm', 'pkg/rum_agent.js', 'pkg/rum.js'].reduce((n, f) => n + fs.statSync(path.join(ROOT, f)).size, 0);
-  for (const f of ['/pkg/rum.js', '/pkg/rum_agent.js', '/pkg/rum_agent_bg.wasm', `/js/${agentBytes}.js`]) server.delays[f] = 100;
+  const agentBytes = ['pkg/rum_agent_bg.wasm', 'pkg/rum.js'].reduce((n, f) => n + fs.statSync(path.join(ROOT, f)).size, 0);
+  for (const f of ['/pkg/rum.js', '/pkg/rum_agent_bg.wasm', `/js/${agentBytes}.js`]) server.delays[f] = 100;
   const heads = {
     'no agent': '',
     snippet: `<script data-src="/pkg/rum.js" data-url="${server.url}/collect" data-app-name="timing">${snippet()}</script>`,

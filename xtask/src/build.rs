@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::tools::{self, root, run, Result};
 
 pub const WASM: &str = "pkg/rum_agent_bg.wasm";
-pub const GLUE: &str = "pkg/rum_agent.js";
+/// The shim with wasm-bindgen's glue bundled in: one script, not two.
 pub const SHIM: &str = "pkg/rum.js";
 /// The loader snippet, minified, exactly as it is pasted inline (no newline).
 pub const SNIPPET: &str = "pkg/snippet.js";
@@ -56,17 +56,24 @@ fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
     let dir = root.join(out_dir);
     crate::minify::run_all(&dir.join("rum_agent_bg.wasm"), &dir.join("rum_agent.js"))?;
     wasm_opt(&dir.join("rum_agent_bg.wasm"))?;
-    // The shim ships minified; its readable source is js/rum.js.
-    let shim_src = root.join("js/rum.js").to_string_lossy().to_string();
+    // The shim (readable source: js/rum.js) ships minified and bundled with
+    // the glue it imports: one request fewer before the wasm fetch can start
+    // (the shim starts it), and the glue's unused exports (initSync) left out.
+    let entry = dir.join("rum.entry.js");
+    std::fs::copy(root.join("js/rum.js"), &entry).map_err(|e| format!("js/rum.js: {e}"))?;
     let shim_out = format!("--outfile={}", dir.join("rum.js").to_string_lossy());
-    run(Command::new(root.join("node_modules/.bin/esbuild")).args([
-        shim_src.as_str(),
+    let bundled = run(Command::new(root.join("node_modules/.bin/esbuild")).args([
+        entry.to_string_lossy().as_ref(),
+        "--bundle",
         "--minify",
         "--format=esm",
         "--target=es2020",
         shim_out.as_str(),
         "--log-level=warning",
-    ]))?;
+    ]));
+    let _ = std::fs::remove_file(&entry);
+    bundled?;
+    std::fs::remove_file(dir.join("rum_agent.js")).map_err(|e| format!("rum_agent.js: {e}"))?;
     if feature.is_some() {
         // A format build is a folder of the one package, not a package.
         for extra in ["package.json", "README.md", ".gitignore", "LICENSE"] {
@@ -144,7 +151,7 @@ fn patch_package_json(path: &std::path::Path) -> Result {
     o.insert("exports".into(), exports);
     // The shim starts the agent from its script tag: not tree-shakeable.
     o.insert("sideEffects".into(), serde_json::json!(side_effects));
-    let mut files = vec!["rum.js", "rum_agent.js", "rum_agent_bg.wasm", "README.md", "LICENSE*"];
+    let mut files = vec!["rum.js", "rum_agent_bg.wasm", "README.md", "LICENSE*"];
     let dirs: Vec<String> = FORMATS.iter().map(|f| format!("{f}/")).collect();
     files.extend(dirs.iter().map(String::as_str));
     o.insert("files".into(), serde_json::json!(files));

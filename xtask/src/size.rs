@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::build::{GLUE, SHIM, SNIPPET, WASM};
+use crate::build::{SHIM, SNIPPET, WASM};
 use crate::tools::{root, Result};
 
 pub struct Sizes {
@@ -26,7 +26,7 @@ pub fn run(args: &[String]) -> Result {
         crate::tools::ensure_build_tools()?;
         crate::build::build()?;
     }
-    let files = [("wasm", WASM), ("glue", GLUE), ("shim", SHIM)];
+    let files = [("wasm", WASM), ("shim + glue", SHIM)];
     println!("| file | raw | gzip | brotli |\n|---|---:|---:|---:|");
     let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
     for (label, path) in files {
@@ -59,7 +59,7 @@ fn formats(default_total: usize) -> Result {
     for f in crate::build::FORMATS {
         let mut total = 0;
         let mut wasm = 0;
-        for (label, path) in [("wasm", WASM), ("glue", GLUE), ("shim", SHIM)] {
+        for (label, path) in [("wasm", WASM), ("shim + glue", SHIM)] {
             let path = path.replacen("pkg/", &format!("pkg/{f}/"), 1);
             let bytes =
                 std::fs::read(root().join(&path)).map_err(|e| format!("{path}: {e} (run cargo xtask build)"))?;
