@@ -5,6 +5,13 @@ use std::io::Write;
 use crate::build::{SHIM, SNIPPET, WASM};
 use crate::tools::{root, Result};
 
+/// `println!` that does not panic when stdout is closed (`cargo xtask size | head`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 pub struct Sizes {
     pub raw: usize,
     pub gzip: usize,
@@ -27,35 +34,35 @@ pub fn run(args: &[String]) -> Result {
         crate::build::build()?;
     }
     let files = [("wasm", WASM), ("shim + glue", SHIM)];
-    println!("| file | raw | gzip | brotli |\n|---|---:|---:|---:|");
+    out!("| file | raw | gzip | brotli |\n|---|---:|---:|---:|");
     let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
     for (label, path) in files {
         let bytes = std::fs::read(root().join(path)).map_err(|e| format!("{path}: {e} (run cargo xtask build)"))?;
         let s = measure(&bytes);
-        println!("| {label} ({path}) | {} | {} | {} |", s.raw, s.gzip, s.brotli);
+        out!("| {label} ({path}) | {} | {} | {} |", s.raw, s.gzip, s.brotli);
         raw += s.raw;
         gzip += s.gzip;
         brotli += s.brotli;
     }
-    println!("| **total download** | {raw} | {gzip} | **{brotli}** |");
+    out!("| **total download** | {raw} | {gzip} | **{brotli}** |");
     formats(brotli)?;
     let snippet = std::fs::read(root().join(SNIPPET)).map_err(|e| format!("{SNIPPET}: {e}"))?;
     let s = measure(&snippet);
-    println!(
+    out!(
         "\nloader snippet ({SNIPPET}, inlined in the page): {} bytes minified, {} gzip, {} brotli",
-        s.raw, s.gzip, s.brotli
+        s.raw,
+        s.gzip,
+        s.brotli
     );
-    println!("CSP hash for script-src: '{}'", csp_hash(&snippet));
+    out!("CSP hash for script-src: '{}'", csp_hash(&snippet));
     Ok(())
 }
 
 /// The wire-format builds (`pkg/<format>/`) and what each format costs over
 /// the default build, brotli.
 fn formats(default_total: usize) -> Result {
-    println!(
-        "\n| wire format build | wasm brotli | total download brotli | cost of the format |\n|---|---:|---:|---:|"
-    );
-    println!("| native (default, pkg/) | | {default_total} | 0 |");
+    out!("\n| wire format build | wasm brotli | total download brotli | cost of the format |\n|---|---:|---:|---:|");
+    out!("| native (default, pkg/) | | {default_total} | 0 |");
     for f in crate::build::FORMATS {
         let mut total = 0;
         let mut wasm = 0;
@@ -70,7 +77,7 @@ fn formats(default_total: usize) -> Result {
             }
         }
         let cost = total as i64 - default_total as i64;
-        println!("| {f} (pkg/{f}/, `rum-agent/{f}`) | {wasm} | {total} | {cost:+} |");
+        out!("| {f} (pkg/{f}/, `rum-agent/{f}`) | {wasm} | {total} | {cost:+} |");
     }
     Ok(())
 }
