@@ -68,11 +68,6 @@ impl Event {
         }
     }
 
-    /// Native JSON encoding of one event.
-    pub fn encode(&self, j: &mut Json) {
-        self.encode_in(j, f64::NAN);
-    }
-
     /// Native JSON encoding of one event of the page view that started at
     /// `view_start` (epoch ms): a resource whose `t` is `view_start + start`
     /// leaves `t` out (see `Resource::t_implied`).

@@ -137,6 +137,17 @@ async function loadedOnOther(t) {
   return page;
 }
 
+/** A real collector and a fresh page, both gone when the test ends. */
+async function collectorAndPage(t) {
+  const c = await startCollector();
+  const page = await newPage(browser);
+  t.after(async () => {
+    await page.context().close();
+    await c.stop();
+  });
+  return { c, page };
+}
+
 // ---------------------------------------------------------------------------
 // 1. Collector down (connection refused), then back.
 
@@ -340,12 +351,7 @@ test('413: the agent splits the request and resends until the collector takes it
 });
 
 test('sendBeacon returning false: keepalive fetch delivers at pagehide; the stored copy is stored once', async (t) => {
-  const c = await startCollector();
-  const page = await newPage(browser);
-  t.after(async () => {
-    await page.context().close();
-    await c.stop();
-  });
+  const { c, page } = await collectorAndPage(t);
   await page.goto(pageUrl(`${c.url}/collect`, { hostile: 'beacon-false' }));
   await page.evaluate(() => window.ready);
   await page.evaluate(() => window.pushMany('bf', 20)); // queued, not flushed
@@ -391,12 +397,7 @@ test('a tab switch: the hide beacon goes gzip-compressed, by sendBeacon, with no
 });
 
 test('a tab switch, real collector: the compressed beacon is stored, the browser read from the User-Agent header', async (t) => {
-  const c = await startCollector();
-  const page = await newPage(browser);
-  t.after(async () => {
-    await page.context().close();
-    await c.stop();
-  });
+  const { c, page } = await collectorAndPage(t);
   await page.goto(pageUrl(`${c.url}/collect`));
   await page.evaluate(() => window.ready);
   await page.evaluate(() => window.pushMany('tabc', 5));
@@ -426,12 +427,7 @@ test('a visible page left by a link: one beacon carries the queued events and th
 });
 
 test('a tab switch, then the page is killed before the compressed beacon left: the next page view delivers it once; an unload first sends it as text', async (t) => {
-  const c = await startCollector();
-  const page = await newPage(browser);
-  t.after(async () => {
-    await page.context().close();
-    await c.stop();
-  });
+  const { c, page } = await collectorAndPage(t);
   const outbox = (p) => p.evaluate(() => localStorage.getItem('rum-agent:outbox') || '');
   // A CompressionStream that never finishes: the beacon waits for it forever.
   await page.goto(pageUrl(`${c.url}/collect`, { hostile: 'stall-gzip' }));
