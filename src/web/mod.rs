@@ -91,6 +91,8 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, Js
     Ok(Agent { _private: () })
 }
 
+// Not inlined: the methods and the snippet's replay share one copy.
+#[inline(never)]
 fn push_event_at(rt: &Runtime, name: &JsValue, attributes: &JsValue, t: f64) {
     let mut attrs = Attrs::new();
     read_attrs(attributes, &mut attrs);
@@ -98,6 +100,7 @@ fn push_event_at(rt: &Runtime, name: &JsValue, attributes: &JsValue, t: f64) {
     rt.push(Event::Custom(Custom { t, name, attrs }));
 }
 
+#[inline(never)]
 fn push_measurement_at(rt: &Runtime, name: &JsValue, value: &JsValue, attributes: &JsValue, t: f64) {
     let Some(value) = value.as_f64().filter(|v| v.is_finite()) else { return };
     let mut attrs = Attrs::new();
@@ -127,28 +130,17 @@ impl Agent {
     /// `pushEvent(name, attributes?)`: a named business or UX event.
     #[wasm_bindgen(js_name = pushEvent)]
     pub fn push_event(&self, name: JsValue, attributes: JsValue) {
-        let Some(rt) = running().filter(|rt| rt.sampled()) else {
-            return;
-        };
-        let mut attrs = Attrs::new();
-        read_attrs(&attributes, &mut attrs);
-        let name = truncate(&to_string(&name), 256).to_string();
-        rt.push(Event::Custom(Custom { t: now(), name, attrs }));
+        if let Some(rt) = running().filter(|rt| rt.sampled()) {
+            push_event_at(&rt, &name, &attributes, now());
+        }
     }
 
     /// `pushMeasurement(name, value, attributes?)`: a custom number.
     #[wasm_bindgen(js_name = pushMeasurement)]
     pub fn push_measurement(&self, name: JsValue, value: JsValue, attributes: JsValue) {
-        let Some(rt) = running().filter(|rt| rt.sampled()) else {
-            return;
-        };
-        let Some(value) = value.as_f64().filter(|v| v.is_finite()) else {
-            return;
-        };
-        let mut attrs = Attrs::new();
-        read_attrs(&attributes, &mut attrs);
-        let name = truncate(&to_string(&name), 256).to_string();
-        rt.push(Event::Measure(Measure { t: now(), name, value, attrs }));
+        if let Some(rt) = running().filter(|rt| rt.sampled()) {
+            push_measurement_at(&rt, &name, &value, &attributes, now());
+        }
     }
 
     /// `setUser({ id, … })`, or `setUser(null)` to forget the user.

@@ -11,7 +11,6 @@
 use crate::prelude::*;
 
 use alloc::rc::{Rc, Weak};
-use core::any::Any;
 use core::cell::{Cell, RefCell};
 
 use wasm_bindgen::prelude::*;
@@ -31,7 +30,10 @@ use super::transport::Transport;
 use super::util::{now, random_id, Timer};
 
 /// Anything whose drop undoes an installation: listeners, observers, timers.
-pub type Source = Box<dyn Any>;
+/// Only ever dropped, so not `dyn Any`: its vtables would carry a `type_id`.
+pub trait Held {}
+impl<T> Held for T {}
+pub type Source = Box<dyn Held>;
 
 pub struct State {
     pub meta: Meta,
@@ -190,9 +192,16 @@ impl Runtime {
         }
     }
 
-    pub fn add_source(&self, s: Option<impl Any>) {
-        if let (Some(s), Ok(mut v)) = (s, self.sources.try_borrow_mut()) {
-            v.push(Box::new(s));
+    pub fn add_source(&self, s: Option<impl Held + 'static>) {
+        if let Some(s) = s {
+            self.add_boxed(Box::new(s));
+        }
+    }
+
+    /// `add_source` without a copy per source type.
+    fn add_boxed(&self, s: Source) {
+        if let Ok(mut v) = self.sources.try_borrow_mut() {
+            v.push(s);
         }
     }
 

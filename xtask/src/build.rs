@@ -106,7 +106,10 @@ pub fn build_snippet() -> Result {
 pub fn wasm_opt(path: &std::path::Path) -> Result {
     let bin = root().join("node_modules/binaryen/bin/wasm-opt");
     let p = path.to_string_lossy().to_string();
-    run(Command::new("node").arg(bin).args([
+    // RUM_WASM_NAMES=1 keeps the function names, so that a profile or trace
+    // (bench/run.mjs) names wasm functions instead of `wasm-function[621]`.
+    let names = std::env::var_os("RUM_WASM_NAMES").is_some();
+    run(Command::new("node").arg(bin).args(if names { &["-g"][..] } else { &["--strip-debug"][..] }).args([
         &p,
         "-o",
         &p,
@@ -119,7 +122,6 @@ pub fn wasm_opt(path: &std::path::Path) -> Result {
         "--enable-mutable-globals",
         "--enable-reference-types",
         "--enable-multivalue",
-        "--strip-debug",
         "--strip-producers",
         // Nothing reads it at run time.
         "--strip-target-features",
