@@ -148,22 +148,22 @@ pub fn requests(
     let mut offset = 0u8;
     for (ci, channel) in channels(f).iter().enumerate() {
         let n = u8::try_from(channel.sections.len()).unwrap_or(0);
-        let mut mine: Vec<Item> = items
-            .iter()
-            .filter(|it| it.section >= offset && it.section < offset.saturating_add(n))
-            .map(|it| Item { section: it.section - offset, body: it.body.clone() })
-            .collect();
-        offset = offset.saturating_add(n);
         // Drop counts ride in the first request of the flush; with no events
         // they still go (alone) so they are not lost.
         let counts = dropped.to_attrs();
         let native = native(f);
+        let mut mine: Vec<Item> = Vec::new();
         if !native && ci == 0 && !counts.is_empty() {
-            if let Some(it) = dropped_item(f, &counts, sent, meta) {
-                // First, so it lands in the flush's first request.
-                mine.insert(0, it);
-            }
+            // First, so it lands in the flush's first request.
+            mine.extend(dropped_item(f, &counts, sent, meta));
         }
+        mine.extend(
+            items
+                .iter()
+                .filter(|it| it.section >= offset && it.section < offset.saturating_add(n))
+                .map(|it| Item { section: it.section - offset, body: it.body.clone() }),
+        );
+        offset = offset.saturating_add(n);
         if mine.is_empty() && (counts.is_empty() || ci > 0 || !native) {
             continue;
         }

@@ -5,6 +5,11 @@
 //!   hashes incompressible. They become `a`, `b`, … in module `a`, in the wasm
 //!   and in the glue alike.
 //! - the glue: minified with esbuild (doc comments, whitespace, local names).
+//! - the function table: wasm-bindgen reads its descriptors (closure and
+//!   cast types) by running `__wbindgen_describe_*` functions, then deletes
+//!   them, but the table entries those functions took the address of stay,
+//!   and so does the code behind them (~30 closure `invoke` shims, −0.4 KB
+//!   brotli). `prune_table` empties the entries nothing can reach any more.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -83,6 +88,160 @@ fn skip_desc(b: &[u8], pos: &mut usize) -> Result {
         k => return Err(format!("unknown import kind {k}")),
     }
     Ok(())
+}
+
+/// Signed LEB128 at `pos` as raw 64 bits, or None if it runs off the end.
+fn read_sleb_bits(b: &[u8], mut pos: usize) -> Option<u64> {
+    let (mut result, mut shift) = (0u64, 0u32);
+    while shift < 70 {
+        let byte = *b.get(pos)?;
+        pos += 1;
+        result |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        shift += 7;
+        if byte & 0x80 == 0 {
+            if shift < 64 && byte & 0x40 != 0 {
+                result |= !0u64 << shift;
+            }
+            return Some(result);
+        }
+    }
+    None
+}
+
+fn write_sleb(out: &mut Vec<u8>, mut v: i64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0) {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Empties the function-table entries whose index appears nowhere a
+/// function pointer could come from, so that wasm-opt can drop the code.
+///
+/// A Rust function pointer on wasm32 is its table index, and it only ever
+/// exists as a constant: an `i32.const` (or half of an `i64.const` when two
+/// stores are merged) in code or a global, or a word in a data segment
+/// (vtables). Rust never computes one arithmetically. So an index that
+/// appears in none of those places, read over-generously (every byte that
+/// could start such a constant, every data offset, aligned or not), cannot be
+/// called. Such an entry becomes `ref.null`: if the reasoning were ever wrong
+/// the call would trap at once (as a panic would), never run the wrong code.
+///
+/// Only for the shape wasm-bindgen emits: one active segment on a table that
+/// is neither imported nor exported. Anything else is returned unchanged.
+/// Returns the module and how many entries were emptied.
+pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
+    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
+        return Err("not a wasm module".into());
+    }
+    let mut sections: Vec<(u8, &[u8])> = Vec::new();
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = read_leb(wasm, &mut pos)? as usize;
+        sections.push((id, wasm.get(pos..pos + size).ok_or("truncated section")?));
+        pos += size;
+    }
+    let unchanged = || Ok((wasm.to_vec(), 0));
+    let section = |want: u8| sections.iter().filter(move |(id, _)| *id == want).map(|(_, b)| *b);
+    // A function table the host can see (imported or exported) could be read
+    // by it. (An imported table would be index 0.)
+    for body in section(2) {
+        let mut p = 0;
+        for _ in 0..read_leb(body, &mut p)? {
+            read_name(body, &mut p)?;
+            read_name(body, &mut p)?;
+            if body.get(p) == Some(&0x01) {
+                return unchanged();
+            }
+            skip_desc(body, &mut p)?;
+        }
+    }
+    for body in section(7) {
+        let mut p = 0;
+        for _ in 0..read_leb(body, &mut p)? {
+            read_name(body, &mut p)?;
+            let kind = *body.get(p).ok_or("truncated export")?;
+            p += 1;
+            // wasm-bindgen exports its externref table (index 1); the
+            // function table is index 0.
+            if read_leb(body, &mut p)? == 0 && kind == 0x01 {
+                return unchanged();
+            }
+        }
+    }
+    let Some(elem) = section(9).next() else { return unchanged() };
+    // One segment, flags 0 (table 0, `i32.const` offset, function indices).
+    let mut p = 0;
+    if read_leb(elem, &mut p)? != 1 || read_leb(elem, &mut p)? != 0 || elem.get(p) != Some(&0x41) {
+        return unchanged();
+    }
+    let base = read_sleb_bits(elem, p + 1).ok_or("truncated element offset")?;
+    p += 1;
+    while elem.get(p).ok_or("truncated element offset")? & 0x80 != 0 {
+        p += 1;
+    }
+    p += 1;
+    if elem.get(p) != Some(&0x0b) {
+        return unchanged();
+    }
+    p += 1;
+    let count = read_leb(elem, &mut p)?;
+    let mut funcs = Vec::new();
+    for _ in 0..count {
+        funcs.push(read_leb(elem, &mut p)?);
+    }
+
+    let mut refs = std::collections::HashSet::new();
+    for body in section(6).chain(section(10)) {
+        for (i, b) in body.iter().enumerate() {
+            if *b == 0x41 || *b == 0x42 {
+                if let Some(v) = read_sleb_bits(body, i + 1) {
+                    refs.insert(v & 0xffff_ffff);
+                    refs.insert(v >> 32);
+                }
+            }
+        }
+    }
+    for body in section(11) {
+        for w in body.windows(4) {
+            refs.insert(u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])));
+        }
+    }
+
+    // Flags 4: table 0, `i32.const` offset, one expression per entry.
+    let mut new_elem = Vec::new();
+    write_leb(&mut new_elem, 1);
+    write_leb(&mut new_elem, 4);
+    new_elem.push(0x41);
+    write_sleb(&mut new_elem, base as i32 as i64);
+    new_elem.push(0x0b);
+    write_leb(&mut new_elem, count);
+    let mut emptied = 0;
+    for (i, f) in funcs.iter().enumerate() {
+        if refs.contains(&(base as u32 as u64 + i as u64)) {
+            new_elem.push(0xd2); // ref.func
+            write_leb(&mut new_elem, *f);
+        } else {
+            new_elem.extend_from_slice(&[0xd0, 0x70]); // ref.null func
+            emptied += 1;
+        }
+        new_elem.push(0x0b);
+    }
+    let mut out = wasm[..8].to_vec();
+    for (id, body) in &sections {
+        let body: &[u8] = if *id == 9 { &new_elem } else { body };
+        out.push(*id);
+        write_leb(&mut out, body.len() as u64);
+        out.extend_from_slice(body);
+    }
+    Ok((out, emptied))
 }
 
 /// Short names: a, b, …, z, A, …, Z, aa, ab, …
@@ -178,6 +337,8 @@ pub fn run_all(wasm_path: &Path, glue_path: &Path) -> Result {
     const MODULE: &str = "./rum_agent_bg.js";
     let wasm = std::fs::read(wasm_path).map_err(|e| e.to_string())?;
     let (wasm, map) = rename_imports(&wasm, MODULE, "a")?;
+    let (wasm, emptied) = prune_table(&wasm)?;
+    eprintln!("function table: {emptied} entries nothing can reach emptied");
     let glue = std::fs::read_to_string(glue_path).map_err(|e| e.to_string())?;
     let quoted = format!("\"{MODULE}\":");
     if !glue.contains(&quoted) {
@@ -213,6 +374,60 @@ mod tests {
         assert_eq!(names.len(), 5000);
         assert_eq!(short(0), "a");
         assert_eq!(short(52), "aa");
+    }
+
+    /// A module of three `() -> ()` functions in table slots 1, 2, 3. Slot 2
+    /// appears as an `i32.const`, slot 3 as the high half of an `i64.const`;
+    /// nothing names slot 1. `export_table` exports table 0.
+    fn module(export_table: bool) -> Vec<u8> {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        let mut section = |id: u8, body: &[u8]| {
+            m.push(id);
+            write_leb(&mut m, body.len() as u64);
+            m.extend_from_slice(body);
+        };
+        section(1, &[1, 0x60, 0, 0]);
+        section(3, &[3, 0, 0, 0]);
+        section(4, &[1, 0x70, 0, 4]);
+        if export_table {
+            section(7, &[1, 1, b't', 0x01, 0]);
+        }
+        section(9, &[1, 0, 0x41, 1, 0x0b, 3, 0, 1, 2]);
+        let mut i64_body = vec![0, 0x42];
+        write_sleb(&mut i64_body, 3 << 32);
+        i64_body.extend_from_slice(&[0x1a, 0x0b]);
+        let mut code = vec![3, 5, 0, 0x41, 2, 0x1a, 0x0b];
+        code.push(i64_body.len() as u8);
+        code.extend_from_slice(&i64_body);
+        code.extend_from_slice(&[2, 0, 0x0b]);
+        section(10, &code);
+        m
+    }
+
+    #[test]
+    fn prune_table_empties_only_the_slot_nothing_names() {
+        let (out, emptied) = prune_table(&module(false)).unwrap();
+        assert_eq!(emptied, 1);
+        // flags 4, offset 1, three entries: null, ref.func 1, ref.func 2.
+        let elem = [1, 4, 0x41, 1, 0x0b, 3, 0xd0, 0x70, 0x0b, 0xd2, 1, 0x0b, 0xd2, 2, 0x0b];
+        assert!(out.windows(elem.len()).any(|w| w == elem), "{out:x?}");
+        // Everything else is byte for byte the same.
+        assert_eq!(out.len(), module(false).len() + elem.len() - 9);
+    }
+
+    #[test]
+    fn prune_table_leaves_a_table_the_host_can_see() {
+        let m = module(true);
+        assert_eq!(prune_table(&m).unwrap(), (m, 0));
+    }
+
+    #[test]
+    fn sleb_round_trip() {
+        for v in [0i64, 1, 63, 64, -1, -64, -65, 127, 128, 3 << 32, i64::from(i32::MIN)] {
+            let mut b = Vec::new();
+            write_sleb(&mut b, v);
+            assert_eq!(read_sleb_bits(&b, 0), Some(v as u64), "{v}");
+        }
     }
 
     #[test]
