@@ -142,7 +142,7 @@ fn browser(j: &mut Json, meta: &Meta) {
     if let Some(ch) = &env.uach {
         // "Brand/major": the first brand that is not the engine, else the engine.
         let brand = ch.brands.iter().find(|b| !b.starts_with("Chromium/")).or(ch.brands.first());
-        if let Some((name, version)) = brand.and_then(|b| b.rsplit_once('/')) {
+        if let Some((name, version)) = brand.and_then(|b| super::json::rsplit_once_byte(b, b'/')) {
             j.kstr_opt("name", name).kstr_opt("version", version);
         }
         j.kstr_opt("os", &ch.platform);

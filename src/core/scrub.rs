@@ -51,7 +51,7 @@ fn strip_credentials(base: &str) -> String {
         let after = base.get(scheme_end + 3..).unwrap_or("");
         let authority_end = after.find('/').unwrap_or(after.len());
         let authority = after.get(..authority_end).unwrap_or("");
-        if let Some(at) = authority.rfind('@') {
+        if let Some(at) = authority.bytes().rposition(|b| b == b'@') {
             let mut s = String::with_capacity(base.len());
             s.push_str(base.get(..scheme_end + 3).unwrap_or(""));
             s.push_str(after.get(at + 1..).unwrap_or(""));

@@ -22,10 +22,12 @@ const MAX_FIELD: usize = 512;
 
 /// Frames parsed, and whether some line that looked like a frame was not understood.
 pub fn parse_stack(stack: &str) -> (Vec<Frame>, bool) {
-    let v8 = stack.lines().any(|l| l.trim_start().starts_with("at "));
+    // Lines are trimmed below, so a `\r` before the `\n` goes too: `split`
+    // does what `lines` would, without its own iterator in the wasm.
+    let v8 = stack.split('\n').any(|l| l.trim_start().starts_with("at "));
     let mut frames = Vec::new();
     let mut unparsed = false;
-    for line in stack.lines() {
+    for line in stack.split('\n') {
         if frames.len() >= MAX_FRAMES {
             break;
         }
@@ -82,7 +84,7 @@ fn gecko_frame(line: &str) -> Option<Frame> {
         None => ("", line),
     };
     // `promise callback*fn`, `setTimeout handler*fn`: the async cause prefix.
-    let function = function.rsplit('*').next().unwrap_or(function);
+    let function = super::json::rsplit_once_byte(function, b'*').map_or(function, |(_, f)| f);
     let (file, line_no, col) = split_location(location)?;
     // Firefox eval: `url line 2 > eval` — the line of the eval call.
     if let Some(i) = super::json::find(file, " line ") {
@@ -96,9 +98,9 @@ fn gecko_frame(line: &str) -> Option<Frame> {
 
 /// `url:line:col` or `url:line` from the right (URLs contain colons).
 fn split_location(loc: &str) -> Option<(&str, u32, u32)> {
-    let (head, last) = loc.rsplit_once(':')?;
+    let (head, last) = super::json::rsplit_once_byte(loc, b':')?;
     let last_n = parse_u32(last)?;
-    match head.rsplit_once(':') {
+    match super::json::rsplit_once_byte(head, b':') {
         Some((file, l)) => match parse_u32(l) {
             Some(line) if !file.is_empty() => Some((file, line, last_n)),
             _ => Some((head, last_n, 0)),

@@ -201,7 +201,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
             call.res_size = r
                 .headers()
                 .and_then(|h| h.header("content-length").ok().flatten())
-                .and_then(|s| s.trim().parse::<u64>().ok())
+                .and_then(|s| crate::core::json::parse_u64(&s))
                 .map_or(0.0, crate::core::json::f64_from_u64);
             record(&rt, call, start, url);
         }
@@ -286,7 +286,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
             if let Ok(v) = f.call1(&xhr, &JsValue::from_str("content-length")) {
                 call.res_size = v
                     .as_string()
-                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .and_then(|s| crate::core::json::parse_u64(&s))
                     .map_or(0.0, crate::core::json::f64_from_u64);
             }
         }

@@ -135,9 +135,9 @@ fn on_loafs(rt: &Runtime, st: &mut State, entries: &[Entry]) {
         }
         if let Some(sh) = shared.as_mut() {
             if sh.loafs.len() >= RECENT_LOAFS {
-                sh.loafs.pop_front();
+                sh.loafs.remove(0);
             }
-            sh.loafs.push_back(Loaf { start: e.start_time(), duration: dur, scripts });
+            sh.loafs.push(Loaf { start: e.start_time(), duration: dur, scripts });
         }
     }
 }

@@ -69,7 +69,7 @@ pub struct Shared {
     /// Requests (start, end) from Resource Timing, capped.
     pub requests: Vec<(f64, f64)>,
     /// Recent long animation frames, for INP attribution.
-    pub loafs: alloc::collections::VecDeque<super::longtasks::Loaf>,
+    pub loafs: Vec<super::longtasks::Loaf>,
 }
 
 pub const MAX_SHARED_INTERVALS: usize = 500;
@@ -137,7 +137,7 @@ impl Runtime {
         );
         let own_urls = {
             let base = cfg.url.split(['?', '#']).next().unwrap_or("");
-            let trimmed = base.trim_end_matches('/');
+            let trimmed = crate::core::json::trim_end_byte(base, b'/');
             wire::channels(cfg.format)
                 .iter()
                 .map(|c| if c.path.is_empty() { base.to_string() } else { [trimmed, c.path].concat() })
@@ -339,16 +339,27 @@ impl Runtime {
     /// An error with fingerprint `fp`: counted if seen in this window, else
     /// built (stack read and parsed only now) and held until the flush.
     pub fn error(&self, fp: u64, build: impl FnOnce() -> Option<ErrorReport>) {
+        if self.new_error(fp) {
+            if let Some(report) = build() {
+                self.add_error(fp, report);
+            }
+        }
+    }
+
+    // The two halves of `error` that do not depend on the caller's closure:
+    // one copy each, not one per caller.
+    #[inline(never)]
+    fn new_error(&self, fp: u64) -> bool {
         let seen = self.with(|st| {
             let State { errors, queue, .. } = st;
             errors.observe(fp, &mut queue.dropped)
         });
-        if seen != Some(Seen::New) {
-            return;
-        }
-        if let Some(report) = build() {
-            self.with(|st| st.errors.add(fp, report));
-        }
+        seen == Some(Seen::New)
+    }
+
+    #[inline(never)]
+    fn add_error(&self, fp: u64, report: ErrorReport) {
+        self.with(|st| st.errors.add(fp, report));
     }
 
     /// A resource entry: held until the flush, where the slowest are sent

@@ -11,7 +11,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
 use core::cell::{Cell, RefCell};
 
@@ -20,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::core::batch::{reason, Dropped};
-use crate::core::json::{f64_to_u64, write_u64};
+use crate::core::json::{f64_to_u64, parse_u64, write_u64};
 
 use super::bindings::Loose;
 use super::util::{get, now, once, set, Timer};
@@ -64,7 +63,9 @@ pub struct Transport {
     /// `fetch` as it was when the agent started (before any wrapping, ours or
     /// another library's), called with `window` as `this`.
     fetch: Option<Function>,
-    retry: RefCell<VecDeque<Pending>>,
+    /// Oldest first; at most RETRY_MAX_ITEMS, so a Vec (a VecDeque costs
+    /// ~1 KB more wasm for a queue this short).
+    retry: RefCell<Vec<Pending>>,
     retry_bytes: Cell<usize>,
     timer: RefCell<Option<Timer>>,
     /// Last request failed: at unload, store a copy in case the beacon is lost too.
@@ -109,7 +110,7 @@ pub struct Transport {
 impl Transport {
     pub fn new(url: &str, channels: &[crate::core::wire::Channel], persist: bool, splittable: bool) -> Rc<Transport> {
         let fetch = web_sys::window().map(|w| get(&w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
-        let base = url.trim_end_matches('/');
+        let base = crate::core::json::trim_end_byte(url, b'/');
         let targets = channels
             .iter()
             .map(|c| Target {
@@ -120,7 +121,7 @@ impl Transport {
         Rc::new_cyclic(|me| Transport {
             targets,
             fetch,
-            retry: RefCell::new(VecDeque::new()),
+            retry: RefCell::new(Vec::new()),
             retry_bytes: Cell::new(0),
             timer: RefCell::new(None),
             unhealthy: Cell::new(false),
@@ -163,7 +164,7 @@ impl Transport {
         let generation = self.generation.get();
         self.generation.set(generation.wrapping_add(1));
         self.timer.borrow_mut().take();
-        let mut pending: VecDeque<Pending> = core::mem::take(&mut *self.retry.borrow_mut());
+        let mut pending = core::mem::take(&mut *self.retry.borrow_mut()).into_iter();
         self.retry_bytes.set(0);
         self.in_flight.set(false);
         let mut keep = Vec::new();
@@ -171,7 +172,7 @@ impl Transport {
         // the receiver cannot de-duplicate (the e2e tests saw the post-load
         // request twice when the page was left at once).
         if self.keepalive_sent.replace(false) {
-            if let Some(p) = pending.pop_front() {
+            if let Some(p) = pending.next() {
                 if self.unhealthy.get() {
                     keep.push((p.created, p.channel, p.body.clone()));
                 }
@@ -318,13 +319,14 @@ impl Transport {
     fn enqueue(&self, p: Pending) {
         let mut q = self.retry.borrow_mut();
         while !q.is_empty() && (q.len() >= RETRY_MAX_ITEMS || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES) {
-            if let Some(old) = q.pop_front() {
+            if !q.is_empty() {
+                let old = q.remove(0);
                 self.retry_bytes.set(self.retry_bytes.get().saturating_sub(old.body.len()));
                 self.lost(old);
             }
         }
         self.retry_bytes.set(self.retry_bytes.get() + p.body.len());
-        q.push_back(p);
+        q.push(p);
     }
 
     /// Sends the oldest waiting request unless one is already in flight:
@@ -333,7 +335,7 @@ impl Transport {
         if self.in_flight.get() || self.timer.borrow().is_some() {
             return;
         }
-        let (channel, body) = match self.retry.borrow().front() {
+        let (channel, body) = match self.retry.borrow().first() {
             Some(p) => (p.channel, p.body.clone()),
             None => return,
         };
@@ -416,7 +418,8 @@ impl Transport {
     }
 
     fn pop_front(&self) -> Option<Pending> {
-        let p = self.retry.borrow_mut().pop_front()?;
+        let mut q = self.retry.borrow_mut();
+        let p = if q.is_empty() { return None } else { q.remove(0) };
         self.retry_bytes.set(self.retry_bytes.get().saturating_sub(p.body.len()));
         Some(p)
     }
@@ -460,7 +463,7 @@ impl Transport {
                 let retry_after = response
                     .and_then(|r| r.headers())
                     .and_then(|h| h.header("retry-after").ok().flatten())
-                    .and_then(|s| s.trim().parse::<u32>().ok());
+                    .and_then(|s| u32::try_from(parse_u64(&s)?).ok());
                 if self.retry.borrow().is_empty() {
                     return;
                 }
@@ -499,8 +502,8 @@ impl Transport {
                     Some((channel, created, a, b, carried)) => {
                         let mut q = self.retry.borrow_mut();
                         self.retry_bytes.set(self.retry_bytes.get() + a.len() + b.len());
-                        q.push_front(Pending { channel, body: b, created, carried: Dropped::default() });
-                        q.push_front(Pending { channel, body: a, created, carried });
+                        q.insert(0, Pending { channel, body: b, created, carried: Dropped::default() });
+                        q.insert(0, Pending { channel, body: a, created, carried });
                     }
                     None => self.dropped.borrow_mut().add(reason::OVERSIZE, 1),
                 }
@@ -628,14 +631,15 @@ fn compress(body: &str) -> Option<Promise> {
 /// Outbox lines: `created<TAB>channel<TAB>body` (bodies are JSON without
 /// raw tabs or newlines).
 fn parse_outbox(raw: &str) -> Vec<(f64, u8, String)> {
-    raw.lines()
-        .filter_map(|l| {
-            let (t, rest) = l.split_once('\t')?;
-            let (channel, body) = rest.split_once('\t')?;
-            let t = t.parse::<u64>().ok()?;
-            Some((crate::core::json::f64_from_u64(t), channel.parse::<u8>().ok()?, body.to_string()))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for l in raw.split('\n') {
+        let Some((t, rest)) = l.split_once('\t') else { continue };
+        let Some((channel, body)) = rest.split_once('\t') else { continue };
+        if let (Some(t), Some(channel)) = (parse_u64(t), parse_u64(channel).and_then(|c| u8::try_from(c).ok())) {
+            out.push((crate::core::json::f64_from_u64(t), channel, body.to_string()));
+        }
+    }
+    out
 }
 
 /// The outbox text of `lines` (see `parse_outbox`).
