@@ -319,11 +319,9 @@ impl Transport {
     fn enqueue(&self, p: Pending) {
         let mut q = self.retry.borrow_mut();
         while !q.is_empty() && (q.len() >= RETRY_MAX_ITEMS || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES) {
-            if !q.is_empty() {
-                let old = q.remove(0);
-                self.retry_bytes.set(self.retry_bytes.get().saturating_sub(old.body.len()));
-                self.lost(old);
-            }
+            let old = q.remove(0); // not empty: the loop's condition
+            self.retry_bytes.set(self.retry_bytes.get().saturating_sub(old.body.len()));
+            self.lost(old);
         }
         self.retry_bytes.set(self.retry_bytes.get() + p.body.len());
         q.push(p);

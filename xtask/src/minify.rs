@@ -58,6 +58,29 @@ fn write_name(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// The sections of a module: (id, body), in order.
+fn sections(wasm: &[u8]) -> Result<Vec<(u8, &[u8])>> {
+    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
+        return Err("not a wasm module".into());
+    }
+    let mut out = Vec::new();
+    let mut pos = 8;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = read_leb(wasm, &mut pos)? as usize;
+        out.push((id, wasm.get(pos..pos + size).ok_or("truncated section")?));
+        pos += size;
+    }
+    Ok(out)
+}
+
+fn write_section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
+    out.push(id);
+    write_leb(out, body.len() as u64);
+    out.extend_from_slice(body);
+}
+
 /// Bytes of an import descriptor starting at `pos` (kind byte included).
 fn skip_desc(b: &[u8], pos: &mut usize) -> Result {
     let kind = *b.get(*pos).ok_or("truncated import")?;
@@ -90,12 +113,13 @@ fn skip_desc(b: &[u8], pos: &mut usize) -> Result {
     Ok(())
 }
 
-/// Signed LEB128 at `pos` as raw 64 bits, or None if it runs off the end.
-fn read_sleb_bits(b: &[u8], mut pos: usize) -> Option<u64> {
+/// Signed LEB128 at `*pos` as raw 64 bits (`*pos` moves past it), or None
+/// if it runs off the end.
+fn read_sleb_bits(b: &[u8], pos: &mut usize) -> Option<u64> {
     let (mut result, mut shift) = (0u64, 0u32);
     while shift < 70 {
-        let byte = *b.get(pos)?;
-        pos += 1;
+        let byte = *b.get(*pos)?;
+        *pos += 1;
         result |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
         shift += 7;
         if byte & 0x80 == 0 {
@@ -136,18 +160,7 @@ fn write_sleb(out: &mut Vec<u8>, mut v: i64) {
 /// is neither imported nor exported. Anything else is returned unchanged.
 /// Returns the module and how many entries were emptied.
 pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
-        return Err("not a wasm module".into());
-    }
-    let mut sections: Vec<(u8, &[u8])> = Vec::new();
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let id = wasm[pos];
-        pos += 1;
-        let size = read_leb(wasm, &mut pos)? as usize;
-        sections.push((id, wasm.get(pos..pos + size).ok_or("truncated section")?));
-        pos += size;
-    }
+    let sections = sections(wasm)?;
     let unchanged = || Ok((wasm.to_vec(), 0));
     let section = |want: u8| sections.iter().filter(move |(id, _)| *id == want).map(|(_, b)| *b);
     // A function table the host can see (imported or exported) could be read
@@ -182,12 +195,8 @@ pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
     if read_leb(elem, &mut p)? != 1 || read_leb(elem, &mut p)? != 0 || elem.get(p) != Some(&0x41) {
         return unchanged();
     }
-    let base = read_sleb_bits(elem, p + 1).ok_or("truncated element offset")?;
     p += 1;
-    while elem.get(p).ok_or("truncated element offset")? & 0x80 != 0 {
-        p += 1;
-    }
-    p += 1;
+    let base = read_sleb_bits(elem, &mut p).ok_or("truncated element offset")?;
     if elem.get(p) != Some(&0x0b) {
         return unchanged();
     }
@@ -202,7 +211,7 @@ pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
     for body in section(6).chain(section(10)) {
         for (i, b) in body.iter().enumerate() {
             if *b == 0x41 || *b == 0x42 {
-                if let Some(v) = read_sleb_bits(body, i + 1) {
+                if let Some(v) = read_sleb_bits(body, &mut (i + 1)) {
                     refs.insert(v & 0xffff_ffff);
                     refs.insert(v >> 32);
                 }
@@ -236,10 +245,7 @@ pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
     }
     let mut out = wasm[..8].to_vec();
     for (id, body) in &sections {
-        let body: &[u8] = if *id == 9 { &new_elem } else { body };
-        out.push(*id);
-        write_leb(&mut out, body.len() as u64);
-        out.extend_from_slice(body);
+        write_section(&mut out, *id, if *id == 9 { &new_elem } else { body });
     }
     Ok((out, emptied))
 }
@@ -262,22 +268,11 @@ fn short(mut n: usize) -> String {
 
 /// Renames the imports of module `module` in the wasm; returns old → new.
 pub fn rename_imports(wasm: &[u8], module: &str, new_module: &str) -> Result<(Vec<u8>, HashMap<String, String>)> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
-        return Err("not a wasm module".into());
-    }
     let mut out = wasm[..8].to_vec();
     let mut map = HashMap::new();
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let id = wasm[pos];
-        pos += 1;
-        let size = read_leb(wasm, &mut pos)? as usize;
-        let body = wasm.get(pos..pos + size).ok_or("truncated section")?;
-        pos += size;
+    for (id, body) in sections(wasm)? {
         if id != 2 {
-            out.push(id);
-            write_leb(&mut out, size as u64);
-            out.extend_from_slice(body);
+            write_section(&mut out, id, body);
             continue;
         }
         let mut p = 0;
@@ -300,9 +295,7 @@ pub fn rename_imports(wasm: &[u8], module: &str, new_module: &str) -> Result<(Ve
             }
             new_body.extend_from_slice(&body[start..p]);
         }
-        out.push(2);
-        write_leb(&mut out, new_body.len() as u64);
-        out.extend_from_slice(&new_body);
+        write_section(&mut out, 2, &new_body);
     }
     Ok((out, map))
 }
@@ -426,7 +419,7 @@ mod tests {
         for v in [0i64, 1, 63, 64, -1, -64, -65, 127, 128, 3 << 32, i64::from(i32::MIN)] {
             let mut b = Vec::new();
             write_sleb(&mut b, v);
-            assert_eq!(read_sleb_bits(&b, 0), Some(v as u64), "{v}");
+            assert_eq!(read_sleb_bits(&b, &mut 0), Some(v as u64), "{v}");
         }
     }
 
