@@ -49,6 +49,20 @@ fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
     cmd.current_dir(&root)
         .args(["build", "--release", "--target", "web", "--out-dir", out_dir, "--out-name", "rum_agent"])
         .args(["--no-typescript"]);
+    if tools::has_rust_src() {
+        // core and alloc recompiled with the agent's profile (opt-level z,
+        // LTO) and panic=immediate-abort: a panic traps right where it
+        // happens, which is what the agent's own panic handler does anyway,
+        // so the panic messages, their file/line locations and the code that
+        // builds their arguments all go (−1.4 KB brotli). build-std and these
+        // -Z flags are unstable cargo/rustc features; RUSTC_BOOTSTRAP lets
+        // the stable toolchain use them. Appended to the target's rustflags
+        // in .cargo/config.toml (cargo merges the two lists).
+        cmd.env("RUSTC_BOOTSTRAP", "1").env("CARGO_UNSTABLE_BUILD_STD", "core,alloc").env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
+        );
+    }
     if let Some(f) = feature {
         cmd.args(["--", "--features", f]);
     }

@@ -300,6 +300,88 @@ pub fn rename_imports(wasm: &[u8], module: &str, new_module: &str) -> Result<(Ve
     Ok((out, map))
 }
 
+/// Renames the exports the glue reads as `wasm.<name>` to short names, in
+/// the wasm and in the glue; drops the ones it never reads. wasm-bindgen
+/// exports its closure shims under their full Rust paths (~250 characters
+/// each, crate hashes included) and its allocator under `__wbindgen_malloc`
+/// (34 uses in the glue); only the glue sees these names, so they need not
+/// say anything. `memory` keeps its name. Returns the new wasm and glue and
+/// how many exports were dropped.
+pub fn rename_exports(wasm: &[u8], glue: &str) -> Result<(Vec<u8>, String, usize)> {
+    let mut out = wasm[..8].to_vec();
+    let mut map = HashMap::new();
+    let mut dropped = 0;
+    for (id, body) in sections(wasm)? {
+        if id != 7 {
+            write_section(&mut out, id, body);
+            continue;
+        }
+        let mut p = 0;
+        let count = read_leb(body, &mut p)?;
+        let mut kept = Vec::new();
+        for _ in 0..count {
+            let name = read_name(body, &mut p)?;
+            let start = p;
+            p += 1; // kind
+            read_leb(body, &mut p)?;
+            let desc = body.get(start..p).ok_or("truncated export")?;
+            let new = if name == "memory" {
+                name
+            } else if member_uses(glue, &name) > 0 {
+                let n = short(map.len());
+                map.insert(name, n.clone());
+                n
+            } else {
+                dropped += 1;
+                continue;
+            };
+            kept.push((new, desc));
+        }
+        let mut new_body = Vec::new();
+        write_leb(&mut new_body, kept.len() as u64);
+        for (name, desc) in kept {
+            write_name(&mut new_body, &name);
+            new_body.extend_from_slice(desc);
+        }
+        write_section(&mut out, 7, &new_body);
+    }
+    let glue = replace_members(glue, &map);
+    if let Some(old) = map.keys().find(|old| member_uses(&glue, old) > 0) {
+        return Err(format!("export {old} still read by the glue"));
+    }
+    Ok((out, glue, dropped))
+}
+
+/// Where `wasm.<name>` (a whole identifier on both sides) starts in `js`.
+fn members(js: &str, name: &str) -> Vec<usize> {
+    let pat = format!("wasm.{name}");
+    let ident_before = |i: usize| js[..i].chars().next_back().is_some_and(is_ident);
+    let ident_at = |i: usize| js[i..].chars().next().is_some_and(is_ident);
+    js.match_indices(&pat).map(|(i, _)| i).filter(|&i| !ident_before(i) && !ident_at(i + pat.len())).collect()
+}
+
+fn member_uses(js: &str, name: &str) -> usize {
+    members(js, name).len()
+}
+
+/// `wasm.<old>` → `wasm.<new>` for every entry of `map`.
+fn replace_members(js: &str, map: &HashMap<String, String>) -> String {
+    let mut at: Vec<(usize, usize, &str)> = Vec::new();
+    for (old, new) in map {
+        at.extend(members(js, old).into_iter().map(|i| (i + 5, i + 5 + old.len(), new.as_str())));
+    }
+    at.sort_unstable();
+    let mut out = String::with_capacity(js.len());
+    let mut done = 0;
+    for (from, to, new) in at {
+        out.push_str(&js[done..from]);
+        out.push_str(new);
+        done = to;
+    }
+    out.push_str(&js[done..]);
+    out
+}
+
 fn is_ident(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '$'
 }
@@ -343,6 +425,8 @@ pub fn run_all(wasm_path: &Path, glue_path: &Path) -> Result {
             return Err(format!("import {old} still referenced in the glue"));
         }
     }
+    let (wasm, glue, unread) = rename_exports(&wasm, &glue)?;
+    eprintln!("exports: short names, {unread} the glue never reads dropped");
     std::fs::write(wasm_path, wasm).map_err(|e| e.to_string())?;
     std::fs::write(glue_path, glue).map_err(|e| e.to_string())?;
     let g = glue_path.to_string_lossy().to_string();
@@ -421,6 +505,39 @@ mod tests {
             write_sleb(&mut b, v);
             assert_eq!(read_sleb_bits(&b, &mut 0), Some(v as u64), "{v}");
         }
+    }
+
+    #[test]
+    fn exports_get_short_names_in_wasm_and_glue() {
+        // Exports: `memory` (memory 0), `__wbindgen_malloc` (func 0),
+        // `agent_flush` (func 1), `__abort_handler` (func 2, unread).
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        let mut body = vec![4];
+        for (name, kind, index) in
+            [("memory", 2, 0), ("__wbindgen_malloc", 0, 0), ("agent_flush", 0, 1), ("__abort_handler", 0, 2)]
+        {
+            write_name(&mut body, name);
+            body.extend_from_slice(&[kind, index]);
+        }
+        m.push(7);
+        write_leb(&mut m, body.len() as u64);
+        m.extend_from_slice(&body);
+        let glue = "wasm.__wbindgen_malloc(1); wasm.agent_flush(); wasm.agent_flushed; xwasm.agent_flush; wasm.memory";
+        let (out, glue, dropped) = rename_exports(&m, glue).unwrap();
+        assert_eq!(dropped, 1);
+        let names: Vec<String> = {
+            let (_, body) = sections(&out).unwrap()[0];
+            let mut p = 1;
+            (0..3)
+                .map(|_| {
+                    let n = read_name(body, &mut p).unwrap();
+                    p += 2;
+                    n
+                })
+                .collect()
+        };
+        assert_eq!(names, ["memory", "a", "b"]);
+        assert_eq!(glue, "wasm.a(1); wasm.b(); wasm.agent_flushed; xwasm.agent_flush; wasm.memory");
     }
 
     #[test]
