@@ -46,6 +46,22 @@ pub fn scrub_url(url: &str, markers: &[String]) -> String {
     out
 }
 
+/// Whether two page URLs name the same route of a single-page app: equal
+/// once a plain fragment is dropped. A fragment is part of the route only
+/// when a hash router writes it (`#/cart`, `#!/cart`); an in-page anchor
+/// (`#reviews`, or a scroll-spy rewriting it as the user scrolls) is not a
+/// new route, and must not cost a flush each time.
+pub fn same_route(a: &str, b: &str) -> bool {
+    fn route(u: &str) -> &str {
+        let b = u.as_bytes();
+        match b.iter().position(|&c| c == b'#') {
+            Some(i) if !matches!(b.get(i + 1), Some(b'/' | b'!')) => u.get(..i).unwrap_or(u),
+            _ => u,
+        }
+    }
+    route(a) == route(b)
+}
+
 fn strip_credentials(base: &str) -> String {
     if let Some(scheme_end) = super::json::find(base, "://") {
         let after = base.get(scheme_end + 3..).unwrap_or("");
@@ -145,5 +161,17 @@ mod tests {
         let s = d(&long);
         assert!(s.len() <= MAX_URL);
         assert!(s.starts_with("https://a.example/é"));
+    }
+
+    #[test]
+    fn routes_ignore_plain_fragments_but_not_hash_routes() {
+        let base = "https://shop.example/p/1?x=2";
+        assert!(same_route(base, "https://shop.example/p/1?x=2#reviews"));
+        assert!(same_route("https://shop.example/p/1?x=2#a", "https://shop.example/p/1?x=2#b"));
+        assert!(!same_route(base, "https://shop.example/p/2?x=2"));
+        assert!(!same_route(base, "https://shop.example/p/1?x=3"));
+        assert!(!same_route("https://shop.example/#/cart", "https://shop.example/#/checkout"));
+        assert!(!same_route("https://shop.example/#!/cart", "https://shop.example/"));
+        assert!(same_route("https://shop.example/#", "https://shop.example/"));
     }
 }

@@ -15,6 +15,7 @@ mod lifecycle;
 mod longtasks;
 mod navigation;
 mod resources;
+mod route;
 mod runtime;
 mod transport;
 mod ttfb;
@@ -71,6 +72,7 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, Js
         longtasks::install(&rt);
         tti::install(&rt);
         http::install(&rt);
+        route::install(&rt);
         rt.start_timer();
         if let Some(tz) = context::time_zone_now() {
             rt.with(|st| st.meta.env.tz = tz);

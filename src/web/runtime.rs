@@ -21,7 +21,7 @@ use crate::core::config::{Config, MAX_REQUEST_BYTES};
 use crate::core::dedup::{ErrorBook, Seen};
 use crate::core::event::{ErrorReport, Event, HttpCall, Resource};
 use crate::core::meta::{App, Meta, SessionRef, View};
-use crate::core::scrub::scrub_url;
+use crate::core::scrub::{same_route, scrub_url};
 use crate::core::session::Session;
 use crate::core::wire;
 
@@ -461,12 +461,23 @@ impl Runtime {
 
     pub fn set_view(&self, name: &str) {
         self.flush(false);
-        let (url, _) = page_url_and_referrer();
-        let url = self.scrub(&url);
+        let url = self.scrub(&href());
         self.with(|st| {
             st.meta.view.name = truncate(name, 256).to_string();
             st.meta.view.url = url;
         });
+    }
+
+    /// The page's URL may have changed without a new document (a
+    /// single-page app's route). The URL travels once per batch, so what
+    /// is queued goes now, under the route it happened on, and what follows
+    /// carries the new one.
+    pub fn url_changed(&self) {
+        let url = self.scrub(&href());
+        if self.with(|st| same_route(&st.meta.view.url, &url)) == Some(false) {
+            self.flush(false);
+            self.with(|st| st.meta.view.url = url);
+        }
     }
 
     pub fn set_user(&self, user: Attrs) {
@@ -504,11 +515,11 @@ impl Runtime {
     }
 }
 
+fn href() -> String {
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
 fn page_url_and_referrer() -> (String, String) {
-    let Some(w) = web_sys::window() else {
-        return (String::new(), String::new());
-    };
-    let url = w.location().href().unwrap_or_default();
-    let referrer = w.document().map(|d| d.referrer()).unwrap_or_default();
-    (url, referrer)
+    let referrer = web_sys::window().and_then(|w| w.document()).map(|d| d.referrer()).unwrap_or_default();
+    (href(), referrer)
 }

@@ -52,3 +52,24 @@ test('Firefox: errors with parsed frames, navigation, resources, supported vital
   assert.ok(!evs.some((e) => e.k === 'error' && /rum_agent|\/pkg\/rum\.js/.test(e.file || '')));
   console.log(`Firefox ${ff.version}: vitals ${[...new Set(vitals)].join(', ')}; ${evs.length} events`);
 });
+
+test('Firefox: an SPA route reports under its own URL', { skip: !available() && 'firefox-esr or geckodriver missing' }, async () => {
+  server.beacons.length = 0;
+  const landing = `${server.url}/test/spa.html`;
+  await ff.goto(landing);
+  const hasNavigationApi = await ff.run(`
+    await window.ready;
+    await window.fail('ff landing');
+    history.pushState({}, '', '/test/spa/checkout');
+    await window.fail('ff checkout');
+    return !!window.navigation;
+  `);
+  await ff.goto('about:blank');
+  const msgs = ['ff landing', 'ff checkout'];
+  await server.waitFor((b) => msgs.every((m) => events(b).some((e) => e.k === 'error' && e.msg === m)));
+  const url = (m) => events(server.beacons).find((e) => e.k === 'error' && e.msg === m).batch.view.url;
+  assert.equal(url('ff landing'), landing);
+  // pushState is seen through the Navigation API (Firefox 147+).
+  assert.equal(url('ff checkout'), hasNavigationApi ? `${server.url}/test/spa/checkout` : landing);
+  console.log(`Firefox ${ff.version}: Navigation API ${hasNavigationApi ? 'present' : 'absent'}`);
+});
