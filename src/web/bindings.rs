@@ -4,6 +4,11 @@
 //! structurally. Getters on a property the browser lacks read `undefined`,
 //! which arrives as NaN (numbers) or None (strings): callers treat both as
 //! "not measured", never as an error.
+//!
+//! String properties are typed `JsValue` and read with `.str()`: a
+//! getter typed `Option<String>` makes wasm-bindgen emit, per property, a
+//! glue function that copies the string into wasm memory (~125 B of JS) and
+//! a wasm shim around it; `.str()` is that code once.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -17,10 +22,8 @@ extern "C" {
     #[wasm_bindgen(extends = js_sys::Object)]
     pub type Entry;
 
-    #[wasm_bindgen(method, getter, js_name = entryType)]
-    pub fn entry_type(this: &Entry) -> Option<String>;
     #[wasm_bindgen(method, getter)]
-    pub fn name(this: &Entry) -> Option<String>;
+    pub fn name(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = startTime)]
     pub fn start_time(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter)]
@@ -28,11 +31,11 @@ extern "C" {
 
     // PerformanceResourceTiming / PerformanceNavigationTiming
     #[wasm_bindgen(method, getter, js_name = initiatorType)]
-    pub fn initiator_type(this: &Entry) -> Option<String>;
+    pub fn initiator_type(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = nextHopProtocol)]
-    pub fn next_hop_protocol(this: &Entry) -> Option<String>;
+    pub fn next_hop_protocol(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = renderBlockingStatus)]
-    pub fn render_blocking_status(this: &Entry) -> Option<String>;
+    pub fn render_blocking_status(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = responseStatus)]
     pub fn response_status(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = redirectStart)]
@@ -69,7 +72,7 @@ extern "C" {
     pub fn server_timing(this: &Entry) -> Option<js_sys::Array>;
 
     #[wasm_bindgen(method, getter, js_name = type)]
-    pub fn nav_type(this: &Entry) -> Option<String>;
+    pub fn nav_type(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = redirectCount)]
     pub fn redirect_count(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = domInteractive)]
@@ -91,9 +94,9 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn element(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn url(this: &Entry) -> Option<String>;
+    pub fn url(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn id(this: &Entry) -> Option<String>;
+    pub fn id(this: &Entry) -> JsValue;
 
     // LayoutShift
     #[wasm_bindgen(method, getter)]
@@ -115,21 +118,21 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = target)]
     pub fn event_target(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = targetSelector)]
-    pub fn target_selector(this: &Entry) -> Option<String>;
+    pub fn target_selector(this: &Entry) -> JsValue;
 
     // PerformanceLongAnimationFrameTiming / PerformanceScriptTiming
     #[wasm_bindgen(method, getter)]
     pub fn scripts(this: &Entry) -> Option<js_sys::Array>;
     #[wasm_bindgen(method, getter, js_name = sourceURL)]
-    pub fn source_url(this: &Entry) -> Option<String>;
+    pub fn source_url(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = sourceFunctionName)]
-    pub fn source_function_name(this: &Entry) -> Option<String>;
+    pub fn source_function_name(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn invoker(this: &Entry) -> Option<String>;
+    pub fn invoker(this: &Entry) -> JsValue;
 
     /// PerformanceServerTiming
     #[wasm_bindgen(method, getter)]
-    pub fn description(this: &Entry) -> Option<String>;
+    pub fn description(this: &Entry) -> JsValue;
 
     /// `PerformanceObserver`, with `observe()` taking the `{type, buffered}`
     /// dictionary that web-sys's `PerformanceObserverInit` cannot express.
@@ -157,7 +160,7 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn message(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn filename(this: &Loose) -> Option<String>;
+    pub fn filename(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn lineno(this: &Loose) -> f64;
     #[wasm_bindgen(method, getter)]
@@ -175,13 +178,13 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn target(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = localName)]
-    pub fn local_name(this: &Loose) -> Option<String>;
+    pub fn local_name(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = currentSrc)]
-    pub fn current_src(this: &Loose) -> Option<String>;
+    pub fn current_src(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn src(this: &Loose) -> Option<String>;
+    pub fn src(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn href(this: &Loose) -> Option<String>;
+    pub fn href(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn persisted(this: &Loose) -> bool;
     #[wasm_bindgen(method, getter, js_name = isTrusted)]
@@ -191,9 +194,9 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = nodeType)]
     pub fn node_type(this: &Loose) -> f64;
     #[wasm_bindgen(method, getter, js_name = nodeName)]
-    pub fn node_name(this: &Loose) -> Option<String>;
+    pub fn node_name(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = id)]
-    pub fn node_id(this: &Loose) -> Option<String>;
+    pub fn node_id(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = classList)]
     pub fn class_list(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = parentNode)]
@@ -201,9 +204,9 @@ extern "C" {
 
     /// `navigator.connection` (Chromium only).
     #[wasm_bindgen(method, getter, js_name = effectiveType)]
-    pub fn effective_type(this: &Loose) -> Option<String>;
+    pub fn effective_type(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = type)]
-    pub fn conn_type(this: &Loose) -> Option<String>;
+    pub fn conn_type(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn rtt(this: &Loose) -> f64;
     #[wasm_bindgen(method, getter)]
@@ -215,13 +218,13 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn brands(this: &Loose) -> Option<js_sys::Array>;
     #[wasm_bindgen(method, getter)]
-    pub fn brand(this: &Loose) -> Option<String>;
+    pub fn brand(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
-    pub fn version(this: &Loose) -> Option<String>;
+    pub fn version(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn mobile(this: &Loose) -> bool;
     #[wasm_bindgen(method, getter)]
-    pub fn platform(this: &Loose) -> Option<String>;
+    pub fn platform(this: &Loose) -> JsValue;
 
     /// `Number(v)`: strict numeric conversion ("12px" is NaN, unlike parseFloat).
     #[wasm_bindgen(js_name = Number)]
@@ -240,6 +243,19 @@ extern "C" {
     /// Throws when `headers` is not a `Headers` (a mock or wrapped fetch).
     #[wasm_bindgen(method, catch, js_name = get)]
     pub fn header(this: &Loose, name: &str) -> Result<Option<String>, JsValue>;
+}
+
+/// `.str()`: a string property as `Option<String>` (see the module's doc).
+pub trait Str {
+    fn str(self) -> Option<String>;
+}
+
+impl Str for JsValue {
+    // One copy, not one per property read.
+    #[inline(never)]
+    fn str(self) -> Option<String> {
+        self.as_string()
+    }
 }
 
 /// A browser number that may be NaN (missing property) or negative: 0 instead.

@@ -5,6 +5,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use wasm_bindgen::JsCast;
 
 use crate::core::json::contains;
@@ -41,8 +43,8 @@ pub fn env() -> Env {
     if conn.is_object() {
         let c: &Loose = conn.unchecked_ref();
         e.conn = Some(Connection {
-            ect: c.effective_type().unwrap_or_default(),
-            kind: c.conn_type().unwrap_or_default(),
+            ect: c.effective_type().str().unwrap_or_default(),
+            kind: c.conn_type().str().unwrap_or_default(),
             rtt: nz(c.rtt()),
             down: nz(c.downlink()),
             save: c.save_data(),
@@ -58,20 +60,20 @@ pub fn env() -> Env {
                 arr.iter()
                     .filter_map(|b| {
                         let b: &Loose = b.unchecked_ref();
-                        let name = b.brand()?;
+                        let name = b.brand().str()?;
                         // GREASE entries ("Not A;Brand") exist to be ignored.
                         if contains(&name, "Not") && (contains(&name, "Brand") || contains(&name, "brand")) {
                             return None;
                         }
                         let mut s = name;
                         s.push('/');
-                        s.push_str(&b.version().unwrap_or_default());
+                        s.push_str(&b.version().str().unwrap_or_default());
                         Some(s)
                     })
                     .collect()
             })
             .unwrap_or_default();
-        e.uach = Some(ClientHints { brands, mobile: u.mobile(), platform: u.platform().unwrap_or_default() });
+        e.uach = Some(ClientHints { brands, mobile: u.mobile(), platform: u.platform().str().unwrap_or_default() });
     }
 
     e

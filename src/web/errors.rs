@@ -10,6 +10,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -97,7 +99,7 @@ fn on_error(rt: &Runtime, ev: &JsValue) {
         return on_resource_error(rt, e, t);
     }
     let msg = to_string(&e.message());
-    let file = e.filename().unwrap_or_default();
+    let file = e.filename().str().unwrap_or_default();
     let (line, col) = (u32_of(e.lineno()), u32_of(e.colno()));
     if is_ours(&file) || rt.ignored_error(&msg) || (!file.is_empty() && rt.ignored_url(&file)) {
         return;
@@ -123,12 +125,13 @@ fn on_resource_error(rt: &Runtime, e: &Loose, t: f64) {
         return;
     }
     let el: &Loose = target.unchecked_ref();
-    let Some(tag) = el.local_name() else { return }; // not an element
+    let Some(tag) = el.local_name().str() else { return }; // not an element
     let url = el
         .current_src()
+        .str()
         .filter(|s| !s.is_empty())
-        .or_else(|| el.src().filter(|s| !s.is_empty()))
-        .or_else(|| el.href().filter(|s| !s.is_empty()))
+        .or_else(|| el.src().str().filter(|s| !s.is_empty()))
+        .or_else(|| el.href().str().filter(|s| !s.is_empty()))
         .unwrap_or_default();
     if url.is_empty() || rt.ignored_url(&url) {
         return;

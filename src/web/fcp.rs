@@ -6,6 +6,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
@@ -30,7 +32,7 @@ pub fn install(rt: &Rc<Runtime>) {
     let obs = PerfObserver::new("paint", &[], move |entries| {
         let Some(rt) = me.upgrade() else { return };
         for e in entries {
-            if e.name().as_deref() != Some("first-contentful-paint") || e.start_time() >= rt.first_hidden.get() {
+            if e.name().str().as_deref() != Some("first-contentful-paint") || e.start_time() >= rt.first_hidden.get() {
                 continue;
             }
             let value = (e.start_time() - activation_start()).max(0.0);

@@ -17,6 +17,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
@@ -65,7 +67,7 @@ fn process(st: &mut State, entries: &[Entry]) {
         let id = f64_to_u64(nz(e.interaction_id()));
         st.count.on_id(id);
         st.inp.on_entry(EventEntry {
-            name: e.name().unwrap_or_default(),
+            name: e.name().str().unwrap_or_default(),
             start_time: start,
             duration: dur,
             processing_start: e.processing_start(),
@@ -80,7 +82,8 @@ fn process(st: &mut State, entries: &[Entry]) {
             if let Some(i) = st.inp.list.iter_mut().find(|i| i.id == id && i.target.is_empty()) {
                 if i.entries.iter().any(|x| x.start_time == start && x.duration == dur) {
                     let node = e.event_target();
-                    i.target = if node.is_object() { selector(&node) } else { e.target_selector().unwrap_or_default() };
+                    i.target =
+                        if node.is_object() { selector(&node) } else { e.target_selector().str().unwrap_or_default() };
                 }
             }
         }

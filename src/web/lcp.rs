@@ -15,6 +15,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
@@ -53,7 +55,7 @@ fn attribution(rt: &Runtime, lcp: &Lcp) -> Attrs {
             p.get_entries_by_type("resource").iter().rev().find_map(|r| {
                 let r: Entry = r.unchecked_into();
                 let start = if r.request_start() > 0.0 { r.request_start() } else { r.start_time() };
-                (r.name().as_deref() == Some(e.url.as_str()) && start <= e.start_time)
+                (r.name().str().as_deref() == Some(e.url.as_str()) && start <= e.start_time)
                     .then(|| (start, nz(r.response_end())))
             })
         })
@@ -116,9 +118,9 @@ fn start(rt: &Runtime) {
                 let target = if el.is_object() {
                     selector(&el)
                 } else {
-                    e.id().filter(|id| !id.is_empty()).map(|id| ["#", &id].concat()).unwrap_or_default()
+                    e.id().str().filter(|id| !id.is_empty()).map(|id| ["#", &id].concat()).unwrap_or_default()
                 };
-                LcpEntry { start_time: e.start_time(), url: e.url().unwrap_or_default(), target }
+                LcpEntry { start_time: e.start_time(), url: e.url().str().unwrap_or_default(), target }
             })
             .collect();
         if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) {

@@ -7,6 +7,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
@@ -117,9 +119,9 @@ fn on_loafs(rt: &Runtime, st: &mut State, entries: &[Entry]) {
                         ScriptTiming {
                             start: s.start_time(),
                             dur: nz(s.duration()),
-                            url: rt.scrub(&s.source_url().unwrap_or_default()),
-                            function: s.source_function_name().unwrap_or_default(),
-                            invoker: s.invoker().unwrap_or_default(),
+                            url: rt.scrub(&s.source_url().str().unwrap_or_default()),
+                            function: s.source_function_name().str().unwrap_or_default(),
+                            invoker: s.invoker().str().unwrap_or_default(),
                         }
                     })
                     .collect()

@@ -5,6 +5,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 
 use wasm_bindgen::JsCast;
@@ -38,7 +40,7 @@ pub fn nav_type() -> String {
     if prerendering {
         return "prerender".into();
     }
-    e.nav_type().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
+    e.nav_type().str().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
 }
 
 pub fn read() -> Option<NavTiming> {
@@ -51,9 +53,9 @@ pub fn read() -> Option<NavTiming> {
                 .map(|st| {
                     let st: Entry = st.unchecked_into();
                     ServerTiming {
-                        name: st.name().unwrap_or_default(),
+                        name: st.name().str().unwrap_or_default(),
                         duration: nz(st.duration()),
-                        description: st.description().unwrap_or_default(),
+                        description: st.description().str().unwrap_or_default(),
                     }
                 })
                 .collect()
@@ -61,9 +63,9 @@ pub fn read() -> Option<NavTiming> {
         .unwrap_or_default();
     let mut nav = NavTiming {
         t: epoch(0.0),
-        nav_type: e.nav_type().unwrap_or_default(),
+        nav_type: e.nav_type().str().unwrap_or_default(),
         redirect_count: u32::try_from(crate::core::json::f64_to_u64(e.redirect_count())).unwrap_or(0),
-        next_hop_protocol: e.next_hop_protocol().unwrap_or_default(),
+        next_hop_protocol: e.next_hop_protocol().str().unwrap_or_default(),
         server_timing,
         ..NavTiming::default()
     };

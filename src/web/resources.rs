@@ -7,6 +7,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::Rc;
 
 use crate::core::event::Resource;
@@ -51,7 +53,7 @@ pub fn phases(e: &Entry) -> Phases {
 }
 
 pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
-    let url = e.name()?;
+    let url = e.name().str()?;
     if rt.ignored_url(&url) {
         return None;
     }
@@ -59,7 +61,7 @@ pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
     Some(Resource {
         t: epoch(e.start_time()),
         url: rt.scrub(&url),
-        initiator: e.initiator_type().unwrap_or_default(),
+        initiator: e.initiator_type().str().unwrap_or_default(),
         start: nz(e.start_time()),
         dur: nz(e.duration()),
         dns: p.dns,
@@ -70,9 +72,9 @@ pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
         size: nz(e.transfer_size()),
         enc: nz(e.encoded_body_size()),
         dec: nz(e.decoded_body_size()),
-        blocking: e.render_blocking_status().as_deref() == Some("blocking"),
+        blocking: e.render_blocking_status().str().as_deref() == Some("blocking"),
         status: u32::try_from(crate::core::json::f64_to_u64(nz(e.response_status()))).unwrap_or(0),
-        proto: e.next_hop_protocol().unwrap_or_default(),
+        proto: e.next_hop_protocol().str().unwrap_or_default(),
     })
 }
 
@@ -83,7 +85,7 @@ pub fn install(rt: &Rc<Runtime>) {
         for e in &entries {
             // Failed before we started listening: the error event is gone,
             // the entry (and its status, in Chromium) remains.
-            let tag = match e.initiator_type().as_deref() {
+            let tag = match e.initiator_type().str().as_deref() {
                 Some("img") => "img",
                 Some("script") => "script",
                 Some("link") => "link",
@@ -93,7 +95,7 @@ pub fn install(rt: &Rc<Runtime>) {
             };
             let status = nz(e.response_status());
             if !tag.is_empty() && status >= 400.0 && e.response_end() < rt.started {
-                if let Some(url) = e.name().filter(|u| !rt.ignored_url(u)) {
+                if let Some(url) = e.name().str().filter(|u| !rt.ignored_url(u)) {
                     let status = u32::try_from(crate::core::json::f64_to_u64(status)).unwrap_or(0);
                     super::errors::early_resource_failure(&rt, tag, &url, status, epoch(e.response_end()));
                 }

@@ -5,6 +5,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -34,7 +36,7 @@ pub fn initial_first_hidden() -> f64 {
         if let Some(p) = performance() {
             let hidden = p.get_entries_by_type("visibility-state").iter().find_map(|e| {
                 let e: Entry = e.unchecked_into();
-                (e.name().as_deref() == Some("hidden") && e.start_time() >= activation).then(|| e.start_time())
+                (e.name().str().as_deref() == Some("hidden") && e.start_time() >= activation).then(|| e.start_time())
             });
             if let Some(t) = hidden {
                 return t;
@@ -99,13 +101,13 @@ pub fn selector(node: &JsValue) -> String {
         if node_type == 9.0 || !node_type.is_finite() {
             break;
         }
-        let id = n.node_id().unwrap_or_default();
+        let id = n.node_id().str().unwrap_or_default();
         let part = if !id.is_empty() {
             let mut p = String::from("#");
             p.push_str(&id);
             p
         } else {
-            let raw = n.node_name().unwrap_or_default();
+            let raw = n.node_name().str().unwrap_or_default();
             let mut p = if node_type == 1.0 {
                 raw.to_ascii_lowercase()
             } else {
