@@ -186,6 +186,16 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn href(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
+    pub fn origin(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn referrer(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = readyState)]
+    pub fn ready_state(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = userAgent)]
+    pub fn user_agent(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn language(this: &Loose) -> JsValue;
+    #[wasm_bindgen(method, getter)]
     pub fn persisted(this: &Loose) -> bool;
     #[wasm_bindgen(method, getter, js_name = isTrusted)]
     pub fn is_trusted(this: &Loose) -> bool;

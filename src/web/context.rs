@@ -27,8 +27,9 @@ pub fn env() -> Env {
     let mut e = Env::default();
     let Some(w) = web_sys::window() else { return e };
     let nav = w.navigator();
-    e.ua = nav.user_agent().unwrap_or_default();
-    e.lang = nav.language().unwrap_or_default();
+    let n: &Loose = nav.unchecked_ref();
+    e.ua = n.user_agent().str().unwrap_or_default();
+    e.lang = n.language().str().unwrap_or_default();
     e.cores = px(nav.hardware_concurrency());
     e.mem = nz(get(&nav, "deviceMemory").as_f64().unwrap_or(0.0));
     e.vw = px(w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0));

@@ -14,6 +14,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bindings::Str as _;
+
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 
@@ -77,12 +79,14 @@ fn absolute(input: &JsValue) -> String {
     } else {
         to_string(input)
     };
-    let base = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    web_sys::Url::new_with_base(&raw, &base).map(|u| u.href()).unwrap_or(raw)
+    web_sys::Url::new_with_base(&raw, &super::util::href())
+        .ok()
+        .and_then(|u| u.unchecked_into::<super::bindings::Loose>().href().str())
+        .unwrap_or(raw)
 }
 
 fn same_origin(url: &str) -> bool {
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let origin = super::util::location().and_then(|l| l.origin().str()).unwrap_or_default();
     !origin.is_empty()
         && url.starts_with(&origin)
         && url.get(origin.len()..origin.len() + 1).is_none_or(|c| c == "/" || c == "?" || c == "#")

@@ -112,7 +112,7 @@ pub fn install(rt: &Rc<Runtime>) {
 
 fn after_activation(rt: &Runtime) {
     let Some(w) = web_sys::window() else { return };
-    let complete = w.document().is_some_and(|d| d.ready_state() == "complete");
+    let complete = super::util::ready_state() == "complete";
     if complete {
         rt.defer(0, report);
     } else {

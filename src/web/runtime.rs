@@ -27,7 +27,7 @@ use crate::core::wire;
 
 use super::config::{matches, Hooks};
 use super::transport::Transport;
-use super::util::{now, random_id, Timer};
+use super::util::{href, now, random_id, Timer};
 
 /// Anything whose drop undoes an installation: listeners, observers, timers.
 /// Only ever dropped, so not `dyn Any`: its vtables would carry a `type_id`.
@@ -515,11 +515,9 @@ impl Runtime {
     }
 }
 
-fn href() -> String {
-    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
-}
-
 fn page_url_and_referrer() -> (String, String) {
-    let referrer = web_sys::window().and_then(|w| w.document()).map(|d| d.referrer()).unwrap_or_default();
+    use super::bindings::{Loose, Str};
+    let doc = web_sys::window().and_then(|w| w.document());
+    let referrer = doc.and_then(|d| d.unchecked_ref::<Loose>().referrer().str()).unwrap_or_default();
     (href(), referrer)
 }

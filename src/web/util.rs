@@ -195,6 +195,26 @@ pub fn set(target: &Object, key: &str, v: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), v);
 }
 
+/// `location`, read structurally (see bindings: string properties).
+pub fn location() -> Option<super::bindings::Loose> {
+    Some(web_sys::window()?.location().unchecked_into())
+}
+
+/// `location.href`.
+pub fn href() -> String {
+    use super::bindings::Str;
+    location().and_then(|l| l.href().str()).unwrap_or_default()
+}
+
+/// `document.readyState`.
+pub fn ready_state() -> String {
+    use super::bindings::Str;
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.unchecked_ref::<super::bindings::Loose>().ready_state().str())
+        .unwrap_or_default()
+}
+
 pub fn performance() -> Option<web_sys::Performance> {
     web_sys::window()?.performance()
 }

@@ -70,7 +70,7 @@ pub fn activation_start() -> f64 {
 
 /// `getLoadState(t)`.
 pub fn load_state(t: f64) -> &'static str {
-    let loading = document().is_some_and(|d| d.ready_state() == "loading");
+    let loading = super::util::ready_state() == "loading";
     match navigation_entry() {
         Some(e) => core_load_state(
             t,
