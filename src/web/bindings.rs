@@ -195,6 +195,9 @@ extern "C" {
     pub fn user_agent(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn language(this: &Loose) -> JsValue;
+    /// `performance.interactionCount` (Chromium 145+; undefined elsewhere).
+    #[wasm_bindgen(method, getter, js_name = interactionCount)]
+    pub fn interaction_count(this: &Loose) -> JsValue;
     #[wasm_bindgen(method, getter)]
     pub fn persisted(this: &Loose) -> bool;
     #[wasm_bindgen(method, getter, js_name = isTrusted)]
@@ -235,6 +238,13 @@ extern "C" {
     pub fn mobile(this: &Loose) -> bool;
     #[wasm_bindgen(method, getter)]
     pub fn platform(this: &Loose) -> JsValue;
+
+    /// `requestIdleCallback(f, opts)`, called as a global; throws (caught:
+    /// `Err`) where the browser has none. Bound directly rather than looked
+    /// up by name: it runs for every interaction, and a lookup by name
+    /// sends the name across the JS boundary each time.
+    #[wasm_bindgen(catch, js_name = requestIdleCallback)]
+    pub fn request_idle_callback(f: &JsValue, opts: &JsValue) -> Result<JsValue, JsValue>;
 
     /// `Number(v)`: strict numeric conversion ("12px" is NaN, unlike parseFloat).
     #[wasm_bindgen(js_name = Number)]

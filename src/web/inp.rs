@@ -21,13 +21,14 @@ use super::bindings::Str as _;
 
 use alloc::rc::Rc;
 use core::cell::RefCell;
+use wasm_bindgen::JsCast;
 
 use crate::core::attrs::Attrs;
 use crate::core::event::LoafScript;
 use crate::core::json::f64_to_u64;
 use crate::core::vitals::{inp_parts, order_by_end, EventEntry, Inp, InteractionCount};
 
-use super::bindings::{nz, Entry};
+use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
 use super::util::{get, performance, PerfObserver};
 use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle};
@@ -47,7 +48,7 @@ const MAX_SCRIPTS: usize = 5;
 
 /// `performance.interactionCount`, or the estimate from interaction ids.
 fn interaction_count(st: &State) -> f64 {
-    let native = performance().map(|p| get(&p, "interactionCount")).and_then(|v| v.as_f64());
+    let native = performance().and_then(|p| p.unchecked_ref::<Loose>().interaction_count().as_f64());
     native.unwrap_or_else(|| st.count.estimate())
 }
 

@@ -238,13 +238,24 @@ pub fn when_idle(f: impl FnOnce() + 'static) {
         Ok(JsValue::UNDEFINED)
     }));
     // Freed when called; requestIdleCallback with a timeout always calls it.
-    let ric = get(&w, "requestIdleCallback");
-    if let Some(ric) = ric.dyn_ref::<js_sys::Function>() {
-        let opts = js_sys::Object::new();
-        super::util::set(&opts, "timeout", &JsValue::from_f64(1000.0));
-        if ric.call2(&w, &cb, &opts).is_ok() {
-            return;
-        }
+    let opts = IDLE_OPTS.0.try_borrow_mut().ok().map(|mut o| {
+        o.get_or_insert_with(|| {
+            let o = js_sys::Object::new();
+            super::util::set(&o, "timeout", &JsValue::from_f64(1000.0));
+            o
+        })
+        .clone()
+    });
+    if opts.is_some_and(|o| super::bindings::request_idle_callback(&cb, &o).is_ok()) {
+        return;
     }
     let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
 }
+
+/// `{ timeout: 1000 }` for `when_idle`, made once: it runs for every
+/// interaction, and setting the key sends its name across each time.
+struct IdleOpts(core::cell::RefCell<Option<js_sys::Object>>);
+// SAFETY: wasm32-unknown-unknown (without the atomics feature) runs on one
+// thread; nothing here is ever shared across threads (as `RUNNING`).
+unsafe impl Sync for IdleOpts {}
+static IDLE_OPTS: IdleOpts = IdleOpts(core::cell::RefCell::new(None));
