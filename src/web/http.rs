@@ -52,7 +52,7 @@ impl Drop for Patch {
             // Someone wrapped it after us and calls our wrapper, so it must
             // keep working (as a pass-through: the agent is gone,
             // `Weak::upgrade` fails, the original is called).
-            // Leaked on purpose: the page still holds our wrapper.
+            // Closure::forget on purpose: the page still holds our wrapper.
             hook.forget();
         }
     }

@@ -317,14 +317,13 @@ impl Transport {
     }
 
     fn enqueue(&self, p: Pending) {
-        let mut q = self.retry.borrow_mut();
-        while !q.is_empty() && (q.len() >= RETRY_MAX_ITEMS || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES) {
-            let old = q.remove(0); // not empty: the loop's condition
-            self.retry_bytes.set(self.retry_bytes.get().saturating_sub(old.body.len()));
+        // Oldest out first, until the new one fits (`pop_front` keeps the byte count).
+        while self.retry.borrow().len() >= RETRY_MAX_ITEMS || self.retry_bytes.get() + p.body.len() > RETRY_MAX_BYTES {
+            let Some(old) = self.pop_front() else { break };
             self.lost(old);
         }
         self.retry_bytes.set(self.retry_bytes.get() + p.body.len());
-        q.push(p);
+        self.retry.borrow_mut().push(p);
     }
 
     /// Sends the oldest waiting request unless one is already in flight:
