@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, events } from './lib/server.mjs';
-import { launchChrome } from './lib/cdp.mjs';
+import { launchChrome, Page } from './lib/cdp.mjs';
 
 let server, chrome, front;
 const table = [];
@@ -50,14 +50,37 @@ async function settle() {
   }
 }
 
-async function scenario(name, path, actions = async () => {}, { background = false } = {}) {
+/**
+ * Opens `launcher` (a page that prerenders `path` and then follows a link to
+ * it) in a new tab with no DevTools session, and attaches once the
+ * prerendered page was activated: Chromium does not prerender for a tab
+ * whose page target has a session attached (PrerenderingDisabledByDevTools).
+ */
+async function activatePrerendered(path) {
+  const { targetId } = await chrome.send('Target.createTarget', { url: `${server.url}/test/vitals/prerender.html?go=1500&url=${encodeURIComponent(path)}` });
+  await chrome.send('Target.activateTarget', { targetId });
+  for (let i = 0; ; i++) {
+    const { targetInfos } = await chrome.send('Target.getTargets');
+    const t = targetInfos.find((t) => t.type === 'page' && t.url === `${server.url}${path}`);
+    if (t) {
+      const { sessionId } = await chrome.send('Target.attachToTarget', { targetId: t.targetId, flatten: true });
+      const page = new Page(chrome.send, chrome.on, t.targetId, sessionId);
+      await page.init();
+      return page;
+    }
+    if (i > 200) throw new Error(`prerender: ${path} was never activated`);
+    await sleep(50);
+  }
+}
+
+async function scenario(name, path, actions = async () => {}, { background = false, prerender = false } = {}) {
   server.beacons.length = 0;
   server.wv.length = 0;
   // A background tab is hidden only if another tab is in front.
   if (background) await front.activate();
-  const page = await chrome.newPage({ background });
+  const page = prerender ? await activatePrerendered(path) : await chrome.newPage({ background });
   if (!background) await page.activate();
-  await page.goto(`${server.url}${path}`);
+  if (!prerender) await page.goto(`${server.url}${path}`);
   await page.waitFor('window.bothReady && document.readyState === "complete"');
   await actions(page);
   // Leaving the page: pagehide and visibilitychange → hidden; both report.
@@ -182,6 +205,20 @@ test('many interactions: the p98 estimate skips the longest', async () => {
 test('page loaded in a background tab: only TTFB', async () => {
   const { ours } = await scenario('hidden at load', '/test/vitals/lcp-image.html', () => sleep(1200), { background: true });
   assert.deepEqual([...ours.keys()], ['TTFB|navigate']);
+});
+
+test('prerendered, then activated: values from activation, navigationType prerender', async () => {
+  const { wv } = await scenario(
+    'prerender',
+    '/test/vitals/lcp-image.html?prerendered=1',
+    async (page) => {
+      const nav = await page.evaluate('performance.getEntriesByType("navigation")[0].activationStart');
+      assert.ok(nav > 0, `the page was activated from a prerender (activationStart ${nav})`);
+      await sleep(300);
+    },
+    { prerender: true },
+  );
+  for (const name of ['TTFB', 'FCP', 'LCP', 'CLS']) assert.ok(wv.has(`${name}|prerender`), `web-vitals reported ${name} as prerender`);
 });
 
 test('back/forward cache restore starts a new measurement', async () => {
