@@ -31,6 +31,10 @@ function boot(config, fromTag) {
     return S.p;
   }
   return (S.p = load(wasm ? { module_or_path: wasm } : undefined)
+    // Start in a task of its own: the compile's last step and instantiation
+    // end the task that resolved `load`, and adding the agent's start-up to
+    // it would make one longer slice of the page's main thread.
+    .then(() => new Promise((r) => setTimeout(r)))
     .then(
       () => {
         const a = (S.a = start(config, !!fromTag, wrap));

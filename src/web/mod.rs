@@ -61,31 +61,42 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, Js
     hooks.wrap = wrap.dyn_into().ok();
     let rt = Runtime::new(cfg, hooks);
     if rt.sampled() {
+        // What can miss something if it starts late goes now: error and
+        // lifecycle listeners, the fetch/XHR wrappers, route changes.
         errors::install(&rt);
         lifecycle::install(&rt);
-        navigation::install(&rt);
-        resources::install(&rt);
-        fcp::install(&rt);
-        lcp::install(&rt);
-        cls::install(&rt);
-        inp::install(&rt);
-        longtasks::install(&rt);
-        tti::install(&rt);
         http::install(&rt);
         route::install(&rt);
-        rt.start_timer();
-        if let Some(tz) = context::time_zone_now() {
-            rt.with(|st| st.meta.env.tz = tz);
-        } else {
-            let me = Rc::downgrade(&rt);
-            vitals::when_idle(move || {
-                if let Some(rt) = me.upgrade() {
-                    let tz = context::time_zone();
-                    rt.with(|st| st.meta.env.tz = tz);
-                }
-            });
-        }
-        rt.transport.resend_stored();
+        // The observers read buffered entries, so they lose nothing by
+        // starting one task later; that task is ours alone, so `init()`
+        // does not hold the page's main thread for the whole start-up
+        // (with V8 compiling each wasm function on its first call, about
+        // half of it). Cancelled by `shutdown()` like any deferred work.
+        rt.defer(0, |rt| {
+            let Some(rt) = rt.me.upgrade() else { return };
+            let rt = &rt;
+            navigation::install(rt);
+            resources::install(rt);
+            fcp::install(rt);
+            lcp::install(rt);
+            cls::install(rt);
+            inp::install(rt);
+            longtasks::install(rt);
+            tti::install(rt);
+            rt.start_timer();
+            if let Some(tz) = context::time_zone_now() {
+                rt.with(|st| st.meta.env.tz = tz);
+            } else {
+                let me = rt.me.clone();
+                vitals::when_idle(move || {
+                    if let Some(rt) = me.upgrade() {
+                        let tz = context::time_zone();
+                        rt.with(|st| st.meta.env.tz = tz);
+                    }
+                });
+            }
+            rt.transport.resend_stored();
+        });
     }
     if let Ok(mut r) = RUNNING.0.try_borrow_mut() {
         *r = Some(rt);
