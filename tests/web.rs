@@ -59,12 +59,15 @@ fn get(v: &JsValue, k: &str) -> JsValue {
 #[wasm_bindgen_test]
 fn invalid_config_throws_type_error_naming_the_field() {
     let cfg = obj(&[("url", "collector".into()), ("app", obj(&[("name", "x".into())]))]);
-    let err = start(cfg, false, JsValue::UNDEFINED).err().expect("must reject");
+    let err = start(cfg, false, JsValue::UNDEFINED, JsValue::UNDEFINED).err().expect("must reject");
     assert!(err.is_instance_of::<js_sys::TypeError>());
     let msg = get(&err, "message").as_string().unwrap();
     assert_eq!(msg, r#"rum-agent: config.url must be an absolute http(s) URL, got "collector""#);
 
-    let err = start(base_config(&[("sampleRate", JsValue::from_f64(2.0))]), false, JsValue::UNDEFINED).err().unwrap();
+    let err =
+        start(base_config(&[("sampleRate", JsValue::from_f64(2.0))]), false, JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .err()
+            .unwrap();
     assert!(get(&err, "message").as_string().unwrap().contains("config.sampleRate"));
 }
 
@@ -96,7 +99,9 @@ fn count_listeners() -> (Rc<RefCell<(i32, i32)>>, impl FnOnce()) {
 async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
     let (counts, restore) = count_listeners();
     let (seen, before_send) = recorder();
-    let agent = start(base_config(&[("beforeSend", before_send.into())]), false, JsValue::UNDEFINED).unwrap();
+    let agent =
+        start(base_config(&[("beforeSend", before_send.into())]), false, JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .unwrap();
     let added = counts.borrow().0;
     assert!(added >= 4, "error, unhandledrejection, visibilitychange, pagehide, pageshow: {added}");
 
@@ -149,7 +154,9 @@ async fn captures_real_errors_and_leaves_no_listener_after_shutdown() {
 #[wasm_bindgen_test]
 async fn identical_errors_are_counted_not_repeated() {
     let (seen, before_send) = recorder();
-    let agent = start(base_config(&[("beforeSend", before_send.into())]), false, JsValue::UNDEFINED).unwrap();
+    let agent =
+        start(base_config(&[("beforeSend", before_send.into())]), false, JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .unwrap();
     Function::new_no_args("for (let i = 0; i < 200; i++) setTimeout(function storm() { throw new Error('same') }, 0)")
         .call0(&JsValue::NULL)
         .unwrap();
@@ -164,9 +171,11 @@ async fn identical_errors_are_counted_not_repeated() {
 
 #[wasm_bindgen_test]
 fn second_start_returns_the_running_agent() {
-    let a = start(base_config(&[]), false, JsValue::UNDEFINED).unwrap();
+    let a = start(base_config(&[]), false, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     // Even with another (valid or not) config, the running agent is kept.
-    let b = start(base_config(&[("sampleRate", JsValue::from_f64(0.0))]), false, JsValue::UNDEFINED).unwrap();
+    let b =
+        start(base_config(&[("sampleRate", JsValue::from_f64(0.0))]), false, JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .unwrap();
     b.shutdown();
     a.shutdown();
 }

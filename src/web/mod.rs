@@ -50,10 +50,10 @@ fn running() -> Option<Rc<Runtime>> {
 }
 
 /// Starts the agent (called by the JS shim's `init()`). `from_tag`: the
-/// config is a script tag's `dataset`. Throws a TypeError naming the field
-/// when the config is invalid.
+/// config is a script tag's `dataset`; `task(f)`: runs `f` in a task of its
+/// own, soon. Throws a TypeError naming the field when the config is invalid.
 #[wasm_bindgen]
-pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, JsValue> {
+pub fn start(config: JsValue, from_tag: bool, wrap: JsValue, task: JsValue) -> Result<Agent, JsValue> {
     if running().is_some() {
         return Ok(Agent { _private: () });
     }
@@ -71,37 +71,59 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<Agent, Js
         // starting one task later; that task is ours alone, so `init()`
         // does not hold the page's main thread for the whole start-up
         // (with V8 compiling each wasm function on its first call, about
-        // half of it). Cancelled by `shutdown()` like any deferred work.
-        rt.defer(0, |rt| {
-            let Some(rt) = rt.me.upgrade() else { return };
-            let rt = &rt;
-            navigation::install(rt);
-            resources::install(rt);
-            fcp::install(rt);
-            lcp::install(rt);
-            cls::install(rt);
-            inp::install(rt);
-            longtasks::install(rt);
-            tti::install(rt);
-            rt.start_timer();
-            if let Some(tz) = context::time_zone_now() {
-                rt.with(|st| st.meta.env.tz = tz);
-            } else {
-                let me = rt.me.clone();
-                vitals::when_idle(move || {
-                    if let Some(rt) = me.upgrade() {
-                        let tz = context::time_zone();
-                        rt.with(|st| st.meta.env.tz = tz);
-                    }
-                });
-            }
-            rt.transport.resend_stored();
+        // half of it). The shim's `task` posts a message: timers in a
+        // hidden tab wait for the next 1-second wake-up, messages do not.
+        let posted = task.dyn_ref::<js_sys::Function>().is_some_and(|f| {
+            let me = rt.me.clone();
+            // Freed when called; the shim's `task` always calls it.
+            let rest = util::once(Box::new(move |_| {
+                if let Some(rt) = me.upgrade() {
+                    start_observers(&rt);
+                }
+                Ok(JsValue::UNDEFINED)
+            }));
+            f.call1(&JsValue::UNDEFINED, &rest).is_ok()
         });
+        if !posted {
+            install_observers(&rt);
+        }
     }
     if let Ok(mut r) = RUNNING.0.try_borrow_mut() {
         *r = Some(rt);
     }
     Ok(Agent { _private: () })
+}
+
+/// The second part of start-up (see `start`). Only for the agent still
+/// running: a `shutdown()` in between leaves nothing installed.
+fn start_observers(rt: &Rc<Runtime>) {
+    if running().is_some_and(|r| Rc::ptr_eq(&r, rt)) {
+        install_observers(rt);
+    }
+}
+
+fn install_observers(rt: &Rc<Runtime>) {
+    navigation::install(rt);
+    resources::install(rt);
+    fcp::install(rt);
+    lcp::install(rt);
+    cls::install(rt);
+    inp::install(rt);
+    longtasks::install(rt);
+    tti::install(rt);
+    rt.start_timer();
+    if let Some(tz) = context::time_zone_now() {
+        rt.with(|st| st.meta.env.tz = tz);
+    } else {
+        let me = rt.me.clone();
+        vitals::when_idle(move || {
+            if let Some(rt) = me.upgrade() {
+                let tz = context::time_zone();
+                rt.with(|st| st.meta.env.tz = tz);
+            }
+        });
+    }
+    rt.transport.resend_stored();
 }
 
 // Not inlined: the methods and the snippet's replay share one copy.
