@@ -10,16 +10,18 @@ const wrap = (f, h) =>
   function (...a) {
     return h(this, f, a);
   };
-// Runs `f` in a task of its own, soon, even in a hidden tab: there a timer
-// waits for the next 1-second wake-up, a message does not.
+// Runs `f` once, in a task of its own, soon, even in a hidden tab: there a
+// timer waits for the next 1-second wake-up, a message does not. The timer
+// stays as a backstop for a page whose MessageChannel never delivers.
 const task = (f) => {
+  let done;
+  const g = () => done || ((done = 1), f());
   try {
     const c = new MessageChannel();
-    c.port1.onmessage = () => f();
+    c.port1.onmessage = g;
     c.port2.postMessage(0);
-  } catch {
-    setTimeout(f);
-  }
+  } catch {}
+  setTimeout(g, 100);
 };
 // One agent per page, even if this module is loaded twice (two URLs, two
 // bundles): the state lives on the global object, not in the module.

@@ -697,7 +697,7 @@ test('strict CSP: works with wasm-unsafe-eval; without it init() rejects saying 
 // ---------------------------------------------------------------------------
 // 5. Hostile pages: what other libraries did before (and after) the agent loaded.
 
-const HOSTILE = ['array', 'json', 'promise', 'proto', 'fetch-before', 'storage', 'nobeacon'];
+const HOSTILE = ['array', 'json', 'promise', 'proto', 'fetch-before', 'storage', 'nobeacon', 'deafchannel', 'nochannel'];
 
 /** Runs one hostile page against the cross-origin recording collector:
  *  a flush while visible, then one at pagehide. */
