@@ -1,22 +1,14 @@
 // The built package in real Chromium: script tag and Vite-built npm app.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { startServer, events, ROOT } from './lib/server.mjs';
-import { launch, newPage } from './lib/browser.mjs';
+import { events, ROOT } from './lib/server.mjs';
+import { newPage, useServerAndBrowser } from './lib/browser.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** Line (1-based) of the first line of `file` containing `needle`. */
 function lineOf(file, needle) {
@@ -27,9 +19,9 @@ function lineOf(file, needle) {
 }
 
 test('script tag: navigation, resources and errors reach the collector', async () => {
-  server.beacons.length = 0;
-  const page = await newPage(browser);
-  const url = `${server.url}/test/basic.html`;
+  env.server.beacons.length = 0;
+  const page = await newPage(env.browser);
+  const url = `${env.server.url}/test/basic.html`;
   await page.goto(url);
   await page.evaluate(() => window.ready);
   await page.waitForFunction(() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0);
@@ -38,11 +30,11 @@ test('script tag: navigation, resources and errors reach the collector', async (
   const tzInPage = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
   // Leaving the page is the real trigger (pagehide → sendBeacon).
   await page.goto('about:blank');
-  await server.waitFor((b) => {
+  await env.server.waitFor((b) => {
     const evs = events(b);
     return evs.some((e) => e.k === 'nav') && evs.filter((e) => e.k === 'error').length >= 4;
   });
-  const evs = events(server.beacons);
+  const evs = events(env.server.beacons);
   const batch = evs[0].batch;
   assert.equal(batch.v, 1);
   assert.equal(batch.app.name, 'basic-test');
@@ -52,7 +44,7 @@ test('script tag: navigation, resources and errors reach the collector', async (
   assert.ok(batch.session.id.length >= 16);
   // The user agent rides in the User-Agent header, not in the body.
   assert.equal(batch.env.ua, undefined);
-  assert.match(server.beacons[0].headers['user-agent'], /Chrome/);
+  assert.match(env.server.beacons[0].headers['user-agent'], /Chrome/);
   // From the first batch on (Temporal: read at start, no ICU load).
   assert.equal(batch.env.tz, tzInPage);
 
@@ -96,7 +88,7 @@ test('script tag: navigation, resources and errors reach the collector', async (
 });
 
 test('npm package: packed, installed into a Vite app, built, and reporting', async () => {
-  server.beacons.length = 0;
+  env.server.beacons.length = 0;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rum-vite-'));
   const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: path.join(ROOT, 'pkg') })
     .toString()
@@ -106,13 +98,13 @@ test('npm package: packed, installed into a Vite app, built, and reporting', asy
   fs.cpSync(path.join(ROOT, 'tests/e2e/vite-app'), work, { recursive: true });
   execFileSync('npm', ['install', '--no-save', '--offline', '--no-audit', '--no-fund', path.join(work, tarball)], { cwd: work });
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error', '--outDir', path.join(ROOT, 'www/.vite-app')], { cwd: work });
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/.vite-app/index.html?collector=${encodeURIComponent(server.url + '/collect')}`);
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}/.vite-app/index.html?collector=${encodeURIComponent(env.server.url + '/collect')}`);
   const result = await page.waitForFunction(() => window.rumResult).then((h) => h.jsonValue());
   assert.equal(result, 'ok');
   await page.evaluate(() => window.rum.flush());
-  await server.waitFor((b) => events(b).some((e) => e.k === 'event' && e.name === 'vite-app-ready'));
-  const ev = events(server.beacons).find((e) => e.name === 'vite-app-ready');
+  await env.server.waitFor((b) => events(b).some((e) => e.k === 'event' && e.name === 'vite-app-ready'));
+  const ev = events(env.server.beacons).find((e) => e.name === 'vite-app-ready');
   assert.equal(ev.batch.app.name, 'vite-app');
   assert.equal(ev.attrs.bundler, 'vite');
   assert.deepEqual(page.pageErrors, []);

@@ -1,31 +1,23 @@
 // Single-page-app routes: each error reaches the collector under the URL it
 // happened on, not the one the app was loaded with.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, events } from './lib/server.mjs';
-import { launch, newPage } from './lib/browser.mjs';
+import { events } from './lib/server.mjs';
+import { newPage, useServerAndBrowser } from './lib/browser.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** The page URL of the batch that carried the error `msg`. */
 async function urlsOf(msgs) {
-  await server.waitFor((b) => msgs.every((m) => events(b).some((e) => e.k === 'error' && e.msg === m)));
-  const evs = events(server.beacons);
+  await env.server.waitFor((b) => msgs.every((m) => events(b).some((e) => e.k === 'error' && e.msg === m)));
+  const evs = events(env.server.beacons);
   return Object.fromEntries(msgs.map((m) => [m, evs.find((e) => e.k === 'error' && e.msg === m).batch.view.url]));
 }
 
 test('SPA: pushState, an in-page anchor and back/forward each report under the right URL', async () => {
-  server.beacons.length = 0;
-  const page = await newPage(browser);
-  const landing = `${server.url}/test/spa.html`;
+  env.server.beacons.length = 0;
+  const page = await newPage(env.browser);
+  const landing = `${env.server.url}/test/spa.html`;
   await page.goto(landing);
   await page.evaluate(() => window.ready);
   await page.evaluate(() => window.fail('on landing'));
@@ -44,21 +36,21 @@ test('SPA: pushState, an in-page anchor and back/forward each report under the r
   const urls = await urlsOf(['on landing', 'on checkout', 'at the anchor', 'back on landing', 'on a hash route']);
   assert.deepEqual(urls, {
     'on landing': landing,
-    'on checkout': `${server.url}/test/spa/checkout?step=1`,
-    'at the anchor': `${server.url}/test/spa/checkout?step=1`,
+    'on checkout': `${env.server.url}/test/spa/checkout?step=1`,
+    'at the anchor': `${env.server.url}/test/spa/checkout?step=1`,
     'back on landing': landing,
-    'on a hash route': `${server.url}/test/spa/#/cart`,
+    'on a hash route': `${env.server.url}/test/spa/#/cart`,
   });
   // The page's five errors, and nothing from the agent.
   assert.equal(page.pageErrors.length, 5, page.pageErrors.join('\n'));
   // One page view throughout: a route is not a new document.
-  assert.equal(new Set(events(server.beacons).map((e) => e.batch.view.id)).size, 1);
+  assert.equal(new Set(events(env.server.beacons).map((e) => e.batch.view.id)).size, 1);
 });
 
 test('SPA without the Navigation API: back/forward and hash routes are still seen', async () => {
-  server.beacons.length = 0;
-  const page = await newPage(browser);
-  const landing = `${server.url}/test/spa.html?nonav`;
+  env.server.beacons.length = 0;
+  const page = await newPage(env.browser);
+  const landing = `${env.server.url}/test/spa.html?nonav`;
   await page.goto(landing);
   await page.evaluate(() => window.ready);
   assert.equal(await page.evaluate(() => window.navigation), undefined);

@@ -1,22 +1,14 @@
 // The loader snippet (issue 8): catch everything from the first byte without
 // blocking the page, in real Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { startServer, events, ROOT } from './lib/server.mjs';
-import { launch, newPage } from './lib/browser.mjs';
+import { events, ROOT } from './lib/server.mjs';
+import { newPage, useServerAndBrowser } from './lib/browser.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const snippet = () => fs.readFileSync(path.join(ROOT, 'pkg/snippet.js'), 'utf8');
@@ -29,16 +21,16 @@ function lineOf(file, needle) {
 
 /** Loads the snippet page, waits for the agent, leaves; returns the events and the ready time. */
 async function run(query = '', { leave = true } = {}) {
-  server.beacons.length = 0;
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/test/snippet.html${query}`);
+  env.server.beacons.length = 0;
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}/test/snippet.html${query}`);
   const readyAt = await page.evaluate(() => window.readyAt);
   await page.waitForFunction(() => document.getElementById('broken').complete);
   await sleep(200);
   if (leave) await page.goto('about:blank');
-  await server.waitFor((b) => events(b).some((e) => e.k === 'error' && e.src === 'promise'), 30000);
+  await env.server.waitFor((b) => events(b).some((e) => e.k === 'error' && e.src === 'promise'), 30000);
   await sleep(200);
-  return { page, readyAt, evs: events(server.beacons) };
+  return { page, readyAt, evs: events(env.server.beacons) };
 }
 
 function checkEarlyCapture(evs, readyAt) {
@@ -72,28 +64,28 @@ test('everything from the first byte arrives once, with its original time and st
 });
 
 test('wasm delayed 2 s: still once each, queue bounded with a drop count', async () => {
-  server.delays['/pkg/rum_agent_bg.wasm'] = 2000;
+  env.server.delays['/pkg/rum_agent_bg.wasm'] = 2000;
   try {
     const { page, readyAt, evs } = await run('?storm=500');
     checkEarlyCapture(evs, readyAt);
     const storm = evs.filter((e) => e.k === 'error' && e.msg.startsWith('storm'));
-    const dropped = server.beacons.map((b) => b.json?.dropped?.snippet || 0).reduce((a, b) => a + b, 0);
+    const dropped = env.server.beacons.map((b) => b.json?.dropped?.snippet || 0).reduce((a, b) => a + b, 0);
     assert.ok(storm.length > 0 && storm.length < 100, `storm errors replayed: ${storm.length}`);
     // The queue holds 100: what did not fit is counted, not lost silently.
     assert.equal(storm.length + dropped, 500, `${storm.length} replayed + ${dropped} dropped`);
     assert.deepEqual(page.pageErrors.filter((e) => !PAGE_ERRORS.test(e)), []);
     await page.close();
   } finally {
-    delete server.delays['/pkg/rum_agent_bg.wasm'];
+    delete env.server.delays['/pkg/rum_agent_bg.wasm'];
   }
 });
 
 test('module blocked (404): no error from us, listeners removed, nothing queued', async () => {
-  server.statuses['/pkg/rum.js'] = 404;
+  env.server.statuses['/pkg/rum.js'] = 404;
   try {
-    server.beacons.length = 0;
-    const page = await newPage(browser);
-    await page.goto(`${server.url}/test/snippet.html?storm=300`);
+    env.server.beacons.length = 0;
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}/test/snippet.html?storm=300`);
     await page.waitForLoadState('load');
     await sleep(300);
     const state = await page.evaluate(() => {
@@ -111,10 +103,10 @@ test('module blocked (404): no error from us, listeners removed, nothing queued'
     });
     assert.deepEqual(state, { q: 0, script: false });
     assert.deepEqual(page.pageErrors.filter((e) => !PAGE_ERRORS.test(e)), [], 'only the page’s own errors');
-    assert.equal(server.beacons.length, 0);
+    assert.equal(env.server.beacons.length, 0);
     await page.close();
   } finally {
-    delete server.statuses['/pkg/rum.js'];
+    delete env.server.statuses['/pkg/rum.js'];
   }
 });
 
@@ -124,7 +116,7 @@ test('strict CSP: with a nonce, and with the published hash', async () => {
     "script-src 'nonce-rumtest' 'strict-dynamic' 'wasm-unsafe-eval'",
     `script-src '${hash}' 'nonce-rumtest' 'wasm-unsafe-eval' 'self'`,
   ]) {
-    server.headers['/test/snippet.html'] = { 'content-security-policy': `${policy}; connect-src 'self'` };
+    env.server.headers['/test/snippet.html'] = { 'content-security-policy': `${policy}; connect-src 'self'` };
     try {
       const { page, readyAt, evs } = await run();
       checkEarlyCapture(evs, readyAt);
@@ -132,7 +124,7 @@ test('strict CSP: with a nonce, and with the published hash', async () => {
       assert.deepEqual(violations, [], policy);
       await page.close();
     } finally {
-      delete server.headers['/test/snippet.html'];
+      delete env.server.headers['/test/snippet.html'];
     }
   }
 });
@@ -151,10 +143,10 @@ test('the README snippet is the built one, with its hash', () => {
 test('timing: no agent, snippet, blocking classic script (printed, not asserted)', async () => {
   // Agent files and the blocking script come from a "CDN" 100 ms away.
   const agentBytes = ['pkg/rum_agent_bg.wasm', 'pkg/rum.js'].reduce((n, f) => n + fs.statSync(path.join(ROOT, f)).size, 0);
-  for (const f of ['/pkg/rum.js', '/pkg/rum_agent_bg.wasm', `/js/${agentBytes}.js`]) server.delays[f] = 100;
+  for (const f of ['/pkg/rum.js', '/pkg/rum_agent_bg.wasm', `/js/${agentBytes}.js`]) env.server.delays[f] = 100;
   const heads = {
     'no agent': '',
-    snippet: `<script data-src="/pkg/rum.js" data-url="${server.url}/collect" data-app-name="timing">${snippet()}</script>`,
+    snippet: `<script data-src="/pkg/rum.js" data-url="${env.server.url}/collect" data-app-name="timing">${snippet()}</script>`,
     'blocking script': `<script src="/js/${agentBytes}.js"></script>`,
   };
   const body = '<h1>Timing page</h1>' + '<p>Some text content of a page. </p>'.repeat(50);
@@ -162,11 +154,11 @@ test('timing: no agent, snippet, blocking classic script (printed, not asserted)
   const runs = 15;
   for (let i = 0; i < runs; i++) {
     for (const [k, head] of Object.entries(heads)) {
-      const page = await newPage(browser);
+      const page = await newPage(env.browser);
       await page.route('**/timing.html', (route) =>
         route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>` }),
       );
-      await page.goto(`${server.url}/timing.html`);
+      await page.goto(`${env.server.url}/timing.html`);
       const t = await page.evaluate(
         () =>
           new Promise((r) => {
@@ -183,7 +175,7 @@ test('timing: no agent, snippet, blocking classic script (printed, not asserted)
       await page.close();
     }
   }
-  for (const f of Object.keys(server.delays)) delete server.delays[f];
+  for (const f of Object.keys(env.server.delays)) delete env.server.delays[f];
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   console.log(`\n| page (${runs} runs, median) | FCP ms | DOMContentLoaded ms |\n|---|---:|---:|`);
   for (const [k, r] of Object.entries(results)) console.log(`| ${k} | ${median(r.fcp).toFixed(1)} | ${median(r.dcl).toFixed(1)} |`);

@@ -1,20 +1,12 @@
 // TTI and TBT on a page whose long tasks the test schedules, against the
 // value the definition gives (computed here independently, from the page's
 // own long task and resource entries).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, events } from './lib/server.mjs';
-import { launch, newPage } from './lib/browser.mjs';
+import { events } from './lib/server.mjs';
+import { newPage, useServerAndBrowser } from './lib/browser.mjs';
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** Lighthouse / tti-polyfill: first 5 s window after `start` with no long task and ≤ 2 requests in flight. */
 function expectedTti(start, tasks, requests) {
@@ -31,9 +23,9 @@ function expectedTti(start, tasks, requests) {
 }
 
 test('TTI and TBT from known long tasks', async () => {
-  server.beacons.length = 0;
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/test/vitals/tti.html`);
+  env.server.beacons.length = 0;
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}/test/vitals/tti.html`);
   await page.evaluate(() => window.ready);
   await page.waitForFunction(() => window.tasksDone);
   // TTI needs 5 s of quiet after the last long task, checked once a second.
@@ -45,8 +37,8 @@ test('TTI and TBT from known long tasks', async () => {
     requests: performance.getEntriesByType('resource').map((r) => [r.startTime, r.responseEnd]),
   }));
   await page.evaluate(() => window.rum.flush());
-  await server.waitFor((b) => events(b).some((e) => e.k === 'vital' && e.name === 'TTI'));
-  const vitals = events(server.beacons).filter((e) => e.k === 'vital');
+  await env.server.waitFor((b) => events(b).some((e) => e.k === 'vital' && e.name === 'TTI'));
+  const vitals = events(env.server.beacons).filter((e) => e.k === 'vital');
   const tti = vitals.find((e) => e.name === 'TTI');
   const tbt = vitals.find((e) => e.name === 'TBT');
   assert.equal(facts.tasks.length >= 3, true, `long tasks seen by the page: ${JSON.stringify(facts.tasks)}`);
@@ -65,13 +57,13 @@ test('TTI and TBT from known long tasks', async () => {
 });
 
 test('no TTI when the page is hidden before it settles', async () => {
-  server.beacons.length = 0;
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/test/vitals/tti.html`);
+  env.server.beacons.length = 0;
+  const page = await newPage(env.browser);
+  await page.goto(`${env.server.url}/test/vitals/tti.html`);
   await page.evaluate(() => window.ready);
   await page.waitForFunction(() => window.tasksDone);
   await page.goto('about:blank');
-  await server.waitFor((b) => events(b).some((e) => e.k === 'vital' && e.name === 'LCP'));
-  assert.ok(!events(server.beacons).some((e) => e.name === 'TTI' || e.name === 'TBT'));
+  await env.server.waitFor((b) => events(b).some((e) => e.k === 'vital' && e.name === 'LCP'));
+  assert.ok(!events(env.server.beacons).some((e) => e.name === 'TTI' || e.name === 'TBT'));
   await page.close();
 });

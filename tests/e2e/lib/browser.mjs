@@ -1,6 +1,8 @@
 // Headless Chromium for end-to-end tests (Debian's chromium; playwright-core
 // drives it, never downloads one).
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
+import { startServer } from './server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARGS = [
@@ -15,6 +17,23 @@ export const ARGS = [
 
 export async function launch(extraArgs = []) {
   return chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs] });
+}
+
+/**
+ * The recording server and Chromium of a test file: started before its first
+ * test, closed after its last. Read them as `env.server` and `env.browser`.
+ */
+export function useServerAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** A page that records console messages and page errors for "no noise" checks. */
