@@ -25,7 +25,7 @@ fn px(v: f64) -> u32 {
 
 pub fn env() -> Env {
     let mut e = Env::default();
-    let Some(w) = web_sys::window() else { return e };
+    let Some(w) = super::util::window() else { return e };
     let nav = w.navigator();
     let n: &Loose = nav.unchecked_ref();
     e.ua = n.user_agent().str().unwrap_or_default();

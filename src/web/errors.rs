@@ -211,15 +211,15 @@ pub fn early_resource_failure(rt: &Runtime, tag: &str, url: &str, status: u32, t
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let Some(w) = web_sys::window() else { return };
+    let Some(w) = super::util::window() else { return };
     let me = rt.me.clone();
-    rt.add_source(Listener::new(&w, "error", true, move |ev| {
+    rt.add_source(Listener::new(w, "error", true, move |ev| {
         if let Some(rt) = me.upgrade() {
             on_error(&rt, &ev);
         }
     }));
     let me = rt.me.clone();
-    rt.add_source(Listener::new(&w, "unhandledrejection", false, move |ev| {
+    rt.add_source(Listener::new(w, "unhandledrejection", false, move |ev| {
         if let Some(rt) = me.upgrade() {
             on_rejection(&rt, &ev);
         }

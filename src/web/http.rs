@@ -333,12 +333,12 @@ fn patch(
 
 pub fn install(rt: &Rc<Runtime>) {
     let Some(wrap) = rt.hooks.wrap.clone() else { return };
-    let Some(w) = web_sys::window() else { return };
+    let Some(w) = super::util::window() else { return };
     let state = Rc::new(RefCell::new(State { patches: Vec::new(), xhr_info: js_sys::WeakMap::new() }));
     let weak = Rc::downgrade(&state);
     let mut patches = Vec::new();
-    patches.extend(patch(&w, "fetch", &wrap, &weak, rt, |rt, _, this, orig, args| fetch_hook(rt, this, orig, args)));
-    let proto = get(&get(&w, "XMLHttpRequest"), "prototype");
+    patches.extend(patch(w, "fetch", &wrap, &weak, rt, |rt, _, this, orig, args| fetch_hook(rt, this, orig, args)));
+    let proto = get(&get(w, "XMLHttpRequest"), "prototype");
     if proto.is_object() {
         patches.extend(patch(&proto, "open", &wrap, &weak, rt, open_hook));
         patches.extend(patch(&proto, "send", &wrap, &weak, rt, send_hook));

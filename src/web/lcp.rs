@@ -134,10 +134,10 @@ fn start(rt: &Runtime) {
     });
     let Some(observer) = observer else { return };
     let mut finalizers = Vec::new();
-    if let Some(w) = web_sys::window() {
+    if let Some(w) = super::util::window() {
         for kind in ["keydown", "click"] {
             let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-            finalizers.extend(Listener::new(&w, kind, true, move |ev| {
+            finalizers.extend(Listener::new(w, kind, true, move |ev| {
                 if !ev.unchecked_ref::<Loose>().is_trusted() {
                     return;
                 }

@@ -21,18 +21,16 @@ use super::util::Listener;
 use wasm_bindgen::JsCast;
 
 pub fn hidden() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+    super::util::document().is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let Some(w) = web_sys::window() else { return };
+    let Some(w) = super::util::window() else { return };
     // A visible page being left had its hide handled at `pagehide`.
     let left_visible = Rc::new(Cell::new(false));
-    if let Some(doc) = w.document() {
+    if let Some(doc) = super::util::document() {
         let (me, left) = (rt.me.clone(), left_visible.clone());
-        rt.add_source(Listener::new(&doc, "visibilitychange", true, move |ev| {
+        rt.add_source(Listener::new(doc, "visibilitychange", true, move |ev| {
             if let (Some(rt), true) = (me.upgrade(), hidden()) {
                 // web-vitals' visibility watcher: the first time the page was hidden.
                 if !rt.first_hidden.get().is_finite() {
@@ -45,7 +43,7 @@ pub fn install(rt: &Rc<Runtime>) {
         }));
     }
     let (me, left) = (rt.me.clone(), left_visible.clone());
-    rt.add_source(Listener::new(&w, "pagehide", true, move |_| {
+    rt.add_source(Listener::new(w, "pagehide", true, move |_| {
         let Some(rt) = me.upgrade() else { return };
         // Unloading: no time left to compress the beacon.
         rt.transport.unloading.set(true);
@@ -64,7 +62,7 @@ pub fn install(rt: &Rc<Runtime>) {
         }
     }));
     let me = rt.me.clone();
-    rt.add_source(Listener::new(&w, "pageshow", true, move |ev| {
+    rt.add_source(Listener::new(w, "pageshow", true, move |ev| {
         let e: &Loose = ev.unchecked_ref();
         left_visible.set(false);
         let Some(rt) = me.upgrade() else { return };

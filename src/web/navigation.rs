@@ -13,15 +13,24 @@ use wasm_bindgen::JsCast;
 
 use crate::core::event::{Event, LatencySplit, NavTiming, ServerTiming, MARK_NAMES};
 
-use super::bindings::{nz, Entry};
+use super::bindings::{nz, Entry, Fields};
 use super::runtime::Runtime;
-use super::util::{epoch, get, performance, Listener};
+use super::util::{epoch, performance, Listener};
 
-/// The navigation entry, if the browser has one.
+/// The navigation entry, if the browser has one. The same object for the
+/// life of the document (its fields fill in as the load goes on), so it is
+/// looked up once: TTI's timer and every vital ask for it.
 pub fn entry() -> Option<Entry> {
-    let list = performance()?.get_entries_by_type("navigation");
-    let e = list.get(0);
-    (!e.is_undefined()).then(|| e.unchecked_into())
+    let cached = &super::util::page().nav;
+    if let Some(e) = cached.get() {
+        return Some(wasm_bindgen::JsValue::clone(e).unchecked_into());
+    }
+    let e = performance()?.get_entries_by_type("navigation").get(0);
+    if e.is_undefined() {
+        return None;
+    }
+    let _ = cached.set(e.clone().unchecked_into());
+    Some(e.unchecked_into())
 }
 
 /// Navigation type as web-vitals names it: `back-forward` (not the spec's
@@ -34,14 +43,13 @@ pub fn nav_type() -> String {
     if nz(e.activation_start()) > 0.0 {
         return "prerender".into();
     }
-    let prerendering = web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| super::util::get(&d, "prerendering").as_bool() == Some(true));
-    if prerendering {
+    if super::vitals::prerendering() {
         return "prerender".into();
     }
     e.nav_type().str().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
 }
+
+static MARKS: Fields<23> = Fields::new(MARK_NAMES);
 
 pub fn read() -> Option<NavTiming> {
     let e = entry()?;
@@ -69,10 +77,9 @@ pub fn read() -> Option<NavTiming> {
         server_timing,
         ..NavTiming::default()
     };
-    // By name, from one table: a getter binding per mark costs wasm and glue
-    // bytes, and this runs once per page view.
-    for (slot, name) in nav.marks_mut().into_iter().zip(MARK_NAMES) {
-        *slot = nz(get(&e, name).as_f64().unwrap_or(0.0));
+    // By name, from one table, in one crossing into JS.
+    for (slot, v) in nav.marks_mut().into_iter().zip(MARKS.read(&e)) {
+        *slot = nz(v);
     }
     Some(nav)
 }
@@ -111,13 +118,13 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn after_activation(rt: &Runtime) {
-    let Some(w) = web_sys::window() else { return };
+    let Some(w) = super::util::window() else { return };
     let complete = super::util::ready_state() == "complete";
     if complete {
         rt.defer(0, report);
     } else {
         let me = rt.me.clone();
-        rt.add_source(Listener::new(&w, "load", false, move |_| {
+        rt.add_source(Listener::new(w, "load", false, move |_| {
             if let Some(rt) = me.upgrade() {
                 rt.defer(0, report);
             }

@@ -13,7 +13,7 @@ use alloc::rc::Rc;
 
 use crate::core::event::Resource;
 
-use super::bindings::{nz, Entry};
+use super::bindings::{nz, Entry, Fields};
 use super::runtime::Runtime;
 use super::util::{epoch, PerfObserver};
 
@@ -26,9 +26,35 @@ fn span(a: f64, b: f64) -> f64 {
     }
 }
 
-/// Network phases of a resource entry (zero where the browser hides them:
-/// cross-origin without Timing-Allow-Origin).
-pub struct Phases {
+/// The numbers of a resource entry, read in one crossing into JS.
+static FIELDS: Fields<14> = Fields::new([
+    "startTime",
+    "duration",
+    "domainLookupStart",
+    "domainLookupEnd",
+    "connectStart",
+    "secureConnectionStart",
+    "connectEnd",
+    "requestStart",
+    "responseStart",
+    "responseEnd",
+    "transferSize",
+    "encodedBodySize",
+    "decodedBodySize",
+    "responseStatus",
+]);
+
+/// A resource entry's timing and sizes (NaN where the browser has none).
+pub struct Timing {
+    pub start: f64,
+    pub dur: f64,
+    pub response_end: f64,
+    pub size: f64,
+    pub enc: f64,
+    pub dec: f64,
+    pub status: f64,
+    /// Network phases (zero where the browser hides them: cross-origin
+    /// without Timing-Allow-Origin).
     pub dns: f64,
     pub tcp: f64,
     pub tls: f64,
@@ -36,44 +62,50 @@ pub struct Phases {
     pub dl: f64,
 }
 
-pub fn phases(e: &Entry) -> Phases {
-    let tls_start = nz(e.secure_connection_start());
-    let (tcp, tls) = if tls_start > 0.0 {
-        (span(e.connect_start(), tls_start), span(tls_start, e.connect_end()))
+pub fn timing(e: &Entry) -> Timing {
+    let [start, dur, dns_start, dns_end, tcp_start, tls_start, tcp_end, req_start, res_start, res_end, size, enc, dec, status] =
+        FIELDS.read(e);
+    let (tcp, tls) = if nz(tls_start) > 0.0 {
+        (span(tcp_start, tls_start), span(tls_start, tcp_end))
     } else {
-        (span(e.connect_start(), e.connect_end()), 0.0)
+        (span(tcp_start, tcp_end), 0.0)
     };
-    Phases {
-        dns: span(e.domain_lookup_start(), e.domain_lookup_end()),
+    Timing {
+        start,
+        dur,
+        response_end: res_end,
+        size,
+        enc,
+        dec,
+        status,
+        dns: span(dns_start, dns_end),
         tcp,
         tls,
-        wait: span(e.request_start(), e.response_start()),
-        dl: span(e.response_start(), e.response_end()),
+        wait: span(req_start, res_start),
+        dl: span(res_start, res_end),
     }
 }
 
-pub fn from_entry(rt: &Runtime, e: &Entry) -> Option<Resource> {
-    let url = e.name().str()?;
+fn from_entry(rt: &Runtime, e: &Entry, url: String, initiator: String, t: &Timing) -> Option<Resource> {
     if rt.ignored_url(&url) {
         return None;
     }
-    let p = phases(e);
     Some(Resource {
-        t: epoch(e.start_time()),
+        t: epoch(t.start),
         url: rt.scrub(&url),
-        initiator: e.initiator_type().str().unwrap_or_default(),
-        start: nz(e.start_time()),
-        dur: nz(e.duration()),
-        dns: p.dns,
-        tcp: p.tcp,
-        tls: p.tls,
-        wait: p.wait,
-        dl: p.dl,
-        size: nz(e.transfer_size()),
-        enc: nz(e.encoded_body_size()),
-        dec: nz(e.decoded_body_size()),
+        initiator,
+        start: nz(t.start),
+        dur: nz(t.dur),
+        dns: t.dns,
+        tcp: t.tcp,
+        tls: t.tls,
+        wait: t.wait,
+        dl: t.dl,
+        size: nz(t.size),
+        enc: nz(t.enc),
+        dec: nz(t.dec),
         blocking: e.render_blocking_status().str().as_deref() == Some("blocking"),
-        status: u32::try_from(crate::core::json::f64_to_u64(nz(e.response_status()))).unwrap_or(0),
+        status: u32::try_from(crate::core::json::f64_to_u64(nz(t.status))).unwrap_or(0),
         proto: e.next_hop_protocol().str().unwrap_or_default(),
     })
 }
@@ -83,24 +115,25 @@ pub fn install(rt: &Rc<Runtime>) {
     rt.add_source(PerfObserver::new("resource", &[], move |entries| {
         let Some(rt) = me.upgrade() else { return };
         for e in &entries {
+            let Some(url) = e.name().str() else { continue };
+            let initiator = e.initiator_type().str().unwrap_or_default();
+            let t = timing(e);
             // Failed before we started listening: the error event is gone,
             // the entry (and its status, in Chromium) remains.
-            let tag = match e.initiator_type().str().as_deref() {
-                Some("img") => "img",
-                Some("script") => "script",
-                Some("link") => "link",
-                Some("video") => "video",
-                Some("audio") => "audio",
+            let tag = match initiator.as_str() {
+                "img" => "img",
+                "script" => "script",
+                "link" => "link",
+                "video" => "video",
+                "audio" => "audio",
                 _ => "",
             };
-            let status = nz(e.response_status());
-            if !tag.is_empty() && status >= 400.0 && e.response_end() < rt.started {
-                if let Some(url) = e.name().str().filter(|u| !rt.ignored_url(u)) {
-                    let status = u32::try_from(crate::core::json::f64_to_u64(status)).unwrap_or(0);
-                    super::errors::early_resource_failure(&rt, tag, &url, status, epoch(e.response_end()));
-                }
+            let status = nz(t.status);
+            if !tag.is_empty() && status >= 400.0 && t.response_end < rt.started && !rt.ignored_url(&url) {
+                let status = u32::try_from(crate::core::json::f64_to_u64(status)).unwrap_or(0);
+                super::errors::early_resource_failure(&rt, tag, &url, status, epoch(t.response_end));
             }
-            if let Some(r) = from_entry(&rt, e) {
+            if let Some(r) = from_entry(&rt, e, url, initiator, &t) {
                 // TTI's network quiet window needs every request's interval.
                 if let Ok(mut sh) = rt.shared.try_borrow_mut() {
                     if sh.requests.len() < super::runtime::MAX_SHARED_INTERVALS {

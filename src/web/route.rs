@@ -23,11 +23,11 @@ use super::runtime::Runtime;
 use super::util::{get, Listener};
 
 pub fn install(rt: &Rc<Runtime>) {
-    let Some(w) = web_sys::window() else { return };
-    let navigation = get(&w, "navigation").dyn_into::<EventTarget>().ok();
+    let Some(w) = super::util::window() else { return };
+    let navigation = get(w, "navigation").dyn_into::<EventTarget>().ok();
     let watch: &[(&EventTarget, &'static str)] = match &navigation {
         Some(n) => &[(n, "currententrychange")],
-        None => &[(&w, "popstate"), (&w, "hashchange")],
+        None => &[(w, "popstate"), (w, "hashchange")],
     };
     for (target, kind) in watch {
         let me = rt.me.clone();

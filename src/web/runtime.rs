@@ -405,7 +405,7 @@ impl Runtime {
             evs.extend(st.res_pending.drain(..).map(Event::Res));
             for (mut call, start, url) in st.http_pending.drain(..) {
                 if let Some(e) = super::http::timing_for(&url, start) {
-                    let r = super::resources::phases(&e);
+                    let r = super::resources::timing(&e);
                     (call.dns, call.tcp, call.tls, call.wait, call.dl) = (r.dns, r.tcp, r.tls, r.wait, r.dl);
                 }
                 evs.push(Event::Http(call));
@@ -517,7 +517,7 @@ impl Runtime {
 
 fn page_url_and_referrer() -> (String, String) {
     use super::bindings::{Loose, Str};
-    let doc = web_sys::window().and_then(|w| w.document());
+    let doc = super::util::document();
     let referrer = doc.and_then(|d| d.unchecked_ref::<Loose>().referrer().str()).unwrap_or_default();
     (href(), referrer)
 }

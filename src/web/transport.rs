@@ -109,7 +109,7 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(url: &str, channels: &[crate::core::wire::Channel], persist: bool, splittable: bool) -> Rc<Transport> {
-        let fetch = web_sys::window().map(|w| get(&w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
+        let fetch = super::util::window().map(|w| get(w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
         let base = crate::core::json::trim_end_byte(url, b'/');
         let targets = channels
             .iter()
@@ -283,7 +283,7 @@ impl Transport {
         if target.content_type.is_some() {
             return None;
         }
-        let nav = web_sys::window()?.navigator();
+        let nav = super::util::window()?.navigator();
         // Missing in old browsers: `typeof navigator.sendBeacon !== 'function'`.
         get(&nav, "sendBeacon").is_function().then_some((nav, target.url.as_str()))
     }
@@ -311,9 +311,9 @@ impl Transport {
         set(&init, "keepalive", &JsValue::from_bool(len <= KEEPALIVE_MAX));
         // Cookies are not ours to send.
         set(&init, "credentials", &JsValue::from_str("omit"));
-        let w = web_sys::window()?;
+        let w = super::util::window()?;
         // A synchronous throw (bad URL, quota) is just a failed send.
-        f.call2(&w, &JsValue::from_str(&target.url), &init).ok()?.dyn_into::<Promise>().ok()
+        f.call2(w, &JsValue::from_str(&target.url), &init).ok()?.dyn_into::<Promise>().ok()
     }
 
     fn enqueue(&self, p: Pending) {
@@ -655,5 +655,5 @@ fn outbox_text(lines: &[(f64, u8, String)]) -> String {
 
 /// localStorage, or None where it is missing or blocked (it throws then).
 pub fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    super::util::window()?.local_storage().ok().flatten()
 }

@@ -158,7 +158,7 @@ impl Timer {
     }
 
     fn boxed(ms: u32, repeat: bool, cb: Closure<dyn FnMut(JsValue)>) -> Option<Timer> {
-        let w = web_sys::window()?;
+        let w = window()?;
         let ms = i32::try_from(ms).unwrap_or(i32::MAX);
         let f: &Function = cb.as_ref().unchecked_ref();
         let handle = if repeat {
@@ -173,7 +173,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(w) = web_sys::window() {
+        if let Some(w) = window() {
             if self.repeat {
                 w.clear_interval_with_handle(self.handle);
             } else {
@@ -195,9 +195,60 @@ pub fn set(target: &Object, key: &str, v: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), v);
 }
 
+/// `window`, `document`, `performance`, `performance.timeOrigin` and the
+/// navigation entry, looked up once. `web_sys::window()` is an `instanceof Window` call into JS and
+/// each getter another crossing that allocates a reference slot; every
+/// timestamp, interaction and layout shift asked again (in a
+/// 1,000-interaction profile the `instanceof` alone was ~1 ms). All four are
+/// fixed for the life of the page: a bfcache restore or a prerender
+/// activation keeps the same window, document, time origin and entry.
+pub struct Page {
+    pub window: Option<web_sys::Window>,
+    pub document: Option<web_sys::Document>,
+    pub perf: Option<web_sys::Performance>,
+    /// `performance.timeOrigin`, or NaN without `performance`.
+    origin: f64,
+    /// The navigation entry (`navigation::entry`), once there is one.
+    pub nav: core::cell::OnceCell<Entry>,
+}
+
+struct PageCell(core::cell::Cell<Option<&'static Page>>);
+// SAFETY: wasm32-unknown-unknown (without the atomics feature) runs on one
+// thread; nothing here is ever shared across threads (as `RUNNING`).
+unsafe impl Sync for PageCell {}
+static PAGE: PageCell = PageCell(core::cell::Cell::new(None));
+
+pub fn page() -> &'static Page {
+    if let Some(p) = PAGE.0.get() {
+        return p;
+    }
+    let window = web_sys::window();
+    let document = window.as_ref().and_then(web_sys::Window::document);
+    let perf = window.as_ref().and_then(web_sys::Window::performance);
+    let origin = perf.as_ref().map_or(f64::NAN, web_sys::Performance::time_origin);
+    // Leaked on purpose, once per page: four handles that live as long as
+    // the page does, shared by every agent it starts.
+    let p: &'static Page =
+        Box::leak(Box::new(Page { window, document, perf, origin, nav: core::cell::OnceCell::new() }));
+    PAGE.0.set(Some(p));
+    p
+}
+
+pub fn window() -> Option<&'static web_sys::Window> {
+    page().window.as_ref()
+}
+
+pub fn document() -> Option<&'static web_sys::Document> {
+    page().document.as_ref()
+}
+
+pub fn performance() -> Option<&'static web_sys::Performance> {
+    page().perf.as_ref()
+}
+
 /// `location`, read structurally (see bindings: string properties).
 pub fn location() -> Option<super::bindings::Loose> {
-    Some(web_sys::window()?.location().unchecked_into())
+    Some(window()?.location().unchecked_into())
 }
 
 /// `location.href`.
@@ -209,33 +260,33 @@ pub fn href() -> String {
 /// `document.readyState`.
 pub fn ready_state() -> String {
     use super::bindings::Str;
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.unchecked_ref::<super::bindings::Loose>().ready_state().str())
-        .unwrap_or_default()
-}
-
-pub fn performance() -> Option<web_sys::Performance> {
-    web_sys::window()?.performance()
+    document().and_then(|d| d.unchecked_ref::<super::bindings::Loose>().ready_state().str()).unwrap_or_default()
 }
 
 /// Epoch milliseconds of a performance timestamp. `timeOrigin + now()` is
 /// monotonic within the page: a laptop that sleeps, or a clock that is
 /// corrected mid-session, does not make events travel in time.
 pub fn epoch(perf_time: f64) -> f64 {
-    performance().map_or_else(js_sys::Date::now, |p| p.time_origin() + perf_time)
+    let origin = page().origin;
+    if origin.is_nan() {
+        js_sys::Date::now()
+    } else {
+        origin + perf_time
+    }
 }
 
 pub fn now() -> f64 {
-    performance().map_or_else(js_sys::Date::now, |p| p.time_origin() + p.now())
+    match performance() {
+        Some(p) if !page().origin.is_nan() => page().origin + p.now(),
+        _ => js_sys::Date::now(),
+    }
 }
 
 /// `n` random bytes from `crypto.getRandomValues`, else `Math.random`.
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
-    let ok = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
+    let ok =
+        window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
     if !ok {
         for b in &mut buf {
             *b = u8::try_from(crate::core::json::f64_to_u64(js_sys::Math::random() * 256.0) & 0xff).unwrap_or(0);

@@ -17,14 +17,10 @@ use crate::core::vitals::{load_state as core_load_state, Reporter};
 
 use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
-use super::util::{get, once, performance};
-
-fn document() -> Option<web_sys::Document> {
-    web_sys::window()?.document()
-}
+use super::util::{document, get, once, performance};
 
 pub fn prerendering() -> bool {
-    document().is_some_and(|d| get(&d, "prerendering").as_bool() == Some(true))
+    document().is_some_and(|d| get(d, "prerendering").as_bool() == Some(true))
 }
 
 /// `getVisibilityWatcher`'s first value: a `visibility-state` entry saying
@@ -193,7 +189,7 @@ pub fn attr_url(rt: &Runtime, url: &str) -> String {
 /// callback of the second frame after the restore, exactly as web-vitals
 /// reads it.
 pub fn double_raf(f: impl FnOnce(f64) + 'static) {
-    let Some(w) = web_sys::window() else { return };
+    let Some(w) = super::util::window() else { return };
     let w2 = w.clone();
     let inner = once(Box::new(move |_| {
         f(performance().map_or(0.0, |p| p.now()));
@@ -215,7 +211,7 @@ pub fn when_activated(rt: &Runtime, f: impl FnOnce(&Runtime) + 'static) {
         Some(d) if prerendering() => {
             let me = rt.me.clone();
             let mut f = Some(f);
-            rt.add_source(super::util::Listener::new(&d, "prerenderingchange", true, move |_| {
+            rt.add_source(super::util::Listener::new(d, "prerenderingchange", true, move |_| {
                 if let (Some(rt), Some(f)) = (me.upgrade(), f.take()) {
                     f(&rt);
                 }
@@ -232,7 +228,7 @@ pub fn when_idle(f: impl FnOnce() + 'static) {
     if super::lifecycle::hidden() {
         return f();
     }
-    let Some(w) = web_sys::window() else { return f() };
+    let Some(w) = super::util::window() else { return f() };
     let cb = once(Box::new(move |_| {
         f();
         Ok(JsValue::UNDEFINED)
