@@ -5,10 +5,6 @@
 //! which arrives as NaN (numbers) or None (strings): callers treat both as
 //! "not measured", never as an error.
 //!
-//! Numbers that are read often (every resource, event-timing and
-//! layout-shift entry) are read with `Fields`: one call into JS per entry
-//! instead of one per field.
-//!
 //! String properties are typed `JsValue` and read with `.str()`: a
 //! getter typed `Option<String>` makes wasm-bindgen emit, per property, a
 //! glue function that copies the string into wasm memory (~125 B of JS) and
@@ -40,12 +36,38 @@ extern "C" {
     pub fn next_hop_protocol(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = renderBlockingStatus)]
     pub fn render_blocking_status(this: &Entry) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = responseStatus)]
+    pub fn response_status(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = redirectStart)]
+    pub fn redirect_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = redirectEnd)]
+    pub fn redirect_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = workerStart)]
+    pub fn worker_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = fetchStart)]
+    pub fn fetch_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domainLookupStart)]
+    pub fn domain_lookup_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = domainLookupEnd)]
+    pub fn domain_lookup_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = connectStart)]
+    pub fn connect_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = secureConnectionStart)]
+    pub fn secure_connection_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = connectEnd)]
+    pub fn connect_end(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = requestStart)]
     pub fn request_start(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = responseStart)]
     pub fn response_start(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = responseEnd)]
     pub fn response_end(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = transferSize)]
+    pub fn transfer_size(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = encodedBodySize)]
+    pub fn encoded_body_size(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = decodedBodySize)]
+    pub fn decoded_body_size(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = serverTiming)]
     pub fn server_timing(this: &Entry) -> Option<js_sys::Array>;
 
@@ -61,6 +83,10 @@ extern "C" {
     pub fn dom_content_loaded_event_end(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = domComplete)]
     pub fn dom_complete(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = loadEventStart)]
+    pub fn load_event_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = loadEventEnd)]
+    pub fn load_event_end(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = activationStart)]
     pub fn activation_start(this: &Entry) -> f64;
 
@@ -74,6 +100,10 @@ extern "C" {
 
     // LayoutShift
     #[wasm_bindgen(method, getter)]
+    pub fn value(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = hadRecentInput)]
+    pub fn had_recent_input(this: &Entry) -> bool;
+    #[wasm_bindgen(method, getter)]
     pub fn sources(this: &Entry) -> Option<js_sys::Array>;
     #[wasm_bindgen(method, getter)]
     pub fn node(this: &Entry) -> JsValue;
@@ -81,6 +111,10 @@ extern "C" {
     // PerformanceEventTiming
     #[wasm_bindgen(method, getter, js_name = interactionId)]
     pub fn interaction_id(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = processingStart)]
+    pub fn processing_start(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = processingEnd)]
+    pub fn processing_end(this: &Entry) -> f64;
     #[wasm_bindgen(method, getter, js_name = target)]
     pub fn event_target(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, getter, js_name = targetSelector)]
@@ -229,50 +263,6 @@ extern "C" {
     /// Throws when `headers` is not a `Headers` (a mock or wrapped fetch).
     #[wasm_bindgen(method, catch, js_name = get)]
     pub fn header(this: &Loose, name: &str) -> Result<Option<String>, JsValue>;
-}
-
-// `nums`: the one hand-written JS helper outside the shim. Reading a field
-// with a getter binding is one crossing from wasm into JS per field; this
-// reads a whole entry's numbers in one (a resource entry has 14, an
-// interaction's event entry 5, and there are thousands of those in a long
-// session). Booleans read as 1/0; anything else, or a getter that throws, as
-// NaN ("not measured").
-#[wasm_bindgen(
-    inline_js = "export function nums(o,k,out){for(let i=0;i<k.length;i++){let v;try{v=o[k[i]]}catch(e){}out[i]=typeof v=='number'?v:typeof v=='boolean'?+v:NaN}}"
-)]
-extern "C" {
-    fn nums(o: &JsValue, keys: &js_sys::Array, out: &mut [f64]);
-}
-
-/// The numeric fields of one kind of entry, read together (`nums`). The
-/// names cross into JS once, the first time.
-pub struct Fields<const N: usize> {
-    names: [&'static str; N],
-    keys: core::cell::OnceCell<js_sys::Array>,
-}
-
-// SAFETY: wasm32-unknown-unknown (without the atomics feature) runs on one
-// thread; nothing here is ever shared across threads (as `RUNNING`).
-unsafe impl<const N: usize> Sync for Fields<N> {}
-
-impl<const N: usize> Fields<N> {
-    pub const fn new(names: [&'static str; N]) -> Self {
-        Fields { names, keys: core::cell::OnceCell::new() }
-    }
-
-    /// The fields of `o`, in `names` order (NaN where missing).
-    pub fn read(&self, o: &JsValue) -> [f64; N] {
-        let mut out = [f64::NAN; N];
-        read_fields(o, &self.names, &self.keys, &mut out);
-        out
-    }
-}
-
-// Not generic: one copy for every `Fields<N>`.
-#[inline(never)]
-fn read_fields(o: &JsValue, names: &[&str], keys: &core::cell::OnceCell<js_sys::Array>, out: &mut [f64]) {
-    let keys = keys.get_or_init(|| names.iter().map(|k| JsValue::from_str(k)).collect());
-    nums(o, keys, out);
 }
 
 /// `.str()`: a string property as `Option<String>` (see the module's doc).

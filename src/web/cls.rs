@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use crate::core::attrs::Attrs;
 use crate::core::vitals::{Cls, Shift};
 
-use super::bindings::{Entry, Fields, Loose};
+use super::bindings::{Entry, Loose};
 use super::runtime::Runtime;
 use super::util::PerfObserver;
 use super::vitals::{load_state, report, selector};
@@ -48,16 +48,12 @@ fn largest_source_target(e: &Entry) -> String {
     }
 }
 
-/// The numbers of a layout shift, read in one crossing into JS.
-static FIELDS: Fields<3> = Fields::new(["hadRecentInput", "startTime", "value"]);
-
 fn process(st: &mut State, entries: &[Entry]) {
     for e in entries {
-        let [recent_input, start_time, value] = FIELDS.read(e);
-        let recent_input = recent_input == 1.0;
+        let recent_input = e.had_recent_input();
         // The selector is only worth computing for shifts that count.
         let target = if recent_input { String::new() } else { largest_source_target(e) };
-        st.cls.on_entry(Shift { start_time, value, target }, recent_input);
+        st.cls.on_entry(Shift { start_time: e.start_time(), value: e.value(), target }, recent_input);
     }
     st.cls.update();
 }

@@ -28,7 +28,7 @@ use crate::core::event::LoafScript;
 use crate::core::json::f64_to_u64;
 use crate::core::vitals::{inp_parts, order_by_end, EventEntry, Inp, InteractionCount};
 
-use super::bindings::{nz, Entry, Fields, Loose};
+use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
 use super::util::{get, performance, PerfObserver};
 use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle};
@@ -58,26 +58,21 @@ fn supported() -> bool {
     proto.is_object() && js_sys::Reflect::has(&proto, &"interactionId".into()).unwrap_or(false)
 }
 
-/// The numbers of an event entry, read in one crossing into JS.
-static FIELDS: Fields<5> = Fields::new(["startTime", "duration", "interactionId", "processingStart", "processingEnd"]);
-
 fn process(st: &mut State, entries: &[Entry]) {
-    // One crossing per entry for its numbers: this runs for every input event.
-    let read: Vec<(&Entry, [f64; 5])> = entries.iter().map(|e| (e, FIELDS.read(e))).collect();
+    // Each field crosses into JS once: this runs for every input event.
+    let read: Vec<(&Entry, f64, f64)> = entries.iter().map(|e| (e, e.start_time(), e.duration())).collect();
     // `event` and `first-input` come from two observers; web-vitals (one
     // observer for both) processes each batch in end-time order.
-    let ends: Vec<f64> = read.iter().map(|(_, [start, dur, ..])| start + dur).collect();
-    for &(e, [start, dur, id, processing_start, processing_end]) in
-        order_by_end(&ends).into_iter().filter_map(|i| read.get(i))
-    {
-        let id = f64_to_u64(nz(id));
+    let ends: Vec<f64> = read.iter().map(|(_, start, dur)| start + dur).collect();
+    for &(e, start, dur) in order_by_end(&ends).into_iter().filter_map(|i| read.get(i)) {
+        let id = f64_to_u64(nz(e.interaction_id()));
         st.count.on_id(id);
         st.inp.on_entry(EventEntry {
             name: e.name().str().unwrap_or_default(),
             start_time: start,
             duration: dur,
-            processing_start,
-            processing_end,
+            processing_start: e.processing_start(),
+            processing_end: e.processing_end(),
             interaction_id: id,
             target: String::new(),
         });

@@ -13,9 +13,9 @@ use wasm_bindgen::JsCast;
 
 use crate::core::event::{Event, LatencySplit, NavTiming, ServerTiming, MARK_NAMES};
 
-use super::bindings::{nz, Entry, Fields};
+use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
-use super::util::{epoch, performance, Listener};
+use super::util::{epoch, get, performance, Listener};
 
 /// The navigation entry, if the browser has one. The same object for the
 /// life of the document (its fields fill in as the load goes on), so it is
@@ -49,8 +49,6 @@ pub fn nav_type() -> String {
     e.nav_type().str().map_or_else(|| "navigate".into(), |t| t.replace('_', "-"))
 }
 
-static MARKS: Fields<23> = Fields::new(MARK_NAMES);
-
 pub fn read() -> Option<NavTiming> {
     let e = entry()?;
     let server_timing = e
@@ -77,9 +75,10 @@ pub fn read() -> Option<NavTiming> {
         server_timing,
         ..NavTiming::default()
     };
-    // By name, from one table, in one crossing into JS.
-    for (slot, v) in nav.marks_mut().into_iter().zip(MARKS.read(&e)) {
-        *slot = nz(v);
+    // By name, from one table: a getter binding per mark costs wasm and glue
+    // bytes, and this runs once per page view.
+    for (slot, name) in nav.marks_mut().into_iter().zip(MARK_NAMES) {
+        *slot = nz(get(&e, name).as_f64().unwrap_or(0.0));
     }
     Some(nav)
 }

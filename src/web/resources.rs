@@ -13,7 +13,7 @@ use alloc::rc::Rc;
 
 use crate::core::event::Resource;
 
-use super::bindings::{nz, Entry, Fields};
+use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
 use super::util::{epoch, PerfObserver};
 
@@ -25,24 +25,6 @@ fn span(a: f64, b: f64) -> f64 {
         0.0
     }
 }
-
-/// The numbers of a resource entry, read in one crossing into JS.
-static FIELDS: Fields<14> = Fields::new([
-    "startTime",
-    "duration",
-    "domainLookupStart",
-    "domainLookupEnd",
-    "connectStart",
-    "secureConnectionStart",
-    "connectEnd",
-    "requestStart",
-    "responseStart",
-    "responseEnd",
-    "transferSize",
-    "encodedBodySize",
-    "decodedBodySize",
-    "responseStatus",
-]);
 
 /// A resource entry's timing and sizes (NaN where the browser has none).
 pub struct Timing {
@@ -63,25 +45,25 @@ pub struct Timing {
 }
 
 pub fn timing(e: &Entry) -> Timing {
-    let [start, dur, dns_start, dns_end, tcp_start, tls_start, tcp_end, req_start, res_start, res_end, size, enc, dec, status] =
-        FIELDS.read(e);
+    let (res_start, res_end, tcp_start, tls_start, tcp_end) =
+        (e.response_start(), e.response_end(), e.connect_start(), e.secure_connection_start(), e.connect_end());
     let (tcp, tls) = if nz(tls_start) > 0.0 {
         (span(tcp_start, tls_start), span(tls_start, tcp_end))
     } else {
         (span(tcp_start, tcp_end), 0.0)
     };
     Timing {
-        start,
-        dur,
+        start: e.start_time(),
+        dur: e.duration(),
         response_end: res_end,
-        size,
-        enc,
-        dec,
-        status,
-        dns: span(dns_start, dns_end),
+        size: e.transfer_size(),
+        enc: e.encoded_body_size(),
+        dec: e.decoded_body_size(),
+        status: e.response_status(),
+        dns: span(e.domain_lookup_start(), e.domain_lookup_end()),
         tcp,
         tls,
-        wait: span(req_start, res_start),
+        wait: span(e.request_start(), res_start),
         dl: span(res_start, res_end),
     }
 }

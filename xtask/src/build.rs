@@ -88,8 +88,6 @@ fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
     let _ = std::fs::remove_file(&entry);
     bundled?;
     std::fs::remove_file(dir.join("rum_agent.js")).map_err(|e| format!("rum_agent.js: {e}"))?;
-    // The glue's `inline_js` helpers (src/web/bindings.rs) are bundled in too.
-    let _ = std::fs::remove_dir_all(dir.join("snippets"));
     if feature.is_some() {
         // A format build is a folder of the one package, not a package.
         for extra in ["package.json", "README.md", ".gitignore", "LICENSE"] {
