@@ -196,16 +196,16 @@ pub fn set(target: &Object, key: &str, v: &JsValue) {
 }
 
 /// `window`, `document`, `performance`, `performance.timeOrigin` and the
-/// navigation entry, looked up once. `web_sys::window()` is an `instanceof Window` call into JS and
-/// each getter another crossing that allocates a reference slot; every
-/// timestamp, interaction and layout shift asked again (in a
-/// 1,000-interaction profile the `instanceof` alone was ~1 ms). All four are
-/// fixed for the life of the page: a bfcache restore or a prerender
+/// navigation entry, looked up once. `web_sys::window()` is an `instanceof
+/// Window` call into JS and each getter another crossing that allocates a
+/// reference slot; every timestamp, interaction and layout shift asked again
+/// (in a 1,000-interaction profile the `instanceof` alone was ~1 ms). All of
+/// them are fixed for the life of the page: a bfcache restore or a prerender
 /// activation keeps the same window, document, time origin and entry.
 pub struct Page {
-    pub window: Option<web_sys::Window>,
-    pub document: Option<web_sys::Document>,
-    pub perf: Option<web_sys::Performance>,
+    window: Option<web_sys::Window>,
+    document: Option<web_sys::Document>,
+    perf: Option<web_sys::Performance>,
     /// `performance.timeOrigin`, or NaN without `performance`.
     origin: f64,
     /// The navigation entry (`navigation::entry`), once there is one.
@@ -276,8 +276,9 @@ pub fn epoch(perf_time: f64) -> f64 {
 }
 
 pub fn now() -> f64 {
-    match performance() {
-        Some(p) if !page().origin.is_nan() => page().origin + p.now(),
+    let p = page();
+    match &p.perf {
+        Some(perf) if !p.origin.is_nan() => p.origin + perf.now(),
         _ => js_sys::Date::now(),
     }
 }
