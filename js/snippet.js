@@ -5,35 +5,39 @@
 //
 // It never blocks: it only queues, and injects rum.js as an async module.
 // From its first line it catches errors (capture phase, so failed images and
-// scripts too) and unhandled rejections, with their original events (time,
-// Error object, stack), and queues calls made to `window.rumAgent` before the
+// scripts too), unhandled rejections and Content-Security-Policy violations,
+// with their original events (time, Error object, stack), and queues calls made to `window.rumAgent` before the
 // agent is ready. When the agent starts, it replays the queue once, in
 // order, and removes these listeners. If rum.js cannot load (blocked,
 // offline, 404), it stops queueing and removes its listeners: the page is
 // left as it was. Its text is constant (configuration lives in the data
 // attributes), so a CSP can allow it by hash.
-((w, d, E, U) => {
+((w, d) => {
   try {
     const s = d.currentScript;
     let q = [];
     let max = 100;
     const add = (x) => (q.length < max ? q.push(x) : (stub.d = (stub.d || 0) + 1));
-    const onError = (e) => add(['e', e]);
-    const onRejection = (e) => add(['r', e]);
+    // Each event and its tag in the queue; `error` in the capture phase, the
+    // only place a failed <img> or <script> can be seen.
+    const on = [
+      ['error', 'e'],
+      ['unhandledrejection', 'r'],
+      ['securitypolicyviolation', 'c'],
+    ].map(([k, tag]) => [k, (e) => add([tag, e])]);
+    const listen = (m) => on.map(([k, f]) => w[m](k, f, k == 'error'));
     const stub = (w.rumAgent = {
       q,
       c: s.dataset,
       off() {
-        w.removeEventListener(E, onError, true);
-        w.removeEventListener(U, onRejection);
+        listen('removeEventListener');
         max = 0;
         stub.q = q = [];
       },
     });
     for (const m of 'pushError pushEvent pushMeasurement setUser setView flush'.split(' '))
       stub[m] = (...a) => add([m, a, performance.now()]);
-    w.addEventListener(E, onError, true);
-    w.addEventListener(U, onRejection);
+    listen('addEventListener');
     const m = d.createElement('script');
     m.type = 'module';
     m.src = s.dataset.src;
@@ -41,4 +45,4 @@
     m.onerror = () => (stub.off(), m.remove());
     d.head.append(m);
   } catch (e) {}
-})(window, document, 'error', 'unhandledrejection');
+})(window, document);

@@ -395,6 +395,8 @@ pub mod source {
     pub const RESOURCE: &str = "resource";
     /// `rum.pushError()`.
     pub const API: &str = "api";
+    /// A Content-Security-Policy violation (`securitypolicyviolation`).
+    pub const CSP: &str = "csp";
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -413,7 +415,7 @@ pub struct Frame {
 #[cfg_attr(feature = "serde", serde(default))]
 pub struct ErrorReport {
     pub t: f64,
-    /// js | promise | resource | api
+    /// js | promise | resource | api | csp
     pub src: String,
     /// Error name (TypeError, …), or ResourceError / UnhandledRejection.
     #[cfg_attr(feature = "serde", serde(rename = "type"))]

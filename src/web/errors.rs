@@ -25,17 +25,17 @@ use crate::core::stack::parse_stack;
 
 use super::bindings::{nz, Loose};
 use super::runtime::Runtime;
-use super::util::{epoch, to_string, Listener};
+use super::util::{epoch, to_string};
 
 const MAX_MSG: usize = 1000;
 const MAX_RAW_STACK: usize = 4000;
 
 /// Our own files: an error there must never feed back into us.
-fn is_ours(file: &str) -> bool {
+pub(super) fn is_ours(file: &str) -> bool {
     contains(file, "rum_agent") || file.ends_with("/rum.js")
 }
 
-fn u32_of(v: f64) -> u32 {
+pub(super) fn u32_of(v: f64) -> u32 {
     u32::try_from(crate::core::json::f64_to_u64(nz(v))).unwrap_or(0)
 }
 
@@ -54,7 +54,7 @@ fn describe(value: &JsValue, default_type: &str) -> (String, String, String) {
 }
 
 /// The start of a report: where and what; `finish` adds the stack.
-fn base(t: f64, src: &str, error_type: &str, msg: &str) -> ErrorReport {
+pub(super) fn base(t: f64, src: &str, error_type: &str, msg: &str) -> ErrorReport {
     ErrorReport {
         t,
         src: src.to_string(),
@@ -212,16 +212,6 @@ pub fn early_resource_failure(rt: &Runtime, tag: &str, url: &str, status: u32, t
 
 pub fn install(rt: &Rc<Runtime>) {
     let Some(w) = super::util::window() else { return };
-    let me = rt.me.clone();
-    rt.add_source(Listener::new(w, "error", true, move |ev| {
-        if let Some(rt) = me.upgrade() {
-            on_error(&rt, &ev);
-        }
-    }));
-    let me = rt.me.clone();
-    rt.add_source(Listener::new(w, "unhandledrejection", false, move |ev| {
-        if let Some(rt) = me.upgrade() {
-            on_rejection(&rt, &ev);
-        }
-    }));
+    rt.listen(w, "error", true, on_error);
+    rt.listen(w, "unhandledrejection", false, on_rejection);
 }

@@ -6,6 +6,7 @@ mod bindings;
 mod cls;
 mod config;
 mod context;
+mod csp;
 mod errors;
 mod fcp;
 mod http;
@@ -64,6 +65,7 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue, task: JsValue) -> R
         // What can miss something if it starts late goes now: error and
         // lifecycle listeners, the fetch/XHR wrappers, route changes.
         errors::install(&rt);
+        csp::install(&rt);
         lifecycle::install(&rt);
         http::install(&rt);
         route::install(&rt);
@@ -197,6 +199,7 @@ impl Agent {
 
     /// Replays one item queued by the loader snippet before the agent was
     /// ready: `['e', ErrorEvent|Event]`, `['r', PromiseRejectionEvent]`,
+    /// `['c', SecurityPolicyViolationEvent]`,
     /// `[method, args, performance.now()]`, or `['d', dropped]`. Original
     /// events keep their own timestamps; API calls get the time they were made.
     #[wasm_bindgen(js_name = __replay)]
@@ -213,6 +216,7 @@ impl Agent {
         match kind.as_str() {
             "e" => errors::replay_error(&rt, &item.get(1)),
             "r" => errors::replay_rejection(&rt, &item.get(1)),
+            "c" => csp::replay(&rt, &item.get(1)),
             "d" => rt.count_dropped(crate::core::batch::reason::SNIPPET, item.get(1).as_f64().unwrap_or(0.0)),
             "pushError" => errors::push_at(&rt, &arg(0), &arg(1), t),
             "pushEvent" => push_event_at(&rt, &arg(0), &arg(1), t),

@@ -15,7 +15,7 @@ use crate::core::event::{Event, LatencySplit, NavTiming, ServerTiming, MARK_NAME
 
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
-use super::util::{epoch, get, performance, Listener};
+use super::util::{epoch, get, performance};
 
 /// The navigation entry, if the browser has one. The same object for the
 /// life of the document (its fields fill in as the load goes on), so it is
@@ -122,11 +122,6 @@ fn after_activation(rt: &Runtime) {
     if complete {
         rt.defer(0, report);
     } else {
-        let me = rt.me.clone();
-        rt.add_source(Listener::new(w, "load", false, move |_| {
-            if let Some(rt) = me.upgrade() {
-                rt.defer(0, report);
-            }
-        }));
+        rt.listen(w, "load", false, |rt, _| rt.defer(0, report));
     }
 }

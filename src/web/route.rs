@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 use web_sys::EventTarget;
 
 use super::runtime::Runtime;
-use super::util::{get, Listener};
+use super::util::get;
 
 pub fn install(rt: &Rc<Runtime>) {
     let Some(w) = super::util::window() else { return };
@@ -30,11 +30,6 @@ pub fn install(rt: &Rc<Runtime>) {
         None => &[(w, "popstate"), (w, "hashchange")],
     };
     for (target, kind) in watch {
-        let me = rt.me.clone();
-        rt.add_source(Listener::new(target, kind, false, move |_| {
-            if let Some(rt) = me.upgrade() {
-                rt.url_changed();
-            }
-        }));
+        rt.listen(target, kind, false, |rt, _| rt.url_changed());
     }
 }

@@ -27,7 +27,8 @@ use crate::core::wire;
 
 use super::config::{matches, Hooks};
 use super::transport::Transport;
-use super::util::{href, now, random_id, Timer};
+use super::util::{href, now, random_id, Listener, Timer};
+use web_sys::EventTarget;
 
 /// Anything whose drop undoes an installation: listeners, observers, timers.
 /// Only ever dropped, so not `dyn Any`: its vtables would carry a `type_id`.
@@ -198,6 +199,18 @@ impl Runtime {
         }
     }
 
+    /// A listener (removed at shutdown) that hands each event to `f` while
+    /// the agent lives. One closure type for all of them: each distinct
+    /// closure handed to `Listener::new` is its own copy of the glue.
+    pub fn listen(&self, target: &EventTarget, kind: &'static str, capture: bool, f: fn(&Runtime, &JsValue)) {
+        let me = self.me.clone();
+        self.add_source(Listener::new(target, kind, capture, move |ev| {
+            if let Some(rt) = me.upgrade() {
+                f(&rt, &ev);
+            }
+        }));
+    }
+
     /// `add_source` without a copy per source type.
     fn add_boxed(&self, s: Source) {
         if let Ok(mut v) = self.sources.try_borrow_mut() {
@@ -283,6 +296,13 @@ impl Runtime {
     pub fn ignored_url(&self, url: &str) -> bool {
         self.own_urls.iter().any(|own| url.starts_with(own.as_str()))
             || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
+    }
+
+    /// One of our own requests, or a prefix of one (an origin, as a CSP
+    /// report gives it after a cross-origin redirect).
+    pub fn own_url(&self, url: &str) -> bool {
+        let origin_only = crate::core::json::contains(url, "://");
+        self.own_urls.iter().any(|own| url.starts_with(own.as_str()) || (origin_only && own.starts_with(url)))
     }
 
     pub fn ignored_error(&self, msg: &str) -> bool {

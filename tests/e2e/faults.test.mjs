@@ -640,10 +640,10 @@ test('error storm: the page stays responsive, agent CPU bounded, errors aggregat
 // ---------------------------------------------------------------------------
 // 4. Strict Content-Security-Policy.
 
-async function cspPage(csp) {
+async function cspPage(csp, extra = '') {
   server.headers['/test/faults/csp.html'] = { 'content-security-policy': csp };
   const page = await newPage(browser);
-  await page.goto(`${server.url}/test/faults/csp.html?collector=${encodeURIComponent(`${other.url}/collect`)}`);
+  await page.goto(`${server.url}/test/faults/csp.html?collector=${encodeURIComponent(`${other.url}/collect`)}${extra}`);
   await page.waitForFunction(() => window.cspResult?.done);
   await page.click('#btn');
   const r = await page.evaluate(() => window.cspResult);
@@ -752,6 +752,49 @@ async function hostileRun(flags, { beforeSend = false } = {}) {
   await page.context().close();
   return { calls, sentWhileVisible, requests: other.beacons.length };
 }
+
+test('CSP violations: reported with their directive and a count; the agent never reports its own blocked requests', async () => {
+  other.beacons.length = 0;
+  try {
+    // The collector allowed: three blocked images become one report with a count, the blocked fetch another.
+    const policy = `script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${other.url}; img-src 'self'`;
+    const a = await cspPage(policy, '&violate');
+    assert.equal(a.r.ok, true, `init(): ${a.r.error}`);
+    await a.page.waitForFunction(() => window.cspResult.flushed);
+    const csp = () => events(other.beacons).filter((e) => e.k === 'error' && e.src === 'csp');
+    await other.waitFor(() => csp().length >= 2);
+    const img = csp().find((e) => e.msg === "'http://127.0.0.1:9/blocked.png' blocked by img-src");
+    const api = csp().find((e) => e.msg === "'http://127.0.0.1:9/api' blocked by connect-src");
+    log(`CSP violations reported: ${JSON.stringify(csp().map(({ msg, type, count, file, line }) => ({ msg, type, count, file, line })))}`);
+    assert.ok(img, 'the blocked image is reported');
+    assert.equal(img.type, 'CSPViolation');
+    assert.equal(img.count, 3, 'three identical violations, one report');
+    assert.ok(api, 'the blocked fetch is reported');
+    assert.equal(api.file, undefined, 'the fetch went through our wrapper: no location rather than ours');
+    assert.equal(api.line, undefined);
+    assert.equal(csp().length, 2, 'nothing else');
+    assert.deepEqual(a.page.pageErrors, []);
+    await a.page.context().close();
+
+    // The collector left out of connect-src: each beacon is blocked, and the
+    // agent must not report that (it would be blocked in turn, and again).
+    const blocked = `script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self'`;
+    const b = await cspPage(blocked, '&violate');
+    await b.page.waitForFunction(() => window.cspResult.flushed);
+    await sleep(2000);
+    const r = await b.page.evaluate(() => window.cspResult);
+    const ours = r.violations.filter((v) => v.blocked.startsWith(other.url));
+    const queued = r.sent.filter((e) => e.k === 'error' && e.src === 'csp').map((e) => e.msg);
+    log(`collector blocked: ${r.violations.length} violations (${ours.length} of our beacons); the agent queued ${JSON.stringify(queued)}`);
+    assert.ok(ours.length >= 1, 'the policy did block the beacons');
+    assert.ok(ours.length <= 6, `no loop: ${ours.length} blocked beacons in 2.5 s`);
+    assert.deepEqual(queued.sort(), ["'http://127.0.0.1:9/api' blocked by connect-src", "'http://127.0.0.1:9/blocked.png' blocked by img-src"]);
+    assert.deepEqual(b.page.pageErrors, []);
+    await b.page.context().close();
+  } finally {
+    delete server.headers['/test/faults/csp.html'];
+  }
+});
 
 test('hostile pages: changed prototypes, wrapped fetch, blocked storage, no sendBeacon — the agent reports, the page sees nothing from us', async () => {
   const rows = [];

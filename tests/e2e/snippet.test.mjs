@@ -110,6 +110,23 @@ test('module blocked (404): no error from us, listeners removed, nothing queued'
   }
 });
 
+test('a CSP violation before the agent started: replayed once, with its original time', async () => {
+  // Report-only: the image still loads (and still fails, as the other checks expect).
+  env.server.headers['/test/snippet.html'] = { 'content-security-policy-report-only': "img-src 'none'" };
+  try {
+    const { page, readyAt, evs } = await run();
+    checkEarlyCapture(evs, readyAt);
+    const csp = evs.filter((e) => e.k === 'error' && e.src === 'csp');
+    assert.equal(csp.length, 1, JSON.stringify(csp));
+    assert.match(csp[0].msg, /^'http:\/\/127\.0\.0\.1:\d+\/early-broken\.png\?status=404' blocked by img-src \(report only\)$/);
+    assert.equal(csp[0].type, 'CSPViolation');
+    assert.ok(csp[0].t < readyAt, 'its original time');
+    await page.close();
+  } finally {
+    delete env.server.headers['/test/snippet.html'];
+  }
+});
+
 test('strict CSP: with a nonce, and with the published hash', async () => {
   const hash = 'sha256-' + crypto.createHash('sha256').update(snippet()).digest('base64');
   for (const policy of [

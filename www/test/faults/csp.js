@@ -1,8 +1,11 @@
 // The strict-CSP page's only script (www/test/faults/csp.html): the npm
 // install (init()), plus a probe that records Chromium's own message when the
-// policy refuses to compile WebAssembly.
+// policy refuses to compile WebAssembly. With `?violate`, it then breaks the
+// policy (three blocked images, one blocked fetch) and records every event
+// the agent queues (beforeSend).
 const collector = document.querySelector('meta[name=collector]').content;
-const out = (window.cspResult = { violations: [] });
+const violate = new URLSearchParams(location.search).has('violate');
+const out = (window.cspResult = { violations: [], sent: [] });
 document.addEventListener('securitypolicyviolation', (e) => out.violations.push({ directive: e.effectiveDirective, blocked: e.blockedURI }));
 try {
   // The smallest valid module: "\0asm", version 1.
@@ -13,10 +16,18 @@ try {
 }
 try {
   const { init } = await import('/pkg/rum.js');
-  const rum = await init({ url: collector, app: { name: 'csp-test' } });
+  const beforeSend = (e) => (out.sent.push(e), e);
+  const rum = await init({ url: collector, app: { name: 'csp-test' }, ...(violate && { beforeSend }) });
   rum.pushEvent('csp-ok');
   rum.flush();
   out.ok = true;
+  if (violate) {
+    // Never contacted: the policy refuses them before any request.
+    for (let i = 0; i < 3; i++) document.body.append(Object.assign(new Image(), { src: 'http://127.0.0.1:9/blocked.png' }));
+    fetch('http://127.0.0.1:9/api').catch(() => {});
+    // The events are dispatched in tasks of their own.
+    setTimeout(() => (rum.flush(), (out.flushed = true)), 500);
+  }
 } catch (e) {
   out.error = `${e.name}: ${e.message}`;
 }
