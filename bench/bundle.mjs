@@ -11,8 +11,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const BUILD = path.join(HERE, 'build');
 export const PEERS = ['web-vitals', 'faro', 'datadog', 'elastic', 'aws'];
 export const RUM_AGENT_FILES = ['rum.js', 'rum_agent_bg.wasm'];
+/** The wasm floor as `cargo xtask bench` builds it (bench/floor/). */
+export const FLOOR_DIR = path.join(HERE, '..', 'target', 'bench-floor');
 
-export async function bundleAll(pkgDir = path.join(HERE, '..', 'pkg')) {
+export async function bundleAll(pkgDir = path.join(HERE, '..', 'pkg'), floorDir = FLOOR_DIR) {
   fs.rmSync(BUILD, { recursive: true, force: true });
   for (const name of PEERS) {
     await esbuild.build({
@@ -34,6 +36,10 @@ export async function bundleAll(pkgDir = path.join(HERE, '..', 'pkg')) {
   // pkg/ during the run cannot change what is measured).
   fs.mkdirSync(path.join(BUILD, 'rum-agent'), { recursive: true });
   for (const f of RUM_AGENT_FILES) fs.copyFileSync(path.join(pkgDir, f), path.join(BUILD, 'rum-agent', f));
+  if (RUM_AGENT_FILES.every((f) => fs.existsSync(path.join(floorDir, f)))) {
+    fs.mkdirSync(path.join(BUILD, 'floor'), { recursive: true });
+    for (const f of RUM_AGENT_FILES) fs.copyFileSync(path.join(floorDir, f), path.join(BUILD, 'floor', f));
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -36,6 +36,8 @@ const version = (p) => JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules'
 const CONTENDERS = [
   { id: 'baseline', short: 'baseline', label: 'no agent (baseline)' },
   { id: 'rum-agent', short: 'rum-agent', label: `rum-agent ${JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8')).version}` },
+  // Not a product: the least a wasm agent can be (bench/floor/), for what wasm itself costs.
+  { id: 'floor', short: 'wasm floor', label: 'wasm floor (bench/floor/: 6 observers + beacon, no logic)' },
   { id: 'web-vitals', short: 'web-vitals', label: `web-vitals ${version('web-vitals')} + beacon` },
   { id: 'faro', short: 'Faro', label: `Grafana Faro ${version('@grafana/faro-web-sdk')}` },
   { id: 'datadog', short: 'Datadog slim', label: `Datadog RUM slim ${version('@datadog/browser-rum-slim')}` },
@@ -68,8 +70,8 @@ function snippet(c, view) {
   if (c === 'baseline') return `<script>window.__bench={}</script><script type="module">const b=window.__bench;b.t0=b.ready=performance.now();</script>`;
   const sink = `${sinkBase}/sink/${c}/${view}`;
   const imp =
-    c === 'rum-agent'
-      ? `import{init}from"/agents/rum-agent/rum.js";const start=(url)=>init({url,app:${JSON.stringify(APP)}});`
+    c === 'rum-agent' || c === 'floor'
+      ? `import{init}from"/agents/${c}/rum.js";const start=(url)=>init({url,app:${JSON.stringify(APP)}});`
       : `import{start}from"/agents/${c}/agent.js";`;
   return (
     `<script>window.__bench={sink:${JSON.stringify(sink)}}</script>` +
@@ -212,7 +214,7 @@ async function view(chrome, srv, c, run, kind, steps) {
     await page.close();
     await chrome.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
     if (out.load) {
-      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: c === 'rum-agent' });
+      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: c === 'rum-agent' || c === 'floor' });
       out.trace = { load: tr.window(0, out.load.now), profileStartMs: tr.profileStartMs };
       if (out.marks?.session) out.trace.session = tr.window(...out.marks.session);
       if (out.marks?.hide) out.trace.hide = tr.window(out.marks.hide, Infinity);
@@ -247,6 +249,9 @@ async function main() {
   const t0 = Date.now();
   log(`bench: bundling peers, snapshot of ${path.relative(ROOT, PKG) || PKG}`);
   await bundleAll(PKG);
+  // The floor runs only where `cargo xtask bench` built it.
+  const noFloor = CONTENDERS.findIndex((c) => c.id === 'floor' && !fs.existsSync(path.join(BUILD, 'floor')));
+  if (noFloor >= 0) log('bench: no wasm floor built (cargo xtask bench builds it): left out'), CONTENDERS.splice(noFloor, 1);
   const srv = await startServers({ pageDir: path.join(HERE, 'page'), agentsDir: BUILD, snippet });
   sinkBase = srv.sinkUrl;
   const chrome = await launchChrome();

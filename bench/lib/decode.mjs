@@ -84,6 +84,7 @@ const DECODERS = {
 const KINDS = {
   'rum-agent': (bodies) => bodies.map(json).flatMap((b) => (b?.events || []).map((e) => e.k)),
   'web-vitals': (bodies) => bodies.map(json).flatMap((l) => (Array.isArray(l) ? l.map(() => 'vital') : [])),
+  floor: (bodies) => bodies.map(json).flatMap((l) => (Array.isArray(l) ? l.map((e) => (e.k === 'resource' ? 'res' : e.k)) : [])),
   faro: (bodies) =>
     bodies.map(json).flatMap((b) => [
       ...(b?.events || []).map((e) => (e.name === 'faro.performance.resource' ? 'res' : e.name)),

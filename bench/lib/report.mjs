@@ -66,9 +66,16 @@ export function summarize(meta, views) {
       views: { page: pages.length, session: sessions.length },
       vitals,
       breakdown: breakdown(all, sessions),
+      largestSlice: medianBy(all.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
     };
   }
   return out;
+}
+
+/** The item whose `key` is the median (the upper one of an even count), or null. */
+function medianBy(list, key) {
+  const sorted = [...list].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor(sorted.length / 2)] || null;
 }
 
 /** Where an agent's time goes: median ms per file and per function (0 where absent), load and session windows. */
@@ -173,6 +180,14 @@ export function markdown(meta, sum) {
         : `${cell(s.memoryDeltaBytes, fmt.kb, { ratioTo: R.memoryDeltaBytes })}${s.wasmBytes?.median ? ` incl. ${fmt.kb(s.wasmBytes.median)} wasm` : ''}`,
     ]);
   }
+  if (sum.floor) {
+    L.push('');
+    L.push(
+      "*wasm floor* is not a product: the least a WebAssembly agent built like rum-agent can be (bench/floor/: six buffered observers, " +
+        'error and lifecycle listeners, one JSON line per entry, one beacon at hide; no metric logic, no config checks, no batching rules). ' +
+        'Its numbers are what wasm itself costs: instantiation, the glue, and compiling each function on its first call.',
+    );
+  }
   L.push('');
   L.push('## What it sends (to a collector on another origin)');
   L.push('');
@@ -239,6 +254,13 @@ export function markdown(meta, sum) {
   const list = (xs) => xs.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ') || '—';
   L.push(`- At load (median per view): compile/instantiate ${R.loadCompileMs ? fmt.ms(R.loadCompileMs.median) : '—'} (median); by file: ${list(br.loadFiles)}.`);
   L.push(`- Hottest functions at load: ${list(br.loadFns)}.`);
+  const big = R.largestSlice;
+  if (big) {
+    L.push(
+      `- Largest agent slice of one task (the median view's): ${fmt.ms(big.agentMs)} of a ${fmt.ms(big.taskMs)} task at ${fmt.ms(big.atMs)}: ` +
+        `compile ${fmt.ms(big.compileMs)} (${big.lazyCompiles} lazy wasm compilations); hottest: ${list(big.fns)}.`,
+    );
+  }
   L.push(`- During the long session (median per session), by file: ${list(br.sessionFiles)}; hottest: ${list(br.sessionFns)}.`);
   L.push(`- Files: ${R.agentFiles.map((f) => `${f.file} ${int(f.raw)} B raw / ${int(f.br)} B brotli`).join(', ')}.`);
   const issues = peers.filter((id) => sum[id].exceptions.length || sum[id].errors.length);

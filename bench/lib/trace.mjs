@@ -134,7 +134,7 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
     if (e.ph !== 'X' || !e.dur) continue;
     const url = argUrl(e);
     const isWasm = /^(v8\.)?wasm\./i.test(e.name);
-    if ((url && agentUrls.has(url) && /compile|cache|parse|evaluate/i.test(e.name)) || (wasm && isWasm && /compile|instantiate|streaming/i.test(e.name))) compile.push([e.ts, e.ts + e.dur, e.name]);
+    if ((url && agentUrls.has(url) && /compile|cache|parse|evaluate/i.test(e.name)) || (wasm && isWasm && /compile|instantiate|streaming/i.test(e.name))) compile.push([e.ts, e.ts + e.dur, e.name, e.args]);
   }
   const agent = merge([...agentIntervals, ...compile.map(([s, e]) => [s, e])]);
   const compileMerged = merge(compile.map(([s, e]) => [s, e]));
@@ -154,7 +154,36 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       byUrl.set(url, (byUrl.get(url) || 0) + (e - s));
       byFn.set(fn, (byFn.get(fn) || 0) + (e - s));
     }
+    // The task holding the agent's largest slice, and what that slice was.
+    let big = null;
+    for (const k of inWin) {
+      const mine = covered(agent, k.ts, k.ts + k.dur);
+      if (!big || mine > big.mine) big = { k, mine };
+    }
+    // Every task the agent had more than 1 ms of, in order (the JSON keeps them).
+    const slices = inWin
+      .map((k) => ({ atMs: +((k.ts - origin) / 1000).toFixed(1), taskMs: +(k.dur / 1000).toFixed(1), agentMs: +(covered(agent, k.ts, k.ts + k.dur) / 1000).toFixed(1), lazyCompiles: compile.filter(([s, , n]) => s >= k.ts && s < k.ts + k.dur && /lazy/i.test(n)).length }))
+      .filter((x) => x.agentMs > 1);
+    if (process.env.BENCH_LAZY_DUMP) for (const x of slices) x.lazy = compile.filter(([s, , n]) => s >= origin + x.atMs * 1000 - 100 && s < origin + (x.atMs + x.taskMs) * 1000 && /lazy/i.test(n)).map(([, , , args]) => args);
+    let largest = null;
+    if (big && big.mine > 0) {
+      const { ts, dur } = big.k;
+      const inTask = (s) => s >= ts && s < ts + dur;
+      const fns = new Map();
+      for (const [s, e, , fn] of agentSamples) if (inTask(s)) fns.set(fn, (fns.get(fn) || 0) + (e - s));
+      const lazy = compile.filter(([s, , name]) => inTask(s) && /lazy/i.test(name));
+      largest = {
+        atMs: +((ts - origin) / 1000).toFixed(1),
+        taskMs: +(dur / 1000).toFixed(1),
+        agentMs: +(big.mine / 1000).toFixed(1),
+        compileMs: +(covered(compileMerged, ts, ts + dur) / 1000).toFixed(1),
+        lazyCompiles: lazy.length,
+        fns: top(fns, 5),
+      };
+    }
     return {
+      largest,
+      slices,
       agentMs: covered(agent, a, b) / 1000,
       compileMs: covered(compileMerged, a, b) / 1000,
       gcMs: covered(gc, a, b) / 1000,

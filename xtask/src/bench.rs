@@ -11,6 +11,9 @@ use std::process::Command;
 use crate::tools::{self, root, Result};
 
 /// Flags passed through to bench/run.mjs, each with a value.
+/// Where the wasm floor is built (bench/run.mjs reads it from there).
+const FLOOR: &str = "target/bench-floor";
+
 const FLAGS: [&str; 4] = ["--runs", "--interactions", "--only", "--out"];
 
 pub fn run(args: &[String]) -> Result {
@@ -35,8 +38,14 @@ pub fn run(args: &[String]) -> Result {
     }
     tools::ensure_build_tools()?;
     crate::build::build()?;
-    tools::ensure_chromium()?;
     let root = root();
+    let only = pass.iter().position(|a| a == "--only").and_then(|i| pass.get(i + 1));
+    if only.is_none_or(|l| l.split(',').any(|c| c == "floor")) {
+        // The wasm floor (bench/floor/): built by the agent's own pipeline.
+        let shim = root.join("bench/floor/shim.js");
+        crate::build::wasm_package(&root.join("bench/floor"), &root.join(FLOOR), &shim, None)?;
+    }
+    tools::ensure_chromium()?;
     tools::ensure_npm(&root.join("bench"))?;
     tools::run(Command::new("node").current_dir(&root).arg("bench/run.mjs").args(&pass))
 }

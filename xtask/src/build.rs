@@ -45,9 +45,32 @@ pub fn build() -> Result {
 /// shim. `feature`: a wire format compiled in.
 fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
     let root = root();
+    wasm_package(&root, &root.join(out_dir), &root.join("js/rum.js"), feature)?;
+    let dir = root.join(out_dir);
+    if feature.is_some() {
+        // A format build is a folder of the one package, not a package.
+        for extra in ["package.json", "README.md", ".gitignore", "LICENSE"] {
+            let _ = std::fs::remove_file(dir.join(extra));
+        }
+    }
+    Ok(())
+}
+
+/// The crate in `crate_dir` as wasm + `rum.js` (the shim `shim` bundled with
+/// wasm-bindgen's glue) in `dir`, through the agent's whole pipeline:
+/// wasm-pack, short import/export names, wasm-opt, esbuild. The bench's
+/// wasm floor (bench/floor/) is built the same way, so the two compare.
+pub fn wasm_package(
+    crate_dir: &std::path::Path,
+    dir: &std::path::Path,
+    shim: &std::path::Path,
+    feature: Option<&str>,
+) -> Result {
+    let root = root();
+    let out_dir = dir.to_string_lossy().to_string();
     let mut cmd = Command::new("wasm-pack");
-    cmd.current_dir(&root)
-        .args(["build", "--release", "--target", "web", "--out-dir", out_dir, "--out-name", "rum_agent"])
+    cmd.current_dir(crate_dir)
+        .args(["build", "--release", "--target", "web", "--out-dir", out_dir.as_str(), "--out-name", "rum_agent"])
         .args(["--no-typescript"]);
     if tools::has_rust_src() {
         // core and alloc recompiled with the agent's profile (opt-level z,
@@ -67,14 +90,13 @@ fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
         cmd.args(["--", "--features", f]);
     }
     run(&mut cmd)?;
-    let dir = root.join(out_dir);
     crate::minify::run_all(&dir.join("rum_agent_bg.wasm"), &dir.join("rum_agent.js"))?;
     wasm_opt(&dir.join("rum_agent_bg.wasm"))?;
     // The shim (readable source: js/rum.js) ships minified and bundled with
     // the glue it imports: one request fewer before the wasm fetch can start
     // (the shim starts it), and the glue's unused exports (initSync) left out.
     let entry = dir.join("rum.entry.js");
-    std::fs::copy(root.join("js/rum.js"), &entry).map_err(|e| format!("js/rum.js: {e}"))?;
+    std::fs::copy(shim, &entry).map_err(|e| format!("{}: {e}", shim.display()))?;
     let shim_out = format!("--outfile={}", dir.join("rum.js").to_string_lossy());
     let bundled = run(Command::new(root.join("node_modules/.bin/esbuild")).args([
         entry.to_string_lossy().as_ref(),
@@ -87,14 +109,7 @@ fn build_variant(out_dir: &str, feature: Option<&str>) -> Result {
     ]));
     let _ = std::fs::remove_file(&entry);
     bundled?;
-    std::fs::remove_file(dir.join("rum_agent.js")).map_err(|e| format!("rum_agent.js: {e}"))?;
-    if feature.is_some() {
-        // A format build is a folder of the one package, not a package.
-        for extra in ["package.json", "README.md", ".gitignore", "LICENSE"] {
-            let _ = std::fs::remove_file(dir.join(extra));
-        }
-    }
-    Ok(())
+    std::fs::remove_file(dir.join("rum_agent.js")).map_err(|e| format!("rum_agent.js: {e}"))
 }
 
 /// js/snippet.js → pkg/snippet.js: minified, without the trailing newline,
@@ -152,7 +167,8 @@ fn wasm_opt_passes(path: &std::path::Path, passes: &[&str]) -> Result {
             // wasm-opt fold constant offsets into loads and stores (−0.2 KB brotli).
             "--low-memory-unused",
         ])
-        .args(passes))
+        .args(passes)
+        .args(std::env::var("RUM_WASM_OPT_EXTRA").unwrap_or_default().split_whitespace()))
 }
 
 fn patch_package_json(path: &std::path::Path) -> Result {
