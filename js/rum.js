@@ -1,6 +1,6 @@
 // rum-agent: loads the agent's WebAssembly and hands it the config.
 // Everything else is Rust. This file stays tiny and hand-written.
-import load, { start } from './rum_agent.js';
+import load, { configure, start } from './rum_agent.js';
 
 const G = globalThis;
 // Makes `function (...args)` that hands its `this` to a Rust hook: the HTTP
@@ -44,24 +44,13 @@ function boot(config, fromTag) {
     return S.p;
   }
   return (S.p = load(wasm ? { module_or_path: wasm } : undefined)
-    // Start in a task of its own: the compile's last step and instantiation
-    // end the task that resolved `load`, and adding the agent's start-up to
-    // it would make one longer slice of the page's main thread.
-    .then(() => new Promise(task))
     .then(
-      () => {
-        const a = (S.a = start(config, !!fromTag, wrap, task));
-        // The agent's listeners are in place: drop the snippet's (in the same
-        // task, so no event is seen twice) and replay what it caught, in order.
-        if (stub) {
-          const q = stub.q;
-          stub.off();
-          a.__replay(['d', stub.d || 0]);
-          for (const x of q) a.__replay(x);
-        }
-        if (!G.rumAgent || G.rumAgent === stub) G.rumAgent = a;
-        return a;
-      },
+      // Start-up in tasks of its own: the compile's last step and
+      // instantiation end the task that resolved `load`, checking the config
+      // is the next (it rejects init() with a TypeError naming the field),
+      // starting the agent the one after: one long slice of the page's main
+      // thread would be three shorter ones.
+      () => new Promise(task),
       (e) => {
         const m = String(e && e.message);
         // A CSP without 'wasm-unsafe-eval' refuses to compile WebAssembly;
@@ -73,6 +62,21 @@ function boot(config, fromTag) {
             : e;
       },
     )
+    .then(() => configure(config, !!fromTag))
+    .then(() => new Promise(task))
+    .then(() => {
+      const a = (S.a = start(undefined, !!fromTag, wrap, task));
+      // The agent's listeners are in place: drop the snippet's (in the same
+      // task, so no event is seen twice) and replay what it caught, in order.
+      if (stub) {
+        const q = stub.q;
+        stub.off();
+        a.__replay(['d', stub.d || 0]);
+        for (const x of q) a.__replay(x);
+      }
+      if (!G.rumAgent || G.rumAgent === stub) G.rumAgent = a;
+      return a;
+    })
     .catch((e) => {
       S.p = 0;
       if (stub) stub.off();

@@ -50,45 +50,56 @@ fn running() -> Option<Rc<Runtime>> {
     RUNNING.0.try_borrow().ok().and_then(|r| r.clone())
 }
 
-/// Starts the agent (called by the JS shim's `init()`). `from_tag`: the
-/// config is a script tag's `dataset`; `task(f)`: runs `f` in a task of its
-/// own, soon. Throws a TypeError naming the field when the config is invalid.
+/// A config `configure` checked, waiting for `start`.
+struct Pending(RefCell<Option<(crate::core::config::Config, config::Hooks)>>);
+// SAFETY: as `Running`.
+unsafe impl Sync for Pending {}
+static PENDING: Pending = Pending(RefCell::new(None));
+
+/// `init()`'s first task (the shim's): reads and checks the config, and
+/// keeps it for `start`, which the shim calls a task later. Reading and
+/// checking are a third of start-up's first calls (each wasm function is
+/// compiled on the main thread when first called): one task held them all.
+/// Throws a TypeError naming the field when the config is invalid.
+#[wasm_bindgen]
+pub fn configure(config: JsValue, from_tag: bool) -> Result<(), JsValue> {
+    let loaded = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    if let Ok(mut p) = PENDING.0.try_borrow_mut() {
+        *p = Some(loaded);
+    }
+    Ok(())
+}
+
+/// Starts the agent (called by the JS shim's `init()`) with `config`, or
+/// with the one `configure` checked when `config` is undefined. `from_tag`:
+/// the config is a script tag's `dataset`; `task(f)`: runs `f` in a task of
+/// its own, soon. Throws a TypeError naming the field when the config is invalid.
 #[wasm_bindgen]
 pub fn start(config: JsValue, from_tag: bool, wrap: JsValue, task: JsValue) -> Result<Agent, JsValue> {
     if running().is_some() {
         return Ok(Agent { _private: () });
     }
-    let (cfg, mut hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    if !config.is_undefined() {
+        configure(config, from_tag)?;
+    }
+    let Some((cfg, mut hooks)) = PENDING.0.try_borrow_mut().ok().and_then(|mut p| p.take()) else {
+        return Err(js_sys::TypeError::new("rum-agent: init() needs a config object").into());
+    };
     hooks.wrap = wrap.dyn_into().ok();
     let rt = Runtime::new(cfg, hooks);
     if rt.sampled() {
         // What can miss something if it starts late goes now: error and
-        // lifecycle listeners, the fetch/XHR wrappers, route changes.
+        // lifecycle listeners, and what the page expects in place once
+        // `init()` has resolved: the fetch/XHR wrappers, route changes. The
+        // observers follow in tasks of their own (see `STAGES`), so `init()`
+        // does not hold the page's main thread for the whole start-up: V8
+        // compiles each wasm function on its first call, on the main thread.
         errors::install(&rt);
         csp::install(&rt);
         lifecycle::install(&rt);
         http::install(&rt);
         route::install(&rt);
-        // The observers read buffered entries, so they lose nothing by
-        // starting one task later; that task is ours alone, so `init()`
-        // does not hold the page's main thread for the whole start-up
-        // (with V8 compiling each wasm function on its first call, about
-        // half of it). The shim's `task` posts a message: timers in a
-        // hidden tab wait for the next 1-second wake-up, messages do not.
-        let posted = task.dyn_ref::<js_sys::Function>().is_some_and(|f| {
-            let me = rt.me.clone();
-            // Freed when called; the shim's `task` always calls it.
-            let rest = util::once(Box::new(move |_| {
-                if let Some(rt) = me.upgrade() {
-                    start_observers(&rt);
-                }
-                Ok(JsValue::UNDEFINED)
-            }));
-            f.call1(&JsValue::UNDEFINED, &rest).is_ok()
-        });
-        if !posted {
-            install_observers(&rt);
-        }
+        next_stage(&rt, task.dyn_into().ok(), 0);
     }
     if let Ok(mut r) = RUNNING.0.try_borrow_mut() {
         *r = Some(rt);
@@ -96,23 +107,55 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue, task: JsValue) -> R
     Ok(Agent { _private: () })
 }
 
-/// The second part of start-up (see `start`). Only for the agent still
-/// running: a `shutdown()` in between leaves nothing installed.
-fn start_observers(rt: &Rc<Runtime>) {
-    if running().is_some_and(|r| Rc::ptr_eq(&r, rt)) {
-        install_observers(rt);
+/// Start-up after `init()`'s own task, one stage per task. The shim's `task`
+/// posts a message (timers in a hidden tab wait for the next 1-second
+/// wake-up, messages do not). The observers read buffered entries, so they
+/// lose nothing by starting a task or two later; each observer's buffered
+/// entries are delivered in a task after the one that installed it, so the
+/// first calls of the code that reads them spread over tasks too.
+const STAGES: [fn(&Rc<Runtime>); 2] = [
+    |rt| {
+        navigation::install(rt);
+        resources::install(rt);
+        fcp::install(rt);
+        lcp::install(rt);
+    },
+    |rt| {
+        cls::install(rt);
+        inp::install(rt);
+        longtasks::install(rt);
+        tti::install(rt);
+        rest(rt);
+    },
+];
+
+/// Runs stage `i` and those after it: each in a task of its own through the
+/// shim's `task`, or all at once without one (Rust callers, tests/web.rs).
+/// A stage runs only for the agent still running: a `shutdown()` in between
+/// leaves nothing installed.
+fn next_stage(rt: &Rc<Runtime>, task: Option<js_sys::Function>, i: usize) {
+    let Some(stage) = STAGES.get(i) else { return };
+    if let Some(f) = &task {
+        let (me, t) = (rt.me.clone(), task.clone());
+        // Freed when called; the shim's `task` always calls it.
+        let run = util::once(Box::new(move |_| {
+            if let Some(rt) = me.upgrade().filter(|rt| running().is_some_and(|r| Rc::ptr_eq(&r, rt))) {
+                stage(&rt);
+                next_stage(&rt, t, i + 1);
+            }
+            Ok(JsValue::UNDEFINED)
+        }));
+        if f.call1(&JsValue::UNDEFINED, &run).is_ok() {
+            return;
+        }
+    }
+    for stage in STAGES.iter().skip(i) {
+        stage(rt);
     }
 }
 
-fn install_observers(rt: &Rc<Runtime>) {
-    navigation::install(rt);
-    resources::install(rt);
-    fcp::install(rt);
-    lcp::install(rt);
-    cls::install(rt);
-    inp::install(rt);
-    longtasks::install(rt);
-    tti::install(rt);
+/// The last of start-up: the flush timer, the time zone, stored batches.
+fn rest(rt: &Rc<Runtime>) {
     rt.start_timer();
     if let Some(tz) = context::time_zone_now() {
         rt.with(|st| st.meta.env.tz = tz);
