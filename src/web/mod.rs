@@ -107,7 +107,7 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue, task: JsValue) -> R
     Ok(Agent { _private: () })
 }
 
-/// Start-up after `init()`'s own task, one stage per task. The shim's `task`
+/// Start-up after `start`'s own task, one stage per task. The shim's `task`
 /// posts a message (timers in a hidden tab wait for the next 1-second
 /// wake-up, messages do not). The observers read buffered entries, so they
 /// lose nothing by starting a task or two later; each observer's buffered
