@@ -45,6 +45,9 @@ const CONTENDERS = [
   { id: 'aws', short: 'CloudWatch', label: `CloudWatch RUM ${version('aws-rum-web')}` },
 ].filter((c) => !ONLY || c.id === 'baseline' || ONLY.split(',').includes(c.id));
 
+// Contenders loaded through `init()` from rum.js, whose wasm compiles on the page's main thread.
+const SHIPS_WASM = new Set(['rum-agent', 'floor']);
+
 // The same emulated network for every view: a good broadband/4G+ link.
 const NETWORK = { offline: false, latency: 20, downloadThroughput: (20e6 / 8) | 0, uploadThroughput: (5e6 / 8) | 0 };
 const POST_LOAD_MS = 1000; // the load window ends this long after the load event
@@ -70,7 +73,7 @@ function snippet(c, view) {
   if (c === 'baseline') return `<script>window.__bench={}</script><script type="module">const b=window.__bench;b.t0=b.ready=performance.now();</script>`;
   const sink = `${sinkBase}/sink/${c}/${view}`;
   const imp =
-    c === 'rum-agent' || c === 'floor'
+    SHIPS_WASM.has(c)
       ? `import{init}from"/agents/${c}/rum.js";const start=(url)=>init({url,app:${JSON.stringify(APP)}});`
       : `import{start}from"/agents/${c}/agent.js";`;
   return (
@@ -214,7 +217,7 @@ async function view(chrome, srv, c, run, kind, steps) {
     await page.close();
     await chrome.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
     if (out.load) {
-      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: c === 'rum-agent' || c === 'floor' });
+      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: SHIPS_WASM.has(c) });
       out.trace = { load: tr.window(0, out.load.now), profileStartMs: tr.profileStartMs };
       if (out.marks?.session) out.trace.session = tr.window(...out.marks.session);
       if (out.marks?.hide) out.trace.hide = tr.window(out.marks.hide, Infinity);

@@ -154,32 +154,24 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       byUrl.set(url, (byUrl.get(url) || 0) + (e - s));
       byFn.set(fn, (byFn.get(fn) || 0) + (e - s));
     }
-    // The task holding the agent's largest slice, and what that slice was.
-    let big = null;
-    for (const k of inWin) {
-      const mine = covered(agent, k.ts, k.ts + k.dur);
-      if (!big || mine > big.mine) big = { k, mine };
-    }
+    // Per task: the agent's time in it and the wasm functions V8 compiled
+    // lazily in it; the largest is broken down further below.
+    const perTask = inWin.map((k) => {
+      const inTask = (t) => t >= k.ts && t < k.ts + k.dur;
+      return { k, inTask, mine: covered(agent, k.ts, k.ts + k.dur), lazy: compile.filter(([t, , n]) => inTask(t) && /lazy/i.test(n)) };
+    });
+    const ms = (us) => +(us / 1000).toFixed(1);
+    const slice = ({ k, mine, lazy }) => ({ atMs: ms(k.ts - origin), taskMs: ms(k.dur), agentMs: ms(mine), lazyCompiles: lazy.length });
     // Every task the agent had more than 1 ms of, in order (the JSON keeps them).
-    const slices = inWin
-      .map((k) => ({ atMs: +((k.ts - origin) / 1000).toFixed(1), taskMs: +(k.dur / 1000).toFixed(1), agentMs: +(covered(agent, k.ts, k.ts + k.dur) / 1000).toFixed(1), lazyCompiles: compile.filter(([s, , n]) => s >= k.ts && s < k.ts + k.dur && /lazy/i.test(n)).length }))
-      .filter((x) => x.agentMs > 1);
-    if (process.env.BENCH_LAZY_DUMP) for (const x of slices) x.lazy = compile.filter(([s, , n]) => s >= origin + x.atMs * 1000 - 100 && s < origin + (x.atMs + x.taskMs) * 1000 && /lazy/i.test(n)).map(([, , , args]) => args);
+    const slices = perTask
+      .filter((t) => t.mine > 1000)
+      .map((t) => ({ ...slice(t), ...(process.env.BENCH_LAZY_DUMP && { lazy: t.lazy.map(([, , , args]) => args) }) }));
+    const big = perTask.reduce((m, t) => (!m || t.mine > m.mine ? t : m), null);
     let largest = null;
     if (big && big.mine > 0) {
-      const { ts, dur } = big.k;
-      const inTask = (s) => s >= ts && s < ts + dur;
       const fns = new Map();
-      for (const [s, e, , fn] of agentSamples) if (inTask(s)) fns.set(fn, (fns.get(fn) || 0) + (e - s));
-      const lazy = compile.filter(([s, , name]) => inTask(s) && /lazy/i.test(name));
-      largest = {
-        atMs: +((ts - origin) / 1000).toFixed(1),
-        taskMs: +(dur / 1000).toFixed(1),
-        agentMs: +(big.mine / 1000).toFixed(1),
-        compileMs: +(covered(compileMerged, ts, ts + dur) / 1000).toFixed(1),
-        lazyCompiles: lazy.length,
-        fns: top(fns, 5),
-      };
+      for (const [s, e, , fn] of agentSamples) if (big.inTask(s)) fns.set(fn, (fns.get(fn) || 0) + (e - s));
+      largest = { ...slice(big), compileMs: ms(covered(compileMerged, big.k.ts, big.k.ts + big.k.dur)), fns: top(fns, 5) };
     }
     return {
       largest,

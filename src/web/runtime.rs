@@ -301,8 +301,8 @@ impl Runtime {
     /// One of our own requests, or a prefix of one (an origin, as a CSP
     /// report gives it after a cross-origin redirect).
     pub fn own_url(&self, url: &str) -> bool {
-        let origin_only = crate::core::json::contains(url, "://");
-        self.own_urls.iter().any(|own| url.starts_with(own.as_str()) || (origin_only && own.starts_with(url)))
+        let is_url = crate::core::json::contains(url, "://");
+        self.own_urls.iter().any(|own| url.starts_with(own.as_str()) || (is_url && own.starts_with(url)))
     }
 
     pub fn ignored_error(&self, msg: &str) -> bool {
