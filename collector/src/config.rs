@@ -42,6 +42,13 @@ pub struct Config {
     #[arg(long, env = "RUM_INGEST_KEY", hide_env_values = true)]
     pub ingest_key: Option<String>,
 
+    /// Key for upload and delete endpoints (source maps), sent as
+    /// `Authorization: Bearer KEY`; never the ingest key, which every
+    /// visitor's browser holds. Also read from RUM_ADMIN_KEY. Without it
+    /// those endpoints answer 403.
+    #[arg(long, env = "RUM_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+
     /// Serve static files from DIR, at PREFIX (e.g. `/demo=www/demo`) or at the
     /// root (repeatable). API routes and the dashboard at `/` take precedence.
     #[arg(long = "static", value_name = "[PREFIX=]DIR", value_parser = parse_static)]

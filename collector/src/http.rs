@@ -22,7 +22,7 @@ use crate::enrich::{Enricher, HeaderHints};
 use crate::metrics::request_reason as rr;
 use crate::query::{self, BadParam, Params};
 use crate::store::{Outcome, SubmitError};
-use crate::{dashboard, model, now_ms, AppState};
+use crate::{auth, dashboard, model, now_ms, AppState};
 
 /// How long a client may take to send its body.
 const BODY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -96,12 +96,6 @@ async fn preflight(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, content-encoding"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
     r
-}
-
-/// Constant-time comparison, so the key cannot be guessed byte by byte.
-fn same_key(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
@@ -184,7 +178,7 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
         // `?key=` (a beacon cannot set headers), or Faro's `x-api-key` header.
         let header_key = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string);
         match query_param(req.uri(), "key").or(header_key) {
-            Some(k) if same_key(&k, key) => {}
+            Some(k) if auth::same_key(&k, key) => {}
             Some(_) => return Err(Reject::new(StatusCode::UNAUTHORIZED, rr::UNAUTHORIZED, "wrong ingest key")),
             None => return Err(Reject::new(StatusCode::UNAUTHORIZED, rr::UNAUTHORIZED, "missing ingest key (?key=)")),
         }
