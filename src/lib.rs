@@ -22,6 +22,16 @@
 
 extern crate alloc;
 
+// The `unsafe impl Sync` statics of `web` (RUNNING, PENDING, the page cell,
+// the idle options) and the `AssumeSingleThreaded` allocator below are sound
+// only because wasm32 without the `atomics` target feature has one thread. A
+// threaded build must fail here rather than compile into unsoundness.
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+compile_error!(
+    "rum-agent assumes a single thread (unsafe impl Sync statics, AssumeSingleThreaded allocator): \
+     build it without the wasm `atomics` target feature"
+);
+
 pub mod core;
 mod prelude;
 

@@ -22,6 +22,10 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+// As in the agent: the allocator and the `Sync` static assume one thread.
+#[cfg(target_feature = "atomics")]
+compile_error!("the floor assumes a single thread: build without the wasm `atomics` target feature");
+
 // SAFETY: wasm32-unknown-unknown without atomics has one thread.
 #[global_allocator]
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
