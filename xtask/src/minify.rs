@@ -10,138 +10,81 @@
 //!   them, but the table entries those functions took the address of stay,
 //!   and so does the code behind them (~30 closure `invoke` shims, −0.4 KB
 //!   brotli). `prune_table` empties the entries nothing can reach any more.
+//!
+//! The module is read with `wasmparser` (sections, and every function body
+//! down to its instructions) and written with `wasm-encoder`: the sections
+//! a step changes are encoded anew, every other one is copied byte for byte.
+//! `run_all` validates the result before writing it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{ConstExpr, ElementSection, Elements, ExportSection, ImportSection, Module, RawSection, RefType};
+use wasmparser::{
+    ElementItems, ElementKind, Encoding, ExternalKind, Operator, OperatorsReader, Parser, Payload, TypeRef,
+};
+
 use crate::tools::{root, run, Result};
 
-fn read_leb(b: &[u8], pos: &mut usize) -> Result<u64> {
-    let mut result = 0u64;
-    let mut shift = 0;
-    loop {
-        let byte = *b.get(*pos).ok_or("truncated LEB128")?;
-        *pos += 1;
-        result |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(result);
+fn err(e: impl std::fmt::Display) -> String {
+    format!("wasm: {e}")
+}
+
+/// `wasm` again, section by section: `edit` sees each section and either
+/// writes its replacement into the module and returns true, or returns
+/// false and the section is copied unchanged, byte for byte.
+fn rewrite(wasm: &[u8], mut edit: impl FnMut(&Payload<'_>, &mut Module) -> Result<bool>) -> Result<Vec<u8>> {
+    let mut module = Module::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(err)?;
+        if let Payload::Version { encoding: Encoding::Component, .. } = payload {
+            return Err("a wasm component, not a module".into());
         }
-        shift += 7;
-        if shift > 63 {
-            return Err("LEB128 too long".into());
+        if edit(&payload, &mut module)? {
+            continue;
+        }
+        if let Some((id, range)) = payload.as_section() {
+            module.section(&RawSection { id, data: wasm.get(range).ok_or("section out of bounds")? });
         }
     }
+    Ok(module.finish())
 }
 
-fn write_leb(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+/// Checks `wasm` against the spec (wasmparser's validator, the features it
+/// enables by default: those rustc and wasm-bindgen emit included).
+pub fn validate(wasm: &[u8]) -> Result {
+    wasmparser::Validator::new().validate_all(wasm).map(|_| ()).map_err(err)
 }
 
-fn read_name(b: &[u8], pos: &mut usize) -> Result<String> {
-    let len = read_leb(b, pos)? as usize;
-    let s = b.get(*pos..*pos + len).ok_or("truncated name")?;
-    *pos += len;
-    String::from_utf8(s.to_vec()).map_err(|e| e.to_string())
-}
-
-fn write_name(out: &mut Vec<u8>, s: &str) {
-    write_leb(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// The sections of a module: (id, body), in order.
-fn sections(wasm: &[u8]) -> Result<Vec<(u8, &[u8])>> {
-    if wasm.get(..8) != Some(b"\0asm\x01\0\0\0") {
-        return Err("not a wasm module".into());
-    }
-    let mut out = Vec::new();
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let id = wasm[pos];
-        pos += 1;
-        let size = read_leb(wasm, &mut pos)? as usize;
-        out.push((id, wasm.get(pos..pos + size).ok_or("truncated section")?));
-        pos += size;
-    }
-    Ok(out)
-}
-
-fn write_section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
-    out.push(id);
-    write_leb(out, body.len() as u64);
-    out.extend_from_slice(body);
-}
-
-/// Bytes of an import descriptor starting at `pos` (kind byte included).
-fn skip_desc(b: &[u8], pos: &mut usize) -> Result {
-    let kind = *b.get(*pos).ok_or("truncated import")?;
-    *pos += 1;
-    let limits = |pos: &mut usize| -> Result {
-        let flags = *b.get(*pos).ok_or("truncated limits")?;
-        *pos += 1;
-        read_leb(b, pos)?;
-        if flags & 1 == 1 {
-            read_leb(b, pos)?;
-        }
-        Ok(())
-    };
-    match kind {
-        0x00 => {
-            read_leb(b, pos)?;
-        }
-        0x01 => {
-            *pos += 1; // reftype
-            limits(pos)?;
-        }
-        0x02 => limits(pos)?,
-        0x03 => *pos += 2, // valtype + mutability
-        0x04 => {
-            *pos += 1;
-            read_leb(b, pos)?;
-        }
-        k => return Err(format!("unknown import kind {k}")),
-    }
-    Ok(())
-}
-
-/// Signed LEB128 at `*pos` as raw 64 bits (`*pos` moves past it), or None
-/// if it runs off the end.
-fn read_sleb_bits(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let (mut result, mut shift) = (0u64, 0u32);
-    while shift < 70 {
-        let byte = *b.get(*pos)?;
-        *pos += 1;
-        result |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
-        shift += 7;
-        if byte & 0x80 == 0 {
-            if shift < 64 && byte & 0x40 != 0 {
-                result |= !0u64 << shift;
+/// Adds every value `ops` puts on the stack as a constant to `refs`: both
+/// 32-bit halves of an `i64.const` (two 32-bit stores merged into one 64-bit
+/// store carry a function pointer in either half). A `ref.func` adds its
+/// function to `funcs`. Returns whether an instruction moves table 0's
+/// entries around (`table.copy`, `table.init`), which the reasoning in
+/// `prune_table` does not cover.
+fn constants(mut ops: OperatorsReader<'_>, refs: &mut HashSet<u32>, funcs: &mut HashSet<u32>) -> Result<bool> {
+    let mut moves_table = false;
+    while !ops.eof() {
+        match ops.read().map_err(err)? {
+            Operator::I32Const { value } => {
+                refs.insert(value as u32);
             }
-            return Some(result);
+            Operator::I64Const { value } => {
+                refs.insert(value as u32);
+                refs.insert((value >> 32) as u32);
+            }
+            Operator::RefFunc { function_index } => {
+                funcs.insert(function_index);
+            }
+            Operator::TableCopy { dst_table: 0, .. }
+            | Operator::TableCopy { src_table: 0, .. }
+            | Operator::TableInit { table: 0, .. } => moves_table = true,
+            _ => {}
         }
     }
-    None
-}
-
-fn write_sleb(out: &mut Vec<u8>, mut v: i64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0) {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    Ok(moves_table)
 }
 
 /// Empties the function-table entries whose index appears nowhere a
@@ -149,104 +92,118 @@ fn write_sleb(out: &mut Vec<u8>, mut v: i64) {
 ///
 /// A Rust function pointer on wasm32 is its table index, and it only ever
 /// exists as a constant: an `i32.const` (or half of an `i64.const` when two
-/// stores are merged) in code or a global, or a word in a data segment
-/// (vtables). Rust never computes one arithmetically. So an index that
-/// appears in none of those places, read over-generously (every byte that
-/// could start such a constant, every data offset, aligned or not), cannot be
-/// called. Such an entry becomes `ref.null`: if the reasoning were ever wrong
-/// the call would trap at once (as a panic would), never run the wrong code.
+/// stores are merged) in code or in a global's initialiser, or a word in a
+/// data segment (vtables). Rust never computes one arithmetically. So an
+/// index that appears in none of those places cannot be called. Code is read
+/// instruction by instruction (the constants of real `i32.const` and
+/// `i64.const` instructions, not bytes that happen to look like one); data
+/// over-generously (every 4-byte word, aligned or not). An entry whose
+/// function some code or global names with `ref.func` stays too (that
+/// function must stay declared in an element segment for the module to
+/// validate). An emptied entry becomes `ref.null`: if the reasoning were
+/// ever wrong the call would trap at once (as a panic would), never run the
+/// wrong code.
 ///
-/// Only for the shape wasm-bindgen emits: one active segment on a table that
-/// is neither imported nor exported. Anything else is returned unchanged.
-/// Returns the module and how many entries were emptied.
+/// Only for the shape wasm-bindgen emits: one active segment of function
+/// indices at an `i32.const` offset on table 0, a table that is neither
+/// imported nor exported (the host could read it) and that no `table.copy` or
+/// `table.init` touches. Anything else is returned unchanged. Returns the
+/// module and how many entries were emptied.
 pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
-    let sections = sections(wasm)?;
     let unchanged = || Ok((wasm.to_vec(), 0));
-    let section = |want: u8| sections.iter().filter(move |(id, _)| *id == want).map(|(_, b)| *b);
-    // A function table the host can see (imported or exported) could be read
-    // by it. (An imported table would be index 0.)
-    for body in section(2) {
-        let mut p = 0;
-        for _ in 0..read_leb(body, &mut p)? {
-            read_name(body, &mut p)?;
-            read_name(body, &mut p)?;
-            if body.get(p) == Some(&0x01) {
-                return unchanged();
-            }
-            skip_desc(body, &mut p)?;
-        }
-    }
-    for body in section(7) {
-        let mut p = 0;
-        for _ in 0..read_leb(body, &mut p)? {
-            read_name(body, &mut p)?;
-            let kind = *body.get(p).ok_or("truncated export")?;
-            p += 1;
-            // wasm-bindgen exports its externref table (index 1); the
-            // function table is index 0.
-            if read_leb(body, &mut p)? == 0 && kind == 0x01 {
-                return unchanged();
-            }
-        }
-    }
-    let Some(elem) = section(9).next() else { return unchanged() };
-    // One segment, flags 0 (table 0, `i32.const` offset, function indices).
-    let mut p = 0;
-    if read_leb(elem, &mut p)? != 1 || read_leb(elem, &mut p)? != 0 || elem.get(p) != Some(&0x41) {
-        return unchanged();
-    }
-    p += 1;
-    let base = read_sleb_bits(elem, &mut p).ok_or("truncated element offset")?;
-    if elem.get(p) != Some(&0x0b) {
-        return unchanged();
-    }
-    p += 1;
-    let count = read_leb(elem, &mut p)?;
-    let mut funcs = Vec::new();
-    for _ in 0..count {
-        funcs.push(read_leb(elem, &mut p)?);
-    }
-
-    let mut refs = std::collections::HashSet::new();
-    for body in section(6).chain(section(10)) {
-        for (i, b) in body.iter().enumerate() {
-            if *b == 0x41 || *b == 0x42 {
-                if let Some(v) = read_sleb_bits(body, &mut (i + 1)) {
-                    refs.insert(v & 0xffff_ffff);
-                    refs.insert(v >> 32);
+    let mut refs = HashSet::new();
+    let mut ref_funcs = HashSet::new();
+    let mut moves_table = false;
+    // (offset, function indices) of the one segment.
+    let mut segment: Option<(u32, Vec<u32>)> = None;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(err)? {
+            Payload::Version { encoding: Encoding::Component, .. } => return Err("a wasm component".into()),
+            Payload::ImportSection(s) => {
+                // An imported table would be table 0.
+                for import in s.into_imports() {
+                    if let TypeRef::Table(_) = import.map_err(err)?.ty {
+                        return unchanged();
+                    }
                 }
             }
+            Payload::ExportSection(s) => {
+                for export in s {
+                    let export = export.map_err(err)?;
+                    // wasm-bindgen exports its externref table (index 1);
+                    // the function table is index 0.
+                    if export.kind == ExternalKind::Table && export.index == 0 {
+                        return unchanged();
+                    }
+                }
+            }
+            Payload::GlobalSection(s) => {
+                for global in s {
+                    let ops = global.map_err(err)?.init_expr.get_operators_reader();
+                    moves_table |= constants(ops, &mut refs, &mut ref_funcs)?;
+                }
+            }
+            Payload::ElementSection(s) => {
+                if s.count() != 1 {
+                    return unchanged();
+                }
+                for element in s {
+                    let element = element.map_err(err)?;
+                    let ElementKind::Active { table_index: None | Some(0), offset_expr } = element.kind else {
+                        return unchanged();
+                    };
+                    let mut ops = offset_expr.get_operators_reader();
+                    let (Ok(Operator::I32Const { value }), Ok(Operator::End), true) =
+                        (ops.read(), ops.read(), ops.eof())
+                    else {
+                        return unchanged();
+                    };
+                    let ElementItems::Functions(funcs) = element.items else { return unchanged() };
+                    let funcs = funcs.into_iter().collect::<std::result::Result<Vec<u32>, _>>().map_err(err)?;
+                    segment = Some((value as u32, funcs));
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                moves_table |= constants(body.get_operators_reader().map_err(err)?, &mut refs, &mut ref_funcs)?;
+            }
+            Payload::DataSection(s) => {
+                for data in s {
+                    for w in data.map_err(err)?.data.windows(4) {
+                        refs.insert(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+                    }
+                }
+            }
+            _ => {}
         }
     }
-    for body in section(11) {
-        for w in body.windows(4) {
-            refs.insert(u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]])));
-        }
+    let Some((base, funcs)) = segment else { return unchanged() };
+    if moves_table {
+        return unchanged();
     }
 
-    // Flags 4: table 0, `i32.const` offset, one expression per entry.
-    let mut new_elem = Vec::new();
-    write_leb(&mut new_elem, 1);
-    write_leb(&mut new_elem, 4);
-    new_elem.push(0x41);
-    write_sleb(&mut new_elem, base as i32 as i64);
-    new_elem.push(0x0b);
-    write_leb(&mut new_elem, count);
     let mut emptied = 0;
-    for (i, f) in funcs.iter().enumerate() {
-        if refs.contains(&(base as u32 as u64 + i as u64)) {
-            new_elem.push(0xd2); // ref.func
-            write_leb(&mut new_elem, *f);
-        } else {
-            new_elem.extend_from_slice(&[0xd0, 0x70]); // ref.null func
-            emptied += 1;
+    let entries: Vec<ConstExpr> = funcs
+        .iter()
+        .zip(base..)
+        .map(|(&f, index)| {
+            if refs.contains(&index) || ref_funcs.contains(&f) {
+                ConstExpr::ref_func(f)
+            } else {
+                emptied += 1;
+                ConstExpr::ref_null(wasm_encoder::HeapType::FUNC)
+            }
+        })
+        .collect();
+    // Table 0 implied, one expression per entry (flags 4).
+    let mut elements = ElementSection::new();
+    elements.active(None, &ConstExpr::i32_const(base as i32), Elements::Expressions(RefType::FUNCREF, entries.into()));
+    let out = rewrite(wasm, |payload, module| {
+        if let Payload::ElementSection(_) = payload {
+            module.section(&elements);
+            return Ok(true);
         }
-        new_elem.push(0x0b);
-    }
-    let mut out = wasm[..8].to_vec();
-    for (id, body) in &sections {
-        write_section(&mut out, *id, if *id == 9 { &new_elem } else { body });
-    }
+        Ok(false)
+    })?;
     Ok((out, emptied))
 }
 
@@ -268,35 +225,24 @@ fn short(mut n: usize) -> String {
 
 /// Renames the imports of module `module` in the wasm; returns old → new.
 pub fn rename_imports(wasm: &[u8], module: &str, new_module: &str) -> Result<(Vec<u8>, HashMap<String, String>)> {
-    let mut out = wasm[..8].to_vec();
     let mut map = HashMap::new();
-    for (id, body) in sections(wasm)? {
-        if id != 2 {
-            write_section(&mut out, id, body);
-            continue;
-        }
-        let mut p = 0;
-        let count = read_leb(body, &mut p)?;
-        let mut new_body = Vec::new();
-        write_leb(&mut new_body, count);
-        for _ in 0..count {
-            let m = read_name(body, &mut p)?;
-            let f = read_name(body, &mut p)?;
-            let start = p;
-            skip_desc(body, &mut p)?;
-            if m == module {
+    let out = rewrite(wasm, |payload, out| {
+        let Payload::ImportSection(s) = payload else { return Ok(false) };
+        let mut imports = ImportSection::new();
+        for import in s.clone().into_imports() {
+            let import = import.map_err(err)?;
+            let ty = RoundtripReencoder.entity_type(import.ty).map_err(err)?;
+            if import.module == module {
                 let name = short(map.len());
-                map.insert(f, name.clone());
-                write_name(&mut new_body, new_module);
-                write_name(&mut new_body, &name);
+                map.insert(import.name.to_string(), name.clone());
+                imports.import(new_module, &name, ty);
             } else {
-                write_name(&mut new_body, &m);
-                write_name(&mut new_body, &f);
+                imports.import(import.module, import.name, ty);
             }
-            new_body.extend_from_slice(&body[start..p]);
         }
-        write_section(&mut out, 2, &new_body);
-    }
+        out.section(&imports);
+        Ok(true)
+    })?;
     Ok((out, map))
 }
 
@@ -308,43 +254,28 @@ pub fn rename_imports(wasm: &[u8], module: &str, new_module: &str) -> Result<(Ve
 /// say anything. `memory` keeps its name. Returns the new wasm and glue and
 /// how many exports were dropped.
 pub fn rename_exports(wasm: &[u8], glue: &str) -> Result<(Vec<u8>, String, usize)> {
-    let mut out = wasm[..8].to_vec();
     let mut map = HashMap::new();
     let mut dropped = 0;
-    for (id, body) in sections(wasm)? {
-        if id != 7 {
-            write_section(&mut out, id, body);
-            continue;
-        }
-        let mut p = 0;
-        let count = read_leb(body, &mut p)?;
-        let mut kept = Vec::new();
-        for _ in 0..count {
-            let name = read_name(body, &mut p)?;
-            let start = p;
-            p += 1; // kind
-            read_leb(body, &mut p)?;
-            let desc = body.get(start..p).ok_or("truncated export")?;
-            let new = if name == "memory" {
-                name
-            } else if member_uses(glue, &name) > 0 {
+    let out = rewrite(wasm, |payload, out| {
+        let Payload::ExportSection(s) = payload else { return Ok(false) };
+        let mut exports = ExportSection::new();
+        for export in s.clone() {
+            let export = export.map_err(err)?;
+            let name = if export.name == "memory" {
+                export.name.to_string()
+            } else if member_uses(glue, export.name) > 0 {
                 let n = short(map.len());
-                map.insert(name, n.clone());
+                map.insert(export.name.to_string(), n.clone());
                 n
             } else {
                 dropped += 1;
                 continue;
             };
-            kept.push((new, desc));
+            exports.export(&name, RoundtripReencoder.export_kind(export.kind).map_err(err)?, export.index);
         }
-        let mut new_body = Vec::new();
-        write_leb(&mut new_body, kept.len() as u64);
-        for (name, desc) in kept {
-            write_name(&mut new_body, &name);
-            new_body.extend_from_slice(desc);
-        }
-        write_section(&mut out, 7, &new_body);
-    }
+        out.section(&exports);
+        Ok(true)
+    })?;
     let glue = replace_members(glue, &map);
     if let Some(old) = map.keys().find(|old| member_uses(&glue, old) > 0) {
         return Err(format!("export {old} still read by the glue"));
@@ -406,8 +337,9 @@ fn replace_idents(js: &str, map: &HashMap<String, String>) -> String {
     out
 }
 
-/// Renames imports in `wasm_path` and in the glue at `glue_path`, then
-/// minifies the glue.
+/// Renames imports and exports in `wasm_path` and in the glue at
+/// `glue_path`, empties the table entries nothing can reach, validates the
+/// wasm, then minifies the glue.
 pub fn run_all(wasm_path: &Path, glue_path: &Path) -> Result {
     const MODULE: &str = "./rum_agent_bg.js";
     let wasm = std::fs::read(wasm_path).map_err(|e| e.to_string())?;
@@ -427,6 +359,7 @@ pub fn run_all(wasm_path: &Path, glue_path: &Path) -> Result {
     }
     let (wasm, glue, unread) = rename_exports(&wasm, &glue)?;
     eprintln!("exports: short names, {unread} the glue never reads dropped");
+    validate(&wasm)?;
     std::fs::write(wasm_path, wasm).map_err(|e| e.to_string())?;
     std::fs::write(glue_path, glue).map_err(|e| e.to_string())?;
     let g = glue_path.to_string_lossy().to_string();
@@ -444,99 +377,292 @@ pub fn run_all(wasm_path: &Path, glue_path: &Path) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_encoder::{
+        CodeSection, DataSection, EntityType, ExportKind, Function, FunctionSection, GlobalSection, GlobalType, Ieee32,
+        Instruction, TableSection, TableType, TypeSection, ValType,
+    };
 
     #[test]
     fn short_names_are_unique() {
-        let names: std::collections::HashSet<String> = (0..5000).map(short).collect();
+        let names: HashSet<String> = (0..5000).map(short).collect();
         assert_eq!(names.len(), 5000);
         assert_eq!(short(0), "a");
         assert_eq!(short(52), "aa");
     }
 
-    /// A module of three `() -> ()` functions in table slots 1, 2, 3. Slot 2
-    /// appears as an `i32.const`, slot 3 as the high half of an `i64.const`;
-    /// nothing names slot 1. `export_table` exports table 0.
-    fn module(export_table: bool) -> Vec<u8> {
-        let mut m = b"\0asm\x01\0\0\0".to_vec();
-        let mut section = |id: u8, body: &[u8]| {
-            m.push(id);
-            write_leb(&mut m, body.len() as u64);
-            m.extend_from_slice(body);
+    /// What a test module adds to the one `module` builds.
+    #[derive(Default, Clone, Copy)]
+    struct Extra {
+        export_table: bool,
+        import_table: bool,
+        /// A data segment holding slot 1's index at an odd offset.
+        data_word: bool,
+        /// A global initialised to slot 4's index.
+        global: bool,
+        /// `ref.func 3` in a function body.
+        ref_func: bool,
+        /// `table.copy` within table 0.
+        table_copy: bool,
+    }
+
+    /// A module of four `() -> ()` functions in table slots 1, 2, 3, 4.
+    /// Function 0 pushes `i32.const 2` (slot 2), function 1 an `i64.const`
+    /// whose high half is 3 (slot 3), function 2 an `f32.const` whose bytes
+    /// are `41 04 00 00`: an `i32.const 4` to a byte scan, but no constant
+    /// naming slot 4. Nothing names slot 1.
+    fn module(extra: Extra) -> Vec<u8> {
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        m.section(&types);
+        let table =
+            TableType { element_type: RefType::FUNCREF, minimum: 5, maximum: None, table64: false, shared: false };
+        if extra.import_table {
+            let mut imports = ImportSection::new();
+            imports.import("env", "t", EntityType::Table(table));
+            m.section(&imports);
+        }
+        let mut functions = FunctionSection::new();
+        for _ in 0..4 {
+            functions.function(0);
+        }
+        m.section(&functions);
+        if !extra.import_table {
+            let mut tables = TableSection::new();
+            tables.table(table);
+            m.section(&tables);
+        }
+        if extra.data_word {
+            let mut memories = wasm_encoder::MemorySection::new();
+            memories.memory(wasm_encoder::MemoryType {
+                minimum: 1,
+                maximum: None,
+                memory64: false,
+                shared: false,
+                page_size_log2: None,
+            });
+            m.section(&memories);
+        }
+        if extra.global {
+            let mut globals = GlobalSection::new();
+            let ty = GlobalType { val_type: ValType::I32, mutable: false, shared: false };
+            globals.global(ty, &ConstExpr::i32_const(4));
+            m.section(&globals);
+        }
+        if extra.export_table {
+            let mut exports = ExportSection::new();
+            exports.export("t", ExportKind::Table, 0);
+            m.section(&exports);
+        }
+        let mut elements = ElementSection::new();
+        elements.active(None, &ConstExpr::i32_const(1), Elements::Functions([0, 1, 2, 3][..].into()));
+        m.section(&elements);
+        let mut code = CodeSection::new();
+        let body = |instructions: &[Instruction<'_>]| {
+            let mut f = Function::new([]);
+            for i in instructions {
+                f.instruction(i);
+            }
+            f.instruction(&Instruction::End);
+            f
         };
-        section(1, &[1, 0x60, 0, 0]);
-        section(3, &[3, 0, 0, 0]);
-        section(4, &[1, 0x70, 0, 4]);
-        if export_table {
-            section(7, &[1, 1, b't', 0x01, 0]);
+        code.function(&body(&[Instruction::I32Const(2), Instruction::Drop]));
+        code.function(&body(&[Instruction::I64Const(3 << 32), Instruction::Drop]));
+        let f32 = f32::from_bits(u32::from_le_bytes([0x41, 0x04, 0, 0]));
+        code.function(&body(&[Instruction::F32Const(Ieee32::from(f32)), Instruction::Drop]));
+        let mut last = Vec::new();
+        if extra.ref_func {
+            last.extend([Instruction::RefFunc(3), Instruction::Drop]);
         }
-        section(9, &[1, 0, 0x41, 1, 0x0b, 3, 0, 1, 2]);
-        let mut i64_body = vec![0, 0x42];
-        write_sleb(&mut i64_body, 3 << 32);
-        i64_body.extend_from_slice(&[0x1a, 0x0b]);
-        let mut code = vec![3, 5, 0, 0x41, 2, 0x1a, 0x0b];
-        code.push(i64_body.len() as u8);
-        code.extend_from_slice(&i64_body);
-        code.extend_from_slice(&[2, 0, 0x0b]);
-        section(10, &code);
-        m
-    }
-
-    #[test]
-    fn prune_table_empties_only_the_slot_nothing_names() {
-        let (out, emptied) = prune_table(&module(false)).unwrap();
-        assert_eq!(emptied, 1);
-        // flags 4, offset 1, three entries: null, ref.func 1, ref.func 2.
-        let elem = [1, 4, 0x41, 1, 0x0b, 3, 0xd0, 0x70, 0x0b, 0xd2, 1, 0x0b, 0xd2, 2, 0x0b];
-        assert!(out.windows(elem.len()).any(|w| w == elem), "{out:x?}");
-        // Everything else is byte for byte the same.
-        assert_eq!(out.len(), module(false).len() + elem.len() - 9);
-    }
-
-    #[test]
-    fn prune_table_leaves_a_table_the_host_can_see() {
-        let m = module(true);
-        assert_eq!(prune_table(&m).unwrap(), (m, 0));
-    }
-
-    #[test]
-    fn sleb_round_trip() {
-        for v in [0i64, 1, 63, 64, -1, -64, -65, 127, 128, 3 << 32, i64::from(i32::MIN)] {
-            let mut b = Vec::new();
-            write_sleb(&mut b, v);
-            assert_eq!(read_sleb_bits(&b, &mut 0), Some(v as u64), "{v}");
+        if extra.table_copy {
+            last.extend([
+                Instruction::I32Const(0),
+                Instruction::I32Const(0),
+                Instruction::I32Const(0),
+                Instruction::TableCopy { src_table: 0, dst_table: 0 },
+            ]);
         }
+        code.function(&body(&last));
+        m.section(&code);
+        if extra.data_word {
+            let mut data = DataSection::new();
+            data.active(0, &ConstExpr::i32_const(16), [9, 1, 0, 0, 0, 9]);
+            m.section(&data);
+        }
+        let wasm = m.finish();
+        validate(&wasm).unwrap();
+        wasm
+    }
+
+    /// Table 0's entries after `prune_table`: the function in each slot from
+    /// the segment's offset on, None where emptied.
+    fn slots(wasm: &[u8]) -> (u32, Vec<Option<u32>>) {
+        for payload in Parser::new(0).parse_all(wasm) {
+            let Payload::ElementSection(s) = payload.unwrap() else { continue };
+            let element = s.into_iter().next().unwrap().unwrap();
+            let ElementKind::Active { offset_expr, .. } = element.kind else { panic!("passive") };
+            let Ok(Operator::I32Const { value }) = offset_expr.get_operators_reader().read() else { panic!() };
+            let ElementItems::Expressions(_, exprs) = element.items else { panic!("function indices") };
+            let entries = exprs
+                .into_iter()
+                .map(|e| match e.unwrap().get_operators_reader().read().unwrap() {
+                    Operator::RefFunc { function_index } => Some(function_index),
+                    Operator::RefNull { .. } => None,
+                    op => panic!("{op:?}"),
+                })
+                .collect();
+            return (value as u32, entries);
+        }
+        panic!("no element section")
+    }
+
+    /// Sections other than the element section, as they are in `wasm`.
+    fn other_sections(wasm: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        Parser::new(0)
+            .parse_all(wasm)
+            .filter_map(|p| p.unwrap().as_section())
+            .filter(|(id, _)| *id != 9)
+            .map(|(id, r)| (id, wasm[r].to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn prune_table_keeps_the_slots_real_constants_name() {
+        let input = module(Extra::default());
+        let (out, emptied) = prune_table(&input).unwrap();
+        validate(&out).unwrap();
+        // Slot 1: nothing names it. Slot 4: only bytes inside an f32.const
+        // immediate look like `i32.const 4`, which is not an instruction.
+        assert_eq!(slots(&out), (1, vec![None, Some(1), Some(2), None]));
+        assert_eq!(emptied, 2);
+        assert_eq!(other_sections(&out), other_sections(&input));
+    }
+
+    #[test]
+    fn prune_table_reads_data_words_globals_and_ref_func() {
+        let (out, emptied) = prune_table(&module(Extra { data_word: true, ..Extra::default() })).unwrap();
+        validate(&out).unwrap();
+        assert_eq!((slots(&out), emptied), ((1, vec![Some(0), Some(1), Some(2), None]), 1));
+
+        let (out, emptied) = prune_table(&module(Extra { global: true, ..Extra::default() })).unwrap();
+        validate(&out).unwrap();
+        assert_eq!((slots(&out), emptied), ((1, vec![None, Some(1), Some(2), Some(3)]), 1));
+
+        // `ref.func 3` needs function 3 declared in a segment to validate.
+        let (out, emptied) = prune_table(&module(Extra { ref_func: true, ..Extra::default() })).unwrap();
+        validate(&out).unwrap();
+        assert_eq!((slots(&out), emptied), ((1, vec![None, Some(1), Some(2), Some(3)]), 1));
+    }
+
+    #[test]
+    fn prune_table_leaves_a_table_the_host_can_see_or_code_moves() {
+        for extra in [
+            Extra { export_table: true, ..Extra::default() },
+            Extra { import_table: true, ..Extra::default() },
+            Extra { table_copy: true, ..Extra::default() },
+        ] {
+            let m = module(extra);
+            assert_eq!(prune_table(&m).unwrap(), (m, 0));
+        }
+    }
+
+    #[test]
+    fn imports_of_one_module_get_short_names() {
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32], []);
+        m.section(&types);
+        let mut imports = ImportSection::new();
+        imports.import("./rum_agent_bg.js", "__wbg_log_0123456789abcdef", EntityType::Function(0));
+        imports.import("env", "keep", EntityType::Function(0));
+        imports.import("./rum_agent_bg.js", "__wbg_now_fedcba9876543210", EntityType::Function(0));
+        m.section(&imports);
+        let mut code = CodeSection::new();
+        let mut caller = Function::new([]);
+        for i in [Instruction::I32Const(7), Instruction::Call(2), Instruction::End] {
+            caller.instruction(&i);
+        }
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        m.section(&functions);
+        code.function(&caller);
+        m.section(&code);
+        let input = m.finish();
+        let (out, map) = rename_imports(&input, "./rum_agent_bg.js", "a").unwrap();
+        validate(&out).unwrap();
+        let names: Vec<(String, String)> = Parser::new(0)
+            .parse_all(&out)
+            .filter_map(|p| match p.unwrap() {
+                Payload::ImportSection(s) => Some(s),
+                _ => None,
+            })
+            .flat_map(|s| s.into_imports().map(|i| i.unwrap()))
+            .map(|i| (i.module.to_string(), i.name.to_string()))
+            .collect();
+        let pair = |m: &str, n: &str| (m.to_string(), n.to_string());
+        assert_eq!(names, [pair("a", "a"), pair("env", "keep"), pair("a", "b")]);
+        assert_eq!(map["__wbg_log_0123456789abcdef"], "a");
+        assert_eq!(map["__wbg_now_fedcba9876543210"], "b");
+        assert_eq!(map.len(), 2);
+        // The code (calls by index) is copied as it was.
+        let code = |w: &[u8]| other_sections(w).into_iter().find(|(id, _)| *id == 10);
+        assert_eq!(code(&out), code(&input));
     }
 
     #[test]
     fn exports_get_short_names_in_wasm_and_glue() {
         // Exports: `memory` (memory 0), `__wbindgen_malloc` (func 0),
         // `agent_flush` (func 1), `__abort_handler` (func 2, unread).
-        let mut m = b"\0asm\x01\0\0\0".to_vec();
-        let mut body = vec![4];
-        for (name, kind, index) in
-            [("memory", 2, 0), ("__wbindgen_malloc", 0, 0), ("agent_flush", 0, 1), ("__abort_handler", 0, 2)]
-        {
-            write_name(&mut body, name);
-            body.extend_from_slice(&[kind, index]);
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        m.section(&types);
+        let mut functions = FunctionSection::new();
+        let mut code = CodeSection::new();
+        for _ in 0..3 {
+            functions.function(0);
+            let mut f = Function::new([]);
+            f.instruction(&Instruction::End);
+            code.function(&f);
         }
-        m.push(7);
-        write_leb(&mut m, body.len() as u64);
-        m.extend_from_slice(&body);
+        m.section(&functions);
+        let mut memories = wasm_encoder::MemorySection::new();
+        memories.memory(wasm_encoder::MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&memories);
+        let mut exports = ExportSection::new();
+        exports.export("memory", ExportKind::Memory, 0);
+        exports.export("__wbindgen_malloc", ExportKind::Func, 0);
+        exports.export("agent_flush", ExportKind::Func, 1);
+        exports.export("__abort_handler", ExportKind::Func, 2);
+        m.section(&exports);
+        m.section(&code);
         let glue = "wasm.__wbindgen_malloc(1); wasm.agent_flush(); wasm.agent_flushed; xwasm.agent_flush; wasm.memory";
-        let (out, glue, dropped) = rename_exports(&m, glue).unwrap();
+        let (out, glue, dropped) = rename_exports(&m.finish(), glue).unwrap();
+        validate(&out).unwrap();
         assert_eq!(dropped, 1);
-        let names: Vec<String> = {
-            let (_, body) = sections(&out).unwrap()[0];
-            let mut p = 1;
-            (0..3)
-                .map(|_| {
-                    let n = read_name(body, &mut p).unwrap();
-                    p += 2;
-                    n
-                })
-                .collect()
-        };
-        assert_eq!(names, ["memory", "a", "b"]);
+        let names: Vec<(String, ExternalKind, u32)> = Parser::new(0)
+            .parse_all(&out)
+            .filter_map(|p| match p.unwrap() {
+                Payload::ExportSection(s) => Some(s),
+                _ => None,
+            })
+            .flat_map(|s| s.into_iter().map(|e| e.unwrap()))
+            .map(|e| (e.name.to_string(), e.kind, e.index))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("memory".to_string(), ExternalKind::Memory, 0),
+                ("a".to_string(), ExternalKind::Func, 0),
+                ("b".to_string(), ExternalKind::Func, 1)
+            ]
+        );
         assert_eq!(glue, "wasm.a(1); wasm.b(); wasm.agent_flushed; xwasm.agent_flush; wasm.memory");
     }
 
