@@ -182,18 +182,16 @@ pub fn prune_table(wasm: &[u8]) -> Result<(Vec<u8>, usize)> {
     }
 
     let mut emptied = 0;
-    let entries: Vec<ConstExpr> = funcs
-        .iter()
-        .zip(base..)
-        .map(|(&f, index)| {
-            if refs.contains(&index) || ref_funcs.contains(&f) {
-                ConstExpr::ref_func(f)
-            } else {
-                emptied += 1;
-                ConstExpr::ref_null(wasm_encoder::HeapType::FUNC)
-            }
-        })
-        .collect();
+    let mut entries = Vec::with_capacity(funcs.len());
+    for (i, &f) in funcs.iter().enumerate() {
+        let index = u32::try_from(i).ok().and_then(|i| base.checked_add(i)).ok_or("element segment past 2^32")?;
+        if refs.contains(&index) || ref_funcs.contains(&f) {
+            entries.push(ConstExpr::ref_func(f));
+        } else {
+            emptied += 1;
+            entries.push(ConstExpr::ref_null(wasm_encoder::HeapType::FUNC));
+        }
+    }
     // Table 0 implied, one expression per entry (flags 4).
     let mut elements = ElementSection::new();
     elements.active(None, &ConstExpr::i32_const(base as i32), Elements::Expressions(RefType::FUNCREF, entries.into()));
