@@ -246,6 +246,22 @@ export async function startServer() {
   };
 }
 
+/**
+ * The recorded native batches, each request once: the agent may deliver one
+ * request twice (a beacon and its stored copy, docs/protocol.md), and a
+ * collector stores it once by (`view.id`, `seq`).
+ */
+export function unique(beacons) {
+  const seen = new Set();
+  return beacons.filter((b) => {
+    if (!b.json || !b.json.view) return true;
+    const key = `${b.json.view.id} ${b.json.seq}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Every event of every recorded native batch, with its batch attached. */
 export function events(beacons) {
   return beacons.flatMap((b) => (b.json && b.json.events ? b.json.events.map((e) => ({ ...e, batch: b.json })) : []));
