@@ -192,41 +192,50 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
     };
     let Some(thenable) = promise.dyn_ref::<js_sys::Promise>() else { return Ok(promise) };
     let me = rt.me.clone();
-    let ok_call = Rc::new(RefCell::new(Some((call, url))));
-    let err_call = ok_call.clone();
-    let me2 = me.clone();
-    let on_ok = once(Box::new(move |res: JsValue| {
-        if let (Some(rt), Some((mut call, url))) = (me.upgrade(), ok_call.borrow_mut().take()) {
-            let r: &Loose = res.unchecked_ref();
-            call.status = u32::try_from(f64_to_u64(nz(r.status()))).unwrap_or(0);
-            if get(&res, "type").as_string().as_deref() == Some("opaque") {
-                call.fail = "opaque".into();
-            }
-            call.res_size = r
-                .headers()
-                .and_then(|h| h.header("content-length").ok().flatten())
-                .and_then(|s| crate::core::json::parse_u64(&s))
-                .map_or(0.0, crate::core::json::f64_from_u64);
-            record(&rt, call, start, url);
+    // One reaction for both outcomes, registered before the page gets the
+    // promise (so it runs before the page's own): exactly one of the two
+    // runs, and `once` frees it when it does. Two one-shot closures (one for
+    // each outcome) leaked the one never called, on every fetch.
+    let seen = once(Box::new(move |v: JsValue| {
+        if let Some(rt) = me.upgrade() {
+            settled(&rt, call, start, url, &v);
         }
-        Ok(res)
+        Ok(JsValue::UNDEFINED)
     }));
-    let on_err = once(Box::new(move |err: JsValue| {
-        if let (Some(rt), Some((mut call, url))) = (me2.upgrade(), err_call.borrow_mut().take()) {
-            let name = get(&err, "name").as_string().unwrap_or_default();
-            call.fail = match name.as_str() {
-                "AbortError" => "abort",
-                "TimeoutError" => "timeout",
-                // A CORS refusal and a network failure look the same to a page.
-                _ => "network",
-            }
-            .into();
-            record(&rt, call, start, url);
+    let f: &Function = seen.unchecked_ref();
+    // Our reaction's own promise always fulfils (it returns undefined), so it
+    // never adds an unhandled rejection; the page gets the original promise
+    // itself, which settles exactly as it would without us.
+    let _ = thenable.unchecked_ref::<super::bindings::Thenable>().then_both(f, f);
+    Ok(promise)
+}
+
+/// A fetch settled with `v`: a Response, or the reason it was rejected.
+fn settled(rt: &Runtime, mut call: HttpCall, start: f64, url: String, v: &JsValue) {
+    if v.is_instance_of::<web_sys::Response>()
+        || (v.is_object() && !get(v, "status").is_undefined() && !v.is_instance_of::<js_sys::Error>())
+    {
+        let r: &Loose = v.unchecked_ref();
+        call.status = u32::try_from(f64_to_u64(nz(r.status()))).unwrap_or(0);
+        if get(v, "type").as_string().as_deref() == Some("opaque") {
+            call.fail = "opaque".into();
         }
-        Err(err)
-    }));
-    // The page gets a promise that settles exactly as the original does.
-    Ok(thenable.unchecked_ref::<super::bindings::Thenable>().then_both(on_ok.unchecked_ref(), on_err.unchecked_ref()))
+        call.res_size = r
+            .headers()
+            .and_then(|h| h.header("content-length").ok().flatten())
+            .and_then(|s| crate::core::json::parse_u64(&s))
+            .map_or(0.0, crate::core::json::f64_from_u64);
+    } else {
+        let name = get(v, "name").as_string().unwrap_or_default();
+        call.fail = match name.as_str() {
+            "AbortError" => "abort",
+            "TimeoutError" => "timeout",
+            // A CORS refusal and a network failure look the same to a page.
+            _ => "network",
+        }
+        .into();
+    }
+    record(rt, call, start, url);
 }
 
 /// `new Headers(src)` for whatever the page gave (Headers, object, pairs).
@@ -269,13 +278,26 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
             }
         }
     }
-    // Exactly one of load / error / abort / timeout ends a request.
+    // Exactly one of load / error / abort / timeout ends a request. The
+    // listener then unregisters itself from all four and drops its own
+    // closure (wasm-bindgen's glue frees a closure dropped while it runs
+    // when it returns): an XHR object reused for another request gets
+    // fresh listeners, and nothing stays behind per request.
     let me = rt.me.clone();
     let xhr = this.clone();
-    let pending = Rc::new(RefCell::new(Some((call, url))));
+    let slot: Rc<RefCell<Option<Listening>>> = Rc::new(RefCell::new(None));
+    let own = slot.clone();
+    let mut pending = Some((call, url));
     let done = closure(Box::new(move |ev: JsValue| {
-        let Some((mut call, url)) = pending.borrow_mut().take() else { return };
-        let Some(rt) = me.upgrade() else { return };
+        // Taken out first: the cycle (closure → slot → closure) ends here.
+        let this_cb = own.try_borrow_mut().ok().and_then(|mut s| s.take());
+        if let Some(cb) = &this_cb {
+            let target: &web_sys::EventTarget = xhr.unchecked_ref();
+            for kind in XHR_END {
+                let _ = target.remove_event_listener_with_callback(kind, cb.as_ref().unchecked_ref());
+            }
+        }
+        let (Some((mut call, url)), Some(rt)) = (pending.take(), me.upgrade()) else { return };
         let kind = get(&ev, "type").as_string().unwrap_or_default();
         call.status = u32::try_from(f64_to_u64(nz(get(&xhr, "status").as_f64().unwrap_or(0.0)))).unwrap_or(0);
         call.fail = match kind.as_str() {
@@ -295,15 +317,23 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
             }
         }
         record(&rt, call, start, url);
+        drop(this_cb);
     }));
     let target: &web_sys::EventTarget = this.unchecked_ref();
-    for kind in ["load", "error", "abort", "timeout"] {
+    for kind in XHR_END {
         let _ = target.add_event_listener_with_callback(kind, done.as_ref().unchecked_ref());
     }
-    // Freed with the XHR object: the listener holds it, nothing else does.
-    let _ = done.into_js_value();
+    if let Ok(mut s) = slot.try_borrow_mut() {
+        *s = Some(done);
+    }
     apply(orig, this, args)
 }
+
+/// An XHR's end listener, held until it runs.
+type Listening = Closure<dyn FnMut(JsValue)>;
+
+/// The events that end an XHR request: exactly one of them fires.
+const XHR_END: [&str; 4] = ["load", "error", "abort", "timeout"];
 
 // ------------------------------------------------------------------ install
 
