@@ -464,19 +464,29 @@ impl<'a> Symbolicator<'a> {
     pub fn event(&self, release: &str, attrs: &mut Value) -> usize {
         let Some(o) = attrs.as_object_mut() else { return 0 };
         let mut n = 0;
+        let mut first: Option<(Frame, Value)> = None;
         if let Some(Value::Array(list)) = o.get_mut("frames") {
             let frames: Vec<Frame> = list.iter().map(|v| Frame::from_json(v).unwrap_or_default()).collect();
-            for (v, orig) in list.iter_mut().zip(self.frames(release, &frames)) {
+            for (i, (v, orig)) in list.iter_mut().zip(self.frames(release, &frames)).enumerate() {
                 if let (Some(orig), Value::Object(fo)) = (orig, v) {
-                    fo.insert("original".into(), orig.to_json());
+                    let j = orig.to_json();
+                    if i == 0 {
+                        first = frames.first().cloned().map(|f| (f, j.clone()));
+                    }
+                    fo.insert("original".into(), j);
                     n += 1;
                 }
             }
         }
+        // The event's own location: usually the top frame's (then its name too).
         let top = Frame::from_json(&Value::Object(o.clone())).filter(|f| !f.file.is_empty() && f.line > 0);
         if let Some(f) = top {
-            if let Some(orig) = self.frame(release, &Frame { function: String::new(), ..f }) {
-                o.insert("original".into(), orig.to_json());
+            let orig = match first {
+                Some((ff, j)) if ff.file == f.file && ff.line == f.line && ff.col == f.col => Some(j),
+                _ => self.frame(release, &Frame { function: String::new(), ..f }).map(|o| o.to_json()),
+            };
+            if let Some(j) = orig {
+                o.insert("original".into(), j);
             }
         }
         n
@@ -500,7 +510,11 @@ pub fn lookup(l: &Loaded, f: &Frame) -> Option<Original> {
     let (src_line, src_col) = (tok.get_src_line(), tok.get_src_col());
     let ident = minified_ident(&f.function);
     let function = match (&l.js, ident.is_empty()) {
-        (Some(sv), false) => l.map.get_original_function_name(line, col, ident, sv).map(str::to_string),
+        (Some(sv), false) => l
+            .map
+            .get_original_function_name(line, col, ident, sv)
+            .or_else(|| declared_name(l, sv, line, col, ident))
+            .map(str::to_string),
         _ => None,
     };
     let context = l.map.get_source_view(tok.get_src_id()).map(|sv| {
@@ -520,6 +534,24 @@ pub fn lookup(l: &Loaded, f: &Frame) -> Option<Original> {
         token_name: tok.get_name().map(str::to_string),
         context,
     })
+}
+
+/// The original name of the nearest declaration of `ident` before the
+/// frame on its minified line (`function IDENT(`, `async function IDENT(`,
+/// `IDENT=function`), for what the token-sequence lookup misses (an
+/// `async` keyword carries the mapping, not `function`).
+fn declared_name<'m>(l: &'m Loaded, sv: &SourceView, line: u32, col: u32, ident: &str) -> Option<&'m str> {
+    let text = sv.get_line(line)?;
+    let before = text.get(..(col as usize).min(text.len())).unwrap_or(text);
+    let at = [format!("function {ident}("), format!("{ident}=function"), format!("{ident}=async function")]
+        .iter()
+        .filter_map(|pat| {
+            before.rfind(pat.as_str()).map(|i| if pat.starts_with("function ") { i + "function ".len() } else { i })
+        })
+        .max()?;
+    let at = u32::try_from(at).ok()?;
+    let tok = l.map.lookup_token(line, at)?;
+    (tok.get_dst_line() == line && tok.get_dst_col() == at).then(|| tok.get_name()).flatten()
 }
 
 /// Symbolicates the error events of an `/api/events` answer in place.

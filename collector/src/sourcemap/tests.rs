@@ -205,3 +205,21 @@ fn the_cache_stays_within_its_budget() {
     cache.clear();
     assert_eq!(cache.stats().0, 0);
 }
+
+#[test]
+fn async_function_names_are_found_from_their_declaration() {
+    // esbuild maps `async function l(` at `async`, so the token before `l`
+    // is not `function`: the declaration is found in the minified line.
+    let min = "async function l(t){await 0;throw new TypeError(t)}\n";
+    let at = |n: &str| u32::try_from(min.find(n).unwrap_or(0)).unwrap_or(0);
+    let mut b = SourceMapBuilder::new(None);
+    b.add(0, 0, 1, 7, Some("src/prices.js"), None, false);
+    b.add(0, at("l("), 1, 22, Some("src/prices.js"), Some("loadPrices"), false);
+    b.add(0, at("throw"), 3, 2, Some("src/prices.js"), None, false);
+    let mut out = Vec::new();
+    b.into_sourcemap().to_writer(&mut out).unwrap_or_else(|e| panic!("{e}"));
+    let p = prepare("/p.js", &out, Some(min.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    let l = Loaded::decode(&p.map_gz, p.js_gz.as_deref()).unwrap_or_else(|e| panic!("{e}"));
+    let o = lookup(&l, &frame("l", 1, at("throw") + 1)).unwrap_or_else(|| panic!("not found"));
+    assert_eq!((o.line, o.function.as_deref()), (4, Some("loadPrices")));
+}
