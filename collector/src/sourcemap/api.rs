@@ -179,7 +179,7 @@ pub async fn upload(State(state): State<Arc<AppState>>, req: Request) -> Respons
         }
     }
     let st = state.clone();
-    let done = tokio::task::spawn_blocking(move || -> Result<Value, Response> {
+    let done = tokio::task::spawn_blocking(move || -> Result<Value, (StatusCode, Value)> {
         let mut prepared = Vec::with_capacity(up.files.len());
         for (i, f) in up.files.iter().enumerate() {
             let map = match &f.map {
@@ -189,7 +189,7 @@ pub async fn upload(State(state): State<Arc<AppState>>, req: Request) -> Respons
             match prepare(&f.url, &map, f.js.as_deref().map(str::as_bytes)) {
                 Ok(p) => prepared.push(p),
                 Err(e) => {
-                    return Err(answer(
+                    return Err((
                         StatusCode::BAD_REQUEST,
                         json!({"reason": "invalid_sourcemap", "index": i, "url": f.url,
                                "error": format!("files[{i}] ({}): {e}; nothing was stored", f.url)}),
@@ -197,9 +197,14 @@ pub async fn upload(State(state): State<Arc<AppState>>, req: Request) -> Respons
                 }
             }
         }
-        let mut conn = open_rw(&st).map_err(|e| refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_error", e))?;
-        let replaced = store(&mut conn, &release, &prepared)
-            .map_err(|e| refuse(StatusCode::SERVICE_UNAVAILABLE, "storage_error", format!("storing failed: {e}")))?;
+        let unavailable = |e: String| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"reason": "storage_error", "error": format!("storing failed: {e}")}),
+            )
+        };
+        let mut conn = open_rw(&st).map_err(unavailable)?;
+        let replaced = store(&mut conn, &release, &prepared).map_err(unavailable)?;
         st.sourcemaps.clear();
         let files: Vec<Value> = prepared
             .iter()
@@ -217,7 +222,7 @@ pub async fn upload(State(state): State<Arc<AppState>>, req: Request) -> Respons
     .await;
     match done {
         Ok(Ok(v)) => answer(StatusCode::OK, v),
-        Ok(Err(r)) => r,
+        Ok(Err((status, body))) => answer(status, body),
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "upload_failed", e.to_string()),
     }
 }
