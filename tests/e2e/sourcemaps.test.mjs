@@ -121,6 +121,7 @@ test('errors from a minified esbuild bundle read as their sources once the maps 
     assert.ok([rejected.col, rejectedNew.col].includes(o2.col), `${b}: column ${o2.col}`);
     assert.equal(range.attributes.original?.fn, 'computeTotal', `${b}: the event's own location`);
     if (b === 'Chrome') console.log('after upload:', JSON.stringify(range.attributes));
+    else console.log(`${b} after upload, top frames:`, JSON.stringify(range.attributes.frames[0]), JSON.stringify(type.attributes.frames[0]));
   }
 
   console.log(`symbolicated in ${browsers.join(' and ')}`);
