@@ -84,9 +84,19 @@ test('errors from a minified esbuild bundle read as their sources once the maps 
   assert.equal(before.attributes.frames[0].line, 1, 'minified: one line');
   console.log('before upload:', JSON.stringify(before.attributes));
 
-  // 2. Upload: refused without the key, then with the documented command.
+  // 2. Upload: refused without the key; a directory with one bad map sends
+  // nothing; then the documented command.
   const denied = await fetch(`${c.url}/api/sourcemaps`, { method: 'POST', body: '{}' });
   assert.equal(denied.status, 401);
+  const badDir = path.join(work, 'bad');
+  fs.cpSync(path.join(dist, 'assets'), badDir, { recursive: true });
+  fs.writeFileSync(path.join(badDir, 'broken.js.map'), '{"version":3,"sources":["a.js"],"mappings":"AKAA"');
+  assert.throws(
+    () => execFileSync(COLLECTOR_BIN, ['sourcemaps', 'upload', '--collector', c.url, '--release', RELEASE, '--url-prefix', '/app/assets/', '--key', KEY, badDir], { encoding: 'utf8', stdio: 'pipe' }),
+    (e) => e.status === 1 && /1 invalid source map\(s\), nothing sent/.test(e.stderr) && /broken\.js\.map: not valid JSON/.test(e.stderr),
+  );
+  const none = await (await fetch(`${c.url}/api/sourcemaps`, { headers: { authorization: `Bearer ${KEY}` } })).json();
+  assert.deepEqual(none.sourcemaps, [], 'nothing was sent');
   const out = execFileSync(COLLECTOR_BIN, ['sourcemaps', 'upload', '--collector', c.url, '--release', RELEASE, '--url-prefix', '/app/', dist], {
     env: { ...process.env, RUM_ADMIN_KEY: KEY },
     encoding: 'utf8',
