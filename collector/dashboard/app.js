@@ -99,8 +99,17 @@
     const tb = $('#errors tbody');
     tb.replaceChildren();
     for (const e of s.top_errors) {
+      // Where: the first in-app frame, symbolicated with the release's
+      // source map (fn (file:line:col)); the minified frame in the tooltip.
+      const m = e.minified_frame;
+      const where = e.culprit
+        ? el('div', { class: 'where', 'data-testid': 'error-where', title: m ? `minified: ${m.fn || '?'} (${m.file}:${m.line}:${m.col})` : '' }, 'at ' + e.culprit)
+        : '';
+      const seen = (e.releases || []).length || (e.browsers || []).length
+        ? el('div', { class: 'where' }, `releases ${(e.releases || []).join(', ') || '—'} · ${(e.browsers || []).join(', ') || '—'}`)
+        : '';
       tb.append(el('tr', { 'data-error': e.name },
-        el('td', { class: 'name' }, e.name),
+        el('td', { class: 'name' }, e.name, where, seen),
         el('td', {}, e.src || ''),
         el('td', { class: 'r', 'data-testid': 'error-count', 'data-value': String(e.count) }, fmt.int(e.count)),
         el('td', { class: 'r' }, fmt.int(e.sessions)),

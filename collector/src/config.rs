@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -11,7 +11,7 @@ use clap::Parser;
     version,
     about = "Receives rum-agent beacons, stores them in SQLite, serves a query API and a live dashboard.",
     after_help = "Endpoints: POST /collect, GET / (dashboard), /api/events, /api/summary, /api/timeseries, \
-/api/dimensions, /api/stats, /healthz, /metrics. See docs/collector.md."
+/api/dimensions, /api/errors, /api/stats, /api/sourcemaps, /healthz, /metrics. See docs/collector.md."
 )]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
@@ -68,6 +68,27 @@ pub struct Config {
     /// Requests waiting for the database writer before new ones get 503.
     #[arg(long, default_value_t = 4096)]
     pub queue: usize,
+
+    /// Largest source map upload (POST /api/sourcemaps body); larger gets 413.
+    #[arg(long, default_value = "64MiB", value_parser = parse_size)]
+    pub sourcemap_max_upload: usize,
+
+    /// Memory for decoded source maps (estimated bytes; least recently used evicted).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    pub sourcemap_cache: usize,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// `rum-collector COMMAND`: tools run against a collector instead of serving.
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Source maps: `rum-collector sourcemaps upload --collector URL --release V --url-prefix P DIR`.
+    Sourcemaps {
+        #[command(subcommand)]
+        action: crate::sourcemap::cli::Action,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

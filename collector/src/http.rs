@@ -36,6 +36,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/timeseries", get(api_timeseries))
         .route("/api/dimensions", get(api_dimensions))
         .route("/api/stats", get(api_stats))
+        .route("/api/errors", get(api_errors))
+        .route(
+            "/api/sourcemaps",
+            post(crate::sourcemap::api::upload).get(crate::sourcemap::api::list).delete(crate::sourcemap::api::delete),
+        )
+        .route("/api/sourcemaps/{id}", axum::routing::delete(crate::sourcemap::api::delete_one))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/", get(dashboard::index))
@@ -370,11 +376,79 @@ async fn run_query(state: &AppState, p: Params, f: QueryFn) -> Response {
     }
 }
 
+// ---- Error events are symbolicated when read (crate::sourcemap): the
+// events' frames get `original`, top errors are grouped by cause.
+
+/// A query, then `finish` on its answer with the same read connection.
+async fn run_then(
+    state: &Arc<AppState>,
+    p: Params,
+    f: QueryFn,
+    finish: fn(&rusqlite::Connection, &AppState, &Params, &mut serde_json::Value) -> Result<(), String>,
+) -> Response {
+    let st = state.clone();
+    match state
+        .reads
+        .run(move |c| {
+            let mut v = match f(c, &p)? {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
+            finish(c, &st, &p, &mut v)?;
+            Ok(Ok(v))
+        })
+        .await
+    {
+        Ok(Ok(v)) => json_response(StatusCode::OK, v),
+        Ok(Err(e)) => bad_param(e),
+        Err(e) => {
+            tracing::error!("query failed: {e}");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e)
+        }
+    }
+}
+
 async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
-    run_query(&s, p, query::events).await
+    run_then(&s, p, query::events, |c, st, _, v| {
+        crate::sourcemap::symbolicate_events(c, &st.sourcemaps, v);
+        Ok(())
+    })
+    .await
 }
 async fn api_summary(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
-    run_query(&s, p, query::summary).await
+    run_then(&s, p, query::summary, |c, st, p, v| {
+        let f = query::Filter::from_params(p).map_err(|e| e.0)?;
+        let top = crate::sourcemap::issues::issues(c, &st.sourcemaps, &f, 10)?;
+        if let serde_json::Value::Object(o) = v {
+            o.insert("top_errors".into(), top);
+        }
+        Ok(())
+    })
+    .await
+}
+/// `GET /api/errors?since=&until=&app=&release=&env=&limit=`: the issues.
+async fn api_errors(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+    run_then(
+        &s,
+        p,
+        |_, p| {
+            Ok(match (query::Filter::from_params(p), p.limit.as_deref().map(str::parse::<usize>)) {
+                (Err(e), _) => Err(e),
+                (_, Some(Err(_))) | (_, Some(Ok(0))) => Err(BadParam("limit: expected a positive integer".into())),
+                (Ok(f), _) => Ok(serde_json::json!({"filter": f})),
+            })
+        },
+        |c, st, p, v| {
+            let f = query::Filter::from_params(p).map_err(|e| e.0)?;
+            let limit = p.limit.as_deref().and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).min(500);
+            let list = crate::sourcemap::issues::issues(c, &st.sourcemaps, &f, limit)?;
+            if let serde_json::Value::Object(o) = v {
+                o.insert("errors".into(), list);
+            }
+            Ok(())
+        },
+    )
+    .await
 }
 async fn api_timeseries(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
     run_query(&s, p, query::timeseries).await

@@ -17,6 +17,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod query;
+pub mod sourcemap;
 pub mod store;
 
 use std::future::Future;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub started: Instant,
     /// (prefix, dir), longest prefix first.
     pub statics: Vec<(String, std::path::PathBuf)>,
+    /// Decoded source maps (bounded by --sourcemap-cache).
+    pub sourcemaps: sourcemap::Cache,
 }
 
 /// A collector ready to serve: its router, and the writer to shut down.
@@ -65,6 +68,7 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
     let mut statics: Vec<(String, std::path::PathBuf)> =
         cfg.statics.iter().map(|m| (m.prefix.clone(), m.dir.clone())).collect();
     statics.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    let cfg_cache = cfg.sourcemap_cache;
     let state = Arc::new(AppState {
         reads: store::ReadPool::new(&cfg.db),
         cfg,
@@ -73,6 +77,7 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
         metrics,
         started: Instant::now(),
         statics,
+        sourcemaps: sourcemap::Cache::new(cfg_cache),
     });
     let router = http::router(state.clone());
     Ok(Collector { state, router, writer_thread })

@@ -15,6 +15,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(rum_collector::config::Command::Sourcemaps { action }) = cfg.command.clone() {
+        return match rt.block_on(rum_collector::sourcemap::cli::run(action)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("rum-collector sourcemaps: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match rt.block_on(rum_collector::run(cfg, shutdown_signal())) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -109,6 +109,26 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX requests_received ON requests(received_at);
     "#,
+    // Source maps (collector/src/sourcemap): one row per (release, URL of the
+    // minified file); the map re-encoded and the minified file, gzip.
+    r#"
+    CREATE TABLE sourcemaps (
+        id                   INTEGER PRIMARY KEY,
+        release              TEXT NOT NULL,
+        url                  TEXT NOT NULL,   -- URL of the minified file, or a path (/assets/x.js)
+        debug_id             TEXT,            -- ECMA-426 debug ID, when the map or file has one
+        map                  BLOB NOT NULL,   -- the map as re-encoded at upload, gzip
+        js                   BLOB,            -- the minified file, gzip (function names)
+        map_bytes            INTEGER NOT NULL,
+        js_bytes             INTEGER NOT NULL,
+        sources              INTEGER NOT NULL,
+        sources_with_content INTEGER NOT NULL,
+        tokens               INTEGER NOT NULL,
+        uploaded_at          INTEGER NOT NULL,
+        UNIQUE (release, url)
+    );
+    CREATE INDEX sourcemaps_debug_id ON sourcemaps(debug_id);
+    "#,
 ];
 
 pub fn schema_version() -> u32 {
