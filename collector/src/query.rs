@@ -108,7 +108,7 @@ impl Filter {
     }
 
     /// `WHERE` clause and its parameters, for a table whose time column is `time_col`.
-    fn clause(&self, time_col: &str) -> (String, Vec<Sql>) {
+    pub(crate) fn clause(&self, time_col: &str) -> (String, Vec<Sql>) {
         let mut sql = format!("{time_col} >= ? AND {time_col} < ?");
         let mut args = vec![Sql::Integer(self.since), Sql::Integer(self.until)];
         for (col, v) in [("app_name", &self.app), ("app_version", &self.release), ("app_env", &self.env)] {
@@ -362,6 +362,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
         o.insert("latency".into(), split);
         o.insert("filter".into(), serde_json::to_value(&f).unwrap_or(Value::Null));
         o.insert("top_errors".into(), top_errors(conn, &f, 10)?);
+        o.insert("top_actions".into(), crate::actions::top_actions(conn, &f, 10)?);
         if let Some((name, _)) = group {
             let mut gs: Vec<(String, Acc)> = groups.into_iter().collect();
             gs.sort_by(|a, b| b.1.page_views.cmp(&a.1.page_views).then_with(|| a.0.cmp(&b.0)));

@@ -14,7 +14,7 @@ use crate::prelude::*;
 use super::attrs::{Attrs, Val};
 use super::batch::Item;
 use super::event::{
-    ErrorReport, Event, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming, Resource, Vital,
+    ErrorReport, Event, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming, Resource, UserAction, Vital,
 };
 use super::json::{f64_to_u64, round, write_u64, Json};
 use super::meta::{Meta, SDK_NAME, SDK_VERSION};
@@ -62,6 +62,7 @@ pub fn encode_event(ev: &Event, ctx: &mut Ctx) -> Vec<Item> {
         Event::LongTasks(l) => vec![log(&|r| long_tasks(r, l))],
         Event::Split(sp) => vec![log(&|r| split(r, sp))],
         Event::Http(h) => vec![http_span(h, ctx)],
+        Event::Action(a) => vec![log(&|r| action(r, a))],
     }
 }
 
@@ -374,6 +375,28 @@ fn split(r: &mut Record, sp: &LatencySplit) {
     if let Some(l) = sp.frontend_lcp {
         r.a().double("rum.latency.frontend_lcp", l, 1);
     }
+}
+
+/// A user action as a log event `browser.user_action` (docs/formats.md).
+fn action(r: &mut Record, a: &UserAction) {
+    r.start(a.t, "browser.user_action", SEVERITY_INFO, true);
+    r.str("browser.user_action.type", &a.kind);
+    r.str("browser.user_action.name", &a.name);
+    r.str("browser.user_action.target", &a.target);
+    r.a().double("browser.user_action.duration", a.dur, 1);
+    for (k, v) in [
+        ("browser.user_action.http_calls", a.http),
+        ("browser.user_action.http_failures", a.http_fail),
+        ("browser.user_action.errors", a.errors),
+        ("browser.user_action.long_tasks", a.long),
+        ("browser.user_action.clicks", a.clicks),
+    ] {
+        r.int(k, u64::from(v));
+    }
+    if let Some(i) = a.inp {
+        r.a().double("browser.user_action.inp", i, 1);
+    }
+    r.str("browser.user_action.frustration", &a.frust.join(","));
 }
 
 fn long_tasks(r: &mut Record, l: &LongTasks) {

@@ -124,12 +124,14 @@ fn body_size(body: &JsValue) -> f64 {
     0.0
 }
 
-fn record(rt: &Runtime, mut call: HttpCall, start: f64, url: String) {
+fn record(rt: &Runtime, mut call: HttpCall, start: f64, url: String, act: Option<u32>) {
     call.dur = (now_perf() - start).max(0.0);
     if call.fail.is_empty() && call.status >= rt.cfg.http_error_status {
         // Counted as an HTTP error (5xx by default, 4xx too with httpErrorStatus: 400).
         call.fail = "http".into();
     }
+    // The user action it belongs to (if any) learns it ended.
+    super::actions::http_end(act, !call.fail.is_empty());
     rt.http(call, start, url);
 }
 
@@ -157,6 +159,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
         .find_map(|m| m.as_string())
         .unwrap_or_else(|| "GET".into());
     let start = now_perf();
+    let act = super::actions::http_start(start);
     let mut call = base_call(rt, "fetch", &method, &url, start);
     call.req_size = body_size(&get(&init, "body"));
     let mut call_args = args.clone();
@@ -186,7 +189,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
         Ok(p) => p,
         Err(e) => {
             call.fail = "network".into();
-            record(rt, call, start, url);
+            record(rt, call, start, url, act);
             return Err(e);
         }
     };
@@ -207,7 +210,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
                 .and_then(|h| h.header("content-length").ok().flatten())
                 .and_then(|s| crate::core::json::parse_u64(&s))
                 .map_or(0.0, crate::core::json::f64_from_u64);
-            record(&rt, call, start, url);
+            record(&rt, call, start, url, act);
         }
         Ok(res)
     }));
@@ -221,7 +224,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
                 _ => "network",
             }
             .into();
-            record(&rt, call, start, url);
+            record(&rt, call, start, url, act);
         }
         Err(err)
     }));
@@ -258,6 +261,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
     }
     let method = get(&info, "m").as_string().unwrap_or_else(|| "GET".into());
     let start = now_perf();
+    let act = super::actions::http_start(start);
     let mut call = base_call(rt, "xhr", &method, &url, start);
     call.req_size = body_size(&args.get(0));
     if let Some((tp, trace, span)) = traceparent(rt, &url) {
@@ -294,7 +298,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
                     .map_or(0.0, crate::core::json::f64_from_u64);
             }
         }
-        record(&rt, call, start, url);
+        record(&rt, call, start, url, act);
     }));
     let target: &web_sys::EventTarget = this.unchecked_ref();
     for kind in ["load", "error", "abort", "timeout"] {

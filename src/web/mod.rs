@@ -2,6 +2,7 @@
 //! core requests into network calls. One module per signal; nothing here
 //! decides anything the core could decide.
 
+mod actions;
 mod bindings;
 mod cls;
 mod config;
@@ -125,6 +126,7 @@ const STAGES: [fn(&Rc<Runtime>); 2] = [
         inp::install(rt);
         longtasks::install(rt);
         tti::install(rt);
+        actions::install(rt);
         rest(rt);
     },
 ];

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use rum_agent::core::attrs::Attrs;
 use rum_agent::core::event::{
     source, Custom, ErrorReport, Event, Frame, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming,
-    Resource, ServerTiming, Vital,
+    Resource, ServerTiming, UserAction, Vital,
 };
 use rum_agent::core::faro as names;
 use rum_agent::core::meta::{App, Batch, ClientHints, Env, Sdk, SessionRef, View};
@@ -421,6 +421,34 @@ fn event(e: lenient::Event) -> Event {
                 tls: num(a, "tlsNegotiationTime"),
                 wait: num(a, "requestTime"),
                 dl: num(a, "responseTime"),
+            })
+        }
+        // The Faro SDK's user actions (its own attributes only) and ours
+        // (with what the action caused and its frustration signals).
+        names::USER_ACTION_EVENT => {
+            let count = |k: &str| num(a, k) as u32;
+            let dur = num(a, "userActionDuration");
+            let trigger = s("userActionTrigger");
+            Event::Action(UserAction {
+                t: match num(a, "userActionStartTime") {
+                    start if start > 0.0 => start,
+                    _ => t,
+                },
+                kind: match trigger.as_str() {
+                    "pointerdown" | "mousedown" | "click" | "" => "click".into(),
+                    "keydown" | "key" => "key".into(),
+                    other => other.into(),
+                },
+                name: s("userActionName"),
+                target: s("target"),
+                dur,
+                http: count("http"),
+                http_fail: count("httpFailed"),
+                errors: count("errors"),
+                long: count("longTasks"),
+                inp: a.get("inp").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite()),
+                clicks: count("clicks").max(1),
+                frust: s("frustration").split(',').filter(|f| !f.is_empty()).map(String::from).collect(),
             })
         }
         _ => {
