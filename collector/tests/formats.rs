@@ -354,7 +354,13 @@ fn faro_fixtures_decode_with_the_go_types() {
     let names: Vec<&str> = p.events.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         names,
-        ["faro.performance.resource", "checkout", "faro.tracing.fetch", "faro.tracing.xml-http-request", "faro.user.action"]
+        [
+            "faro.performance.resource",
+            "checkout",
+            "faro.tracing.fetch",
+            "faro.tracing.xml-http-request",
+            "faro.user.action"
+        ]
     );
     let action = &p.events[4];
     assert_eq!(action.attributes["userActionName"], "Add to cart");

@@ -16,8 +16,8 @@
 //!   The duration is input → last activity, at most `MAX_DURATION_MS`.
 //! - **Frustration**: rage (≥ `RAGE_CLICKS` clicks within `RAGE_WINDOW_MS`),
 //!   dead (a click on an element that looks clickable, with no DOM change,
-//!   no navigation and no HTTP call before it settled), error (a click with
-//!   an error before it settled).
+//!   no navigation, no HTTP call and no error before it settled: nothing
+//!   happened at all), error (a click with an error before it settled).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -333,7 +333,7 @@ impl Tracker {
         if click && rage(&o.clicks) {
             frust.push("rage".into());
         }
-        if click && o.input.clickable && !o.dom_changed && !o.navigated && o.http == 0 {
+        if click && o.input.clickable && !o.dom_changed && !o.navigated && o.http == 0 && o.errors == 0 {
             frust.push("dead".into());
         }
         if click && o.errors > 0 {
@@ -499,9 +499,8 @@ mod tests {
         assert!(settle(&mut tr, 5.0).frust.is_empty());
         tr.input(click(0.0, "#boom"));
         tr.error(1.0);
-        tr.dom_change(1.0);
         let a = settle(&mut tr, 5.0);
-        assert_eq!(a.frust, vec!["error".to_string()]);
+        assert_eq!(a.frust, vec!["error".to_string()], "an error is not nothing: not dead");
         assert_eq!(a.errors, 1);
     }
 
