@@ -196,6 +196,22 @@ pub fn format_not_built(name: &str) -> String {
     .concat()
 }
 
+/// `actions: true` on a build without user actions: which build has them.
+pub fn feature_not_built(field: &str, build: &str) -> String {
+    [
+        "rum-agent: config.",
+        field,
+        " needs the ",
+        build,
+        " build of the agent: load rum-agent/",
+        build,
+        " (the package's ",
+        build,
+        "/rum.js) instead of rum.js",
+    ]
+    .concat()
+}
+
 pub fn error_message(field: &str, expected: &str, got: &Value) -> String {
     let mut m = String::with_capacity(96);
     m.push_str("rum-agent: config.");
@@ -414,7 +430,10 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     c.report_all_changes = opt_bool(v.get("reportAllChanges"), "reportAllChanges", false)?;
     c.persist = opt_bool(v.get("persist"), "persist", true)?;
     c.server_timing_name = opt_str(v.get("serverTimingName"), "serverTimingName")?;
-    c.actions = opt_bool(v.get("actions"), "actions", true)?;
+    c.actions = opt_bool(v.get("actions"), "actions", cfg!(feature = "actions"))?;
+    if c.actions && !cfg!(feature = "actions") {
+        return Err(feature_not_built("actions", "full"));
+    }
     match v.get("actionNames") {
         Value::Undefined | Value::Null => {}
         Value::Str(s) if s == "auto" => {}
@@ -500,7 +519,17 @@ mod tests {
     #[test]
     fn actions_and_their_names() {
         let c = parse(&base(&[])).unwrap();
-        assert!(c.actions && !c.action_names_data_only);
+        assert_eq!(c.actions, cfg!(feature = "actions"), "on where built");
+        assert!(!c.action_names_data_only);
+        let r = parse(&base(&[("actions", Value::Bool(true))]));
+        if cfg!(feature = "actions") {
+            assert!(r.unwrap().actions);
+        } else {
+            assert_eq!(
+                r.unwrap_err(),
+                "rum-agent: config.actions needs the full build of the agent: load rum-agent/full (the package's full/rum.js) instead of rum.js"
+            );
+        }
         let c = parse(&base(&[("actions", Value::Bool(false)), ("actionNames", s("data-only"))])).unwrap();
         assert!(!c.actions && c.action_names_data_only);
         assert!(!parse(&base(&[("actionNames", s("auto"))])).unwrap().action_names_data_only);

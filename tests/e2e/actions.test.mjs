@@ -3,7 +3,8 @@
 // frustration signals (rage, dead and error clicks).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { events } from './lib/server.mjs';
+import { events, startServer } from './lib/server.mjs';
+import { startCollector, api } from './lib/collector.mjs';
 import { useServerAndBrowser, newPage } from './lib/browser.mjs';
 import { ACTIONS_BUILD } from './lib/builds.mjs';
 
@@ -111,4 +112,55 @@ test('actionNames: data-only names actions only by data-rum-name', async () => {
   const buy = actions.find((a) => a.target.endsWith('#buy'));
   assert.equal(buy.name, undefined, 'no name from the text');
   await page.close();
+});
+
+test('the full build sends actions as faro.user.action (stored by /faro/collect) and as OTLP browser.user_action', async (t) => {
+  const { server, browser } = env;
+  const otel = await startServer(); // another origin, as a real OTLP receiver is
+  const c = await startCollector();
+  t.after(async () => {
+    await otel.close();
+    await c.stop();
+  });
+  const agentPage = (q) => `${server.url}/test/formats/agent.html?${new URLSearchParams({ build: ACTIONS_BUILD, ...q })}`;
+  const clickBuy = async (url) => {
+    const page = await newPage(browser);
+    await page.goto(url);
+    assert.equal(await page.evaluate(() => window.ready), 'started', await page.evaluate(() => window.initError));
+    await sleep(300);
+    await page.click('#buy');
+    await sleep(SETTLED);
+    await page.evaluate(() => window.rum.flush());
+    return page;
+  };
+
+  server.beacons.length = 0;
+  await clickBuy(agentPage({ format: 'faro', to: `${server.url}/faro/collect` }));
+  await server.waitFor((b) => b.some((x) => x.path === '/faro/collect' && x.body.includes('faro.user.action')));
+  const faroBodies = server.beacons.filter((x) => x.path === '/faro/collect');
+  const ev = faroBodies.flatMap((b) => b.json.events || []).find((e) => e.name === 'faro.user.action');
+  assert.equal(ev.attributes.userActionName, 'Buy');
+  assert.equal(ev.attributes.userActionTrigger, 'click');
+  assert.ok(Number(ev.attributes.userActionDuration) > 0);
+  assert.ok(Object.values(ev.attributes).every((v) => typeof v === 'string'), 'Faro attributes are strings');
+  for (const b of faroBodies) {
+    const r = await fetch(`${c.url}/faro/collect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b.body });
+    assert.ok(r.ok, `${r.status} ${await r.text()}`);
+  }
+  const stored = await api(c, '/api/events?kind=action&limit=10');
+  assert.equal(stored.events[0].name, 'Buy');
+  assert.equal(stored.events[0].attributes.type, 'click');
+  assert.equal(stored.events[0].attributes.http, 1);
+
+  await clickBuy(agentPage({ format: 'otlp', to: otel.url }));
+  await otel.waitFor((b) => b.some((x) => x.path === '/v1/logs' && x.body.includes('browser.user_action')));
+  const records = otel.beacons
+    .filter((x) => x.path === '/v1/logs')
+    .flatMap((b) => b.json.resourceLogs[0].scopeLogs[0].logRecords)
+    .filter((r) => r.eventName === 'browser.user_action');
+  const attrs = Object.fromEntries(records[0].attributes.map((a) => [a.key, Object.values(a.value)[0]]));
+  assert.equal(attrs['browser.user_action.name'], 'Buy');
+  assert.equal(attrs['browser.user_action.type'], 'click');
+  assert.equal(attrs['browser.user_action.http_calls'], '1', 'an int64 as a decimal string');
+  assert.ok(attrs['browser.user_action.duration'] > 0);
 });

@@ -533,6 +533,23 @@ mod tests {
     }
 
     #[test]
+    fn faro_sdk_user_actions_are_actions() {
+        // As @grafana/faro-core 2.12.1's UserAction.end() pushes it.
+        let d = decode_faro(
+            payload(
+                r#""events":[{"name":"faro.user.action","attributes":{"userActionName":"add-to-cart","userActionStartTime":"1767225600000","userActionEndTime":"1767225600250","userActionDuration":"250.4","userActionTrigger":"pointerdown","userActionImportance":"normal"},"timestamp":"2026-01-01T00:00:00.000Z","action":{"id":"a1","name":"add-to-cart"}}]"#,
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+        let Event::Action(a) = &d.events[0].event else { panic!("{:?}", d.events[0].event) };
+        assert_eq!((a.kind.as_str(), a.name.as_str(), a.dur, a.t), ("click", "add-to-cart", 250.4, 1_767_225_600_000.0));
+        assert_eq!((a.clicks, a.http, a.frust.len()), (1, 0, 0));
+        assert_eq!(d.events[0].raw.get("k"), Some(&Value::from("action")));
+    }
+
+    #[test]
     fn bad_items_cost_only_themselves() {
         let d = decode_faro(
             payload(
