@@ -37,6 +37,9 @@ pub enum Event {
     Http(HttpCall),
     #[cfg_attr(feature = "serde", serde(rename = "split"))]
     Split(LatencySplit),
+    /// Only in builds that report actions (and the collector's): the
+    /// default wasm carries no action encoder.
+    #[cfg(any(feature = "actions", feature = "serde"))]
     #[cfg_attr(feature = "serde", serde(rename = "action"))]
     Action(UserAction),
 }
@@ -53,6 +56,7 @@ impl Event {
             Event::LongTasks(_) => "long",
             Event::Http(_) => "http",
             Event::Split(_) => "split",
+            #[cfg(any(feature = "actions", feature = "serde"))]
             Event::Action(_) => "action",
         }
     }
@@ -68,6 +72,7 @@ impl Event {
             Event::LongTasks(e) => e.t,
             Event::Http(e) => e.t,
             Event::Split(e) => e.t,
+            #[cfg(any(feature = "actions", feature = "serde"))]
             Event::Action(e) => e.t,
         }
     }
@@ -96,6 +101,7 @@ impl Event {
             Event::LongTasks(e) => e.encode_fields(j),
             Event::Http(e) => e.encode_fields(j),
             Event::Split(e) => e.encode_fields(j),
+            #[cfg(any(feature = "actions", feature = "serde"))]
             Event::Action(e) => e.encode_fields(j),
         }
         j.end_obj();
@@ -701,6 +707,7 @@ pub struct UserAction {
 }
 
 impl UserAction {
+    #[cfg(any(feature = "actions", feature = "serde"))]
     fn encode_fields(&self, j: &mut Json) {
         j.kstr("type", &self.kind).kstr_opt("name", &self.name).kstr_opt("target", &self.target);
         j.kms("dur", self.dur);

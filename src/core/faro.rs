@@ -14,7 +14,7 @@ use crate::prelude::*;
 use super::attrs::{Attrs, Val};
 use super::batch::Item;
 use super::event::{
-    ErrorReport, Event, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming, Resource, UserAction, Vital,
+    ErrorReport, Event, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming, Resource, Vital,
 };
 use super::json::{f64_to_u64, round, write_f64, write_u64, Json};
 use super::meta::{Meta, SDK_NAME, SDK_VERSION};
@@ -90,6 +90,7 @@ pub fn encode_event(ev: &Event, _ctx: &mut Ctx) -> Vec<Item> {
             http(&mut j, h);
             EVENTS
         }
+        #[cfg(any(feature = "actions", feature = "serde"))]
         Event::Action(a) => {
             action(&mut j, a);
             EVENTS
@@ -421,7 +422,8 @@ fn http(j: &mut Json, h: &HttpCall) {
 /// action's start, plus ours (what it caused, frustration). Faro's trigger
 /// is the DOM event type (`pointerdown`, `keydown`); ours are `click`,
 /// `key`, `submit`.
-fn action(j: &mut Json, ac: &UserAction) {
+#[cfg(any(feature = "actions", feature = "serde"))]
+fn action(j: &mut Json, ac: &super::event::UserAction) {
     j.obj().kstr("name", USER_ACTION_EVENT);
     let mut a = Map::new(j, "attributes");
     a.str("userActionName", &ac.name);

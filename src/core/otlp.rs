@@ -14,7 +14,7 @@ use crate::prelude::*;
 use super::attrs::{Attrs, Val};
 use super::batch::Item;
 use super::event::{
-    ErrorReport, Event, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming, Resource, UserAction, Vital,
+    ErrorReport, Event, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming, Resource, Vital,
 };
 use super::json::{f64_to_u64, round, write_u64, Json};
 use super::meta::{Meta, SDK_NAME, SDK_VERSION};
@@ -62,6 +62,7 @@ pub fn encode_event(ev: &Event, ctx: &mut Ctx) -> Vec<Item> {
         Event::LongTasks(l) => vec![log(&|r| long_tasks(r, l))],
         Event::Split(sp) => vec![log(&|r| split(r, sp))],
         Event::Http(h) => vec![http_span(h, ctx)],
+        #[cfg(any(feature = "actions", feature = "serde"))]
         Event::Action(a) => vec![log(&|r| action(r, a))],
     }
 }
@@ -378,7 +379,8 @@ fn split(r: &mut Record, sp: &LatencySplit) {
 }
 
 /// A user action as a log event `browser.user_action` (docs/formats.md).
-fn action(r: &mut Record, a: &UserAction) {
+#[cfg(any(feature = "actions", feature = "serde"))]
+fn action(r: &mut Record, a: &super::event::UserAction) {
     r.start(a.t, "browser.user_action", SEVERITY_INFO, true);
     r.str("browser.user_action.type", &a.kind);
     r.str("browser.user_action.name", &a.name);

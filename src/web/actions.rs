@@ -187,14 +187,14 @@ fn accessible_name(el: &El, tag: &str) -> String {
 /// The element an action is about: the nearest actionable ancestor of the
 /// event's target (or the target), its name and whether it looks clickable.
 fn describe(target: &JsValue, data_only: bool, kind: Kind) -> Option<(JsValue, String, bool)> {
-    if !target.is_object() {
-        return None;
+    if !is_element(target) {
+        return None; // only elements have the methods below (no throw into the page)
     }
     let named = target.unchecked_ref::<El>().closest("[data-rum-name]").ok().filter(JsValue::is_object);
     let mut el = target.clone();
     let mut node = target.clone();
     for _ in 0..8 {
-        if !node.is_object() || node.unchecked_ref::<Loose>().node_type() != 1.0 {
+        if !is_element(&node) {
             break;
         }
         let e: &El = node.unchecked_ref();
@@ -220,8 +220,12 @@ fn describe(target: &JsValue, data_only: bool, kind: Kind) -> Option<(JsValue, S
     Some((el, name, clickable))
 }
 
+fn is_element(v: &JsValue) -> bool {
+    v.is_object() && v.unchecked_ref::<Loose>().node_type() == 1.0
+}
+
 fn in_text_field(target: &JsValue) -> bool {
-    if !target.is_object() {
+    if !is_element(target) {
         return false;
     }
     let e: &El = target.unchecked_ref();

@@ -544,7 +544,10 @@ mod tests {
         .unwrap();
         assert!(d.rejected.is_empty(), "{:?}", d.rejected);
         let Event::Action(a) = &d.events[0].event else { panic!("{:?}", d.events[0].event) };
-        assert_eq!((a.kind.as_str(), a.name.as_str(), a.dur, a.t), ("click", "add-to-cart", 250.4, 1_767_225_600_000.0));
+        assert_eq!(
+            (a.kind.as_str(), a.name.as_str(), a.dur, a.t),
+            ("click", "add-to-cart", 250.4, 1_767_225_600_000.0)
+        );
         assert_eq!((a.clicks, a.http, a.frust.len()), (1, 0, 0));
         assert_eq!(d.events[0].raw.get("k"), Some(&Value::from("action")));
     }
