@@ -117,6 +117,23 @@
         el('td', {}, fmt.time(e.last_seen))));
     }
     if (!s.top_errors.length) tb.append(el('tr', {}, el('td', { class: 'empty', colspan: '6' }, 'No errors in this range')));
+    renderActions(s.top_actions || []);
+  }
+
+  // Top user actions (agent event `action`), as /api/summary lists them.
+  function renderActions(list) {
+    const tb = $('#actions tbody');
+    tb.replaceChildren();
+    for (const a of list) {
+      tb.append(el('tr', { 'data-action': a.name },
+        el('td', { class: 'name', title: a.target || '' }, a.name),
+        el('td', {}, a.type || ''),
+        el('td', { class: 'r', 'data-testid': 'action-count', 'data-value': String(a.count) }, fmt.int(a.count)),
+        el('td', { class: 'r', 'data-testid': 'action-p75', 'data-value': a.p75_duration == null ? '' : String(a.p75_duration) }, fmt.ms(a.p75_duration)),
+        el('td', { class: 'r', 'data-testid': 'action-failure', 'data-value': String(a.failure_rate) }, fmt.rate(a.failure_rate)),
+        el('td', { class: 'r', 'data-testid': 'action-frustration', 'data-value': String(a.frustration_rate) }, fmt.rate(a.frustration_rate))));
+    }
+    if (!list.length) tb.append(el('tr', {}, el('td', { class: 'empty', colspan: '6' }, 'No actions in this range')));
   }
 
   function renderGroups(g) {

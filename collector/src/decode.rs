@@ -5,7 +5,7 @@
 //! serde_json bounds recursion, and everything else here is plain matching.
 
 use rum_agent::core::event::{
-    Custom, ErrorReport, Event, HttpCall, LatencySplit, LongTasks, Measure, NavTiming, Resource, Vital,
+    Custom, ErrorReport, Event, HttpCall, LatencySplit, LongTasks, Measure, NavTiming, Resource, UserAction, Vital,
     PROTOCOL_VERSION,
 };
 use rum_agent::core::meta::Batch;
@@ -227,11 +227,12 @@ fn decode_event(index: usize, raw: Value, view_start: f64) -> Result<GoodEvent, 
         "long" => typed::<LongTasks>(&value, &at).map(Event::LongTasks),
         "http" => typed::<HttpCall>(&value, &at).map(Event::Http),
         "split" => typed::<LatencySplit>(&value, &at).map(Event::Split),
+        "action" => typed::<UserAction>(&value, &at).map(Event::Action),
         other => {
             let shown: String = other.chars().take(40).collect();
             return Err(reject(
                 reason::UNKNOWN_KIND,
-                format!("unknown event kind {shown:?} (expected nav, res, error, event, measure, vital, long, http or split)"),
+                format!("unknown event kind {shown:?} (expected nav, res, error, event, measure, vital, long, http, split or action)"),
                 format!("{at}.k"),
             ));
         }
@@ -285,6 +286,12 @@ pub fn check(e: &Event) -> Result<(), (&'static str, String)> {
         Event::Split(s) => {
             nonneg("network", s.network)?;
             nonneg("frontend", s.frontend)
+        }
+        Event::Action(a) => {
+            if a.kind.is_empty() {
+                return Err(("type", "type must not be empty".into()));
+            }
+            nonneg("dur", a.dur)
         }
     }
 }

@@ -7,6 +7,7 @@
 //! → `model` (rows and roll-ups) → `store` (writer thread, group commit) →
 //! answer once committed. Queries: `query` over read-only connections.
 
+pub mod actions;
 pub mod auth;
 pub mod config;
 pub mod dashboard;

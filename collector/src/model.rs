@@ -239,6 +239,12 @@ pub fn build_record(d: &Decoded, client: Client, country: Country, received_at: 
             // Where the page view's time went; the parts stay in attributes
             // (server, network, frontend, frontend_lcp), the value is their sum.
             Event::Split(sp) => ("latency_split".into(), Some(sp.server.unwrap_or(0.0) + sp.network + sp.frontend)),
+            // A user action: named by its name (else its target), valued by its duration.
+            Event::Action(a) => {
+                attrs.remove("dur");
+                let name = if a.name.is_empty() { a.target.clone() } else { a.name.clone() };
+                (name, Some(a.dur))
+            }
         };
         kinds.push(e.kind());
         events.push(EventRow {

@@ -363,6 +363,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
         o.insert("filter".into(), serde_json::to_value(&f).unwrap_or(Value::Null));
         // `top_errors` (grouped by cause, symbolicated) is added by the
         // route: crate::sourcemap::issues.
+        o.insert("top_actions".into(), crate::actions::top_actions(conn, &f, 10)?);
         if let Some((name, _)) = group {
             let mut gs: Vec<(String, Acc)> = groups.into_iter().collect();
             gs.sort_by(|a, b| b.1.page_views.cmp(&a.1.page_views).then_with(|| a.0.cmp(&b.0)));

@@ -246,6 +246,20 @@ fn sample_events() -> Vec<Event> {
             frontend: 750.8,
             frontend_lcp: Some(1112.5),
         }),
+        Event::Action(UserAction {
+            t: T0 + 8000.0,
+            kind: "click".into(),
+            name: "Add to cart".into(),
+            target: "button#buy".into(),
+            dur: 412.3,
+            http: 2,
+            http_fail: 1,
+            errors: 1,
+            long: 1,
+            inp: Some(184.0),
+            clicks: 4,
+            frust: vec!["rage".into(), "error".into()],
+        }),
     ]
 }
 
@@ -338,7 +352,21 @@ fn faro_fixtures_decode_with_the_go_types() {
     assert_eq!(e.context["count"], "3");
     assert_eq!(e.context["attempt"], "2");
     let names: Vec<&str> = p.events.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["faro.performance.resource", "checkout", "faro.tracing.fetch", "faro.tracing.xml-http-request"]);
+    assert_eq!(
+        names,
+        [
+            "faro.performance.resource",
+            "checkout",
+            "faro.tracing.fetch",
+            "faro.tracing.xml-http-request",
+            "faro.user.action"
+        ]
+    );
+    let action = &p.events[4];
+    assert_eq!(action.attributes["userActionName"], "Add to cart");
+    assert_eq!(action.attributes["userActionDuration"], "412.3");
+    assert_eq!(action.attributes["userActionStartTime"], "1795610477180");
+    assert_eq!(action.attributes["frustration"], "rage,error");
     let fetch = &p.events[2];
     assert_eq!(fetch.trace.trace_id, "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(fetch.attributes["http.status_code"], "201");
@@ -376,8 +404,9 @@ fn faro_web_sdk_capture_decodes_with_the_go_types() {
 fn otlp_fixtures_decode_with_opentelemetry_proto() {
     let logs = std::fs::read_to_string(fixtures().join("otlp/logs.json")).unwrap();
     let traces = std::fs::read_to_string(fixtures().join("otlp/traces.json")).unwrap();
-    // nav, 4 vitals, res, 2 errors, event, measure, long tasks, split + the drop counts.
-    assert_eq!(wire::otlp(&logs, wire::Otlp::Logs).unwrap(), 13);
+    // nav, 4 vitals, res, 2 errors, event, measure, long tasks, split, action + the drop counts.
+    assert_eq!(wire::otlp(&logs, wire::Otlp::Logs).unwrap(), 14);
+    assert!(logs.contains(r#""eventName":"browser.user_action""#));
     // document load + 2 HTTP calls.
     assert_eq!(wire::otlp(&traces, wire::Otlp::Traces).unwrap(), 3);
     let v: serde_json::Value = serde_json::from_str(&traces).unwrap();
@@ -480,6 +509,7 @@ fn a_faro_batch_becomes_the_same_rows_as_the_native_one() {
     assert_eq!(find(&faro, "nav"), find(&native, "nav"));
     assert_eq!(find(&faro, "split"), find(&native, "split"));
     assert_eq!(find(&faro, "long"), find(&native, "long"));
+    assert_eq!(find(&faro, "action"), find(&native, "action"), "faro.user.action keeps the whole action");
 }
 
 #[test]
@@ -552,7 +582,7 @@ async fn faro_collect_route_keys_preflight_and_partial_rejection() {
     assert_eq!(t.send(post(Some("k3y"), body.clone())).await.status, StatusCode::NO_CONTENT);
     let events = t.get("/api/events?since=30000d&limit=1000").await;
     let rows = events["events"].as_array().unwrap();
-    assert_eq!(rows.len(), 14, "every event once");
+    assert_eq!(rows.len(), 15, "every event once");
     assert!(rows.iter().any(|e| e["kind"] == "vital" && e["name"] == "LCP" && e["value"] == 1262.9));
     // A bad item: 200 with its path, the rest stored.
     let bad = body.replacen("\"lcp\":1262.9", "\"lcp\":\"slow\"", 1).replacen("f69a8f520181fa48", "another-view", 1);
@@ -561,7 +591,7 @@ async fn faro_collect_route_keys_preflight_and_partial_rejection() {
     let j = r.json();
     assert_eq!(j["rejected"][0]["path"], "measurements[2].values.lcp");
     assert_eq!(j["rejected"][0]["reason"], "invalid_field");
-    assert_eq!(j["accepted"], 13);
+    assert_eq!(j["accepted"], 14);
     // A bad envelope: 400 with the path.
     let r = t.send(post(Some("k3y"), body.replacen("\"name\":\"shop\"", "\"name\":7", 1))).await;
     assert_eq!((r.status, r.json()["path"].as_str()), (StatusCode::BAD_REQUEST, Some("meta.app.name")));

@@ -348,3 +348,60 @@ async fn static_mounts_with_mime_types() {
     let r = t.send(Request::get("/nothing").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+fn action(name: &str, dur: f64, http_fail: u32, frust: &[&str]) -> rum_agent::core::event::Event {
+    rum_agent::core::event::Event::Action(rum_agent::core::event::UserAction {
+        t: now() - 200.0,
+        kind: "click".into(),
+        name: name.into(),
+        target: "button#b".into(),
+        dur,
+        http: 1,
+        http_fail,
+        clicks: 1,
+        frust: frust.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn actions_are_stored_and_summarised() {
+    let t = collector(|_| {});
+    let evs = [
+        action("Add to cart", 100.0, 0, &[]),
+        action("Add to cart", 200.0, 1, &[]),
+        action("Add to cart", 300.0, 0, &["rage"]),
+        action("Add to cart", 400.0, 0, &["error"]),
+        action("Menu", 50.0, 0, &["dead"]),
+    ];
+    let r = t.post(encode(&meta("pv1", "s1", "1"), 1, &evs)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", String::from_utf8_lossy(&r.body));
+    let ev = t.get("/api/events?kind=action&limit=10").await;
+    let list = ev["events"].as_array().unwrap();
+    assert_eq!(list.len(), 5);
+    let menu = list.iter().find(|e| e["name"] == "Menu").unwrap();
+    assert_eq!(menu["value"], 50.0);
+    assert_eq!(menu["attributes"]["frust"], serde_json::json!(["dead"]));
+    assert_eq!(menu["attributes"]["target"], "button#b");
+    let s = t.get("/api/summary").await;
+    let top = s["top_actions"].as_array().unwrap();
+    assert_eq!(top.len(), 2);
+    assert_eq!(top[0]["name"], "Add to cart");
+    assert_eq!(top[0]["count"], 4);
+    assert_eq!(top[0]["p75_duration"], 300.0);
+    assert_eq!(top[0]["failure_rate"], 0.25);
+    assert_eq!(top[0]["frustration_rate"], 0.5);
+    assert_eq!((top[0]["rage"].clone(), top[0]["error_clicks"].clone()), (1.into(), 1.into()));
+    assert_eq!(top[1]["name"], "Menu");
+    assert_eq!(top[1]["dead"], 1);
+    assert_eq!(top[1]["frustration_rate"], 1.0);
+    // Filtered like the rest: another release has none.
+    let none = t.get("/api/summary?release=2").await;
+    assert_eq!(none["top_actions"].as_array().unwrap().len(), 0);
+    // A bad action is refused with the field named.
+    let bad = r#""events":[{"k":"action","t":1,"type":"click","dur":-1}]"#;
+    let body = encode(&meta("pv2", "s1", "1"), 1, &[]).replace(r#""events":[]"#, bad);
+    assert!(body.contains("action"), "{body}");
+    let r = t.post(body).await;
+    assert!(String::from_utf8_lossy(&r.body).contains("dur"), "{}", String::from_utf8_lossy(&r.body));
+}

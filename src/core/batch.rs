@@ -41,6 +41,8 @@ pub mod reason {
     pub const BUSY: &str = "busy";
     /// Caught by the loader snippet beyond its queue bound, before the agent was ready.
     pub const SNIPPET: &str = "snippet";
+    /// More user actions in one page view than `core::action::MAX_PER_VIEW`.
+    pub const ACTIONS: &str = "actions";
 }
 
 impl Dropped {

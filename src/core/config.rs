@@ -92,6 +92,11 @@ pub struct Config {
     /// Server-Timing entry that holds the server's own time (`total`, then `app`, by default).
     pub server_timing_name: String,
     pub persist: bool,
+    /// User actions (clicks, activating keys, submits) are reported.
+    pub actions: bool,
+    /// `actionNames: 'data-only'`: actions are named only by `data-rum-name`
+    /// (never by the page's text, labels or titles).
+    pub action_names_data_only: bool,
 }
 
 /// Query parameter names whose values are redacted from every URL we send.
@@ -142,6 +147,8 @@ impl Default for Config {
             http_error_status: 500,
             server_timing_name: String::new(),
             persist: true,
+            actions: true,
+            action_names_data_only: false,
         }
     }
 }
@@ -168,6 +175,8 @@ const KNOWN_TOP: &[&str] = &[
     "httpErrorStatus",
     "serverTimingName",
     "persist",
+    "actions",
+    "actionNames",
 ];
 const KNOWN_APP: &[&str] = &["name", "version", "environment"];
 const KNOWN_BATCH: &[&str] = &["maxEvents", "maxBytes", "flushIntervalMs"];
@@ -182,6 +191,22 @@ pub fn format_not_built(name: &str) -> String {
         name,
         " (the package's ",
         name,
+        "/rum.js) instead of rum.js",
+    ]
+    .concat()
+}
+
+/// `actions: true` on a build without user actions: which build has them.
+pub fn feature_not_built(field: &str, build: &str) -> String {
+    [
+        "rum-agent: config.",
+        field,
+        " needs the ",
+        build,
+        " build of the agent: load rum-agent/",
+        build,
+        " (the package's ",
+        build,
         "/rum.js) instead of rum.js",
     ]
     .concat()
@@ -405,6 +430,16 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     c.report_all_changes = opt_bool(v.get("reportAllChanges"), "reportAllChanges", false)?;
     c.persist = opt_bool(v.get("persist"), "persist", true)?;
     c.server_timing_name = opt_str(v.get("serverTimingName"), "serverTimingName")?;
+    c.actions = opt_bool(v.get("actions"), "actions", cfg!(feature = "actions"))?;
+    if c.actions && !cfg!(feature = "actions") {
+        return Err(feature_not_built("actions", "full"));
+    }
+    match v.get("actionNames") {
+        Value::Undefined | Value::Null => {}
+        Value::Str(s) if s == "auto" => {}
+        Value::Str(s) if s == "data-only" => c.action_names_data_only = true,
+        other => return Err(error_message("actionNames", "'auto' or 'data-only'", other)),
+    }
     Ok(c)
 }
 
@@ -432,7 +467,7 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
             "sampleRate" | "maxQueueEvents" | "maxResources" | "maxErrors" | "httpErrorStatus" => {
                 top.push((k.clone(), num()))
             }
-            "reportAllChanges" | "persist" => top.push((k.clone(), Value::Bool(raw != "false"))),
+            "reportAllChanges" | "persist" | "actions" => top.push((k.clone(), Value::Bool(raw != "false"))),
             "ignoreUrls" | "ignoreErrors" | "scrubParams" | "tracePropagationTargets" => {
                 let items = raw.split(',').map(str::trim).filter(|s| !s.is_empty());
                 top.push((k.clone(), Value::Arr(items.map(|s| Value::Str(s.to_string())).collect())))
@@ -479,6 +514,32 @@ mod tests {
         assert_eq!(c.sample_rate, 1.0);
         assert_eq!(c.format, Format::Native);
         assert_eq!(c.max_events, 50);
+    }
+
+    #[test]
+    fn actions_and_their_names() {
+        let c = parse(&base(&[])).unwrap();
+        assert_eq!(c.actions, cfg!(feature = "actions"), "on where built");
+        assert!(!c.action_names_data_only);
+        let r = parse(&base(&[("actions", Value::Bool(true))]));
+        if cfg!(feature = "actions") {
+            assert!(r.unwrap().actions);
+        } else {
+            assert_eq!(
+                r.unwrap_err(),
+                "rum-agent: config.actions needs the full build of the agent: load rum-agent/full (the package's full/rum.js) instead of rum.js"
+            );
+        }
+        let c = parse(&base(&[("actions", Value::Bool(false)), ("actionNames", s("data-only"))])).unwrap();
+        assert!(!c.actions && c.action_names_data_only);
+        assert!(!parse(&base(&[("actionNames", s("auto"))])).unwrap().action_names_data_only);
+        assert_eq!(
+            err(base(&[("actionNames", s("text"))])),
+            r#"rum-agent: config.actionNames must be 'auto' or 'data-only', got "text""#
+        );
+        assert_eq!(err(base(&[("actions", s("no"))])), r#"rum-agent: config.actions must be true or false, got "no""#);
+        let v = from_dataset(&[("actions".into(), "false".into())], &|_| None);
+        assert_eq!(v.get("actions"), &Value::Bool(false));
     }
 
     #[test]

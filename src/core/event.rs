@@ -37,6 +37,11 @@ pub enum Event {
     Http(HttpCall),
     #[cfg_attr(feature = "serde", serde(rename = "split"))]
     Split(LatencySplit),
+    /// Only in builds that report actions (and the collector's): the
+    /// default wasm carries no action encoder.
+    #[cfg(any(feature = "actions", feature = "serde"))]
+    #[cfg_attr(feature = "serde", serde(rename = "action"))]
+    Action(UserAction),
 }
 
 impl Event {
@@ -51,6 +56,8 @@ impl Event {
             Event::LongTasks(_) => "long",
             Event::Http(_) => "http",
             Event::Split(_) => "split",
+            #[cfg(any(feature = "actions", feature = "serde"))]
+            Event::Action(_) => "action",
         }
     }
 
@@ -65,6 +72,8 @@ impl Event {
             Event::LongTasks(e) => e.t,
             Event::Http(e) => e.t,
             Event::Split(e) => e.t,
+            #[cfg(any(feature = "actions", feature = "serde"))]
+            Event::Action(e) => e.t,
         }
     }
 
@@ -92,6 +101,8 @@ impl Event {
             Event::LongTasks(e) => e.encode_fields(j),
             Event::Http(e) => e.encode_fields(j),
             Event::Split(e) => e.encode_fields(j),
+            #[cfg(any(feature = "actions", feature = "serde"))]
+            Event::Action(e) => e.encode_fields(j),
         }
         j.end_obj();
     }
@@ -658,6 +669,66 @@ impl LatencySplit {
         j.kms("network", self.network).kms("frontend", self.frontend);
         if let Some(l) = self.frontend_lcp {
             j.kms("frontend_lcp", l);
+        }
+    }
+}
+
+/// A user action (`docs/protocol.md`, "action"): a click, an activating key
+/// or a form submit, how long the page took to settle after it, what it
+/// caused and whether it frustrated the user. Decided in `core::action`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct UserAction {
+    /// When the input happened (the event's `timeStamp`).
+    pub t: f64,
+    /// click | key | submit
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
+    pub kind: String,
+    /// `data-rum-name`, else the accessible name (never an input's value).
+    pub name: String,
+    /// CSS selector of the actionable element.
+    pub target: String,
+    /// Input → the page settled (ms): processing, paint, HTTP calls, long frames, DOM changes.
+    pub dur: f64,
+    /// HTTP calls started during the action, and how many of them failed.
+    pub http: u32,
+    pub http_fail: u32,
+    /// Errors (uncaught, rejections) during the action.
+    pub errors: u32,
+    /// Long animation frames (or long tasks) overlapping it.
+    pub long: u32,
+    /// The interaction's latency (Event Timing) when it was an INP candidate (≥ 40 ms).
+    pub inp: Option<f64>,
+    /// Clicks merged into this action (a rage click has ≥ 3).
+    pub clicks: u32,
+    /// Frustration signals: rage, dead, error.
+    pub frust: Vec<String>,
+}
+
+impl UserAction {
+    #[cfg(any(feature = "actions", feature = "serde"))]
+    fn encode_fields(&self, j: &mut Json) {
+        j.kstr("type", &self.kind).kstr_opt("name", &self.name).kstr_opt("target", &self.target);
+        j.kms("dur", self.dur);
+        for (k, v) in [("http", self.http), ("http_fail", self.http_fail), ("errors", self.errors), ("long", self.long)]
+        {
+            if v != 0 {
+                j.kuint(k, u64::from(v));
+            }
+        }
+        if let Some(i) = self.inp {
+            j.kms("inp", i);
+        }
+        if self.clicks > 1 {
+            j.kuint("clicks", u64::from(self.clicks));
+        }
+        if !self.frust.is_empty() {
+            j.key("frust").arr();
+            for f in &self.frust {
+                j.str(f);
+            }
+            j.end_arr();
         }
     }
 }

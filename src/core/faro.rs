@@ -43,6 +43,8 @@ pub const DROPPED: &str = "rum-agent.dropped";
 pub const RESOURCE_EVENT: &str = "faro.performance.resource";
 pub const FETCH_EVENT: &str = "faro.tracing.fetch";
 pub const XHR_EVENT: &str = "faro.tracing.xml-http-request";
+/// The Faro web SDK's user action event (`@grafana/faro-core` `userActionEventName`).
+pub const USER_ACTION_EVENT: &str = "faro.user.action";
 
 pub fn encode_event(ev: &Event, _ctx: &mut Ctx) -> Vec<Item> {
     let mut j = Json::with_capacity(256);
@@ -86,6 +88,11 @@ pub fn encode_event(ev: &Event, _ctx: &mut Ctx) -> Vec<Item> {
         }
         Event::Http(h) => {
             http(&mut j, h);
+            EVENTS
+        }
+        #[cfg(any(feature = "actions", feature = "serde"))]
+        Event::Action(a) => {
+            action(&mut j, a);
             EVENTS
         }
     };
@@ -407,6 +414,39 @@ fn http(j: &mut Json, h: &HttpCall) {
     if !h.trace_id.is_empty() {
         j.key("trace").obj().kstr("trace_id", &h.trace_id).kstr("span_id", &h.span_id).end_obj();
     }
+    j.end_obj();
+}
+
+/// A user action as the Faro SDK's `faro.user.action` event: its
+/// `userAction*` attributes (times in epoch ms, as strings), stamped at the
+/// action's start, plus ours (what it caused, frustration). Faro's trigger
+/// is the DOM event type (`pointerdown`, `keydown`); ours are `click`,
+/// `key`, `submit`.
+#[cfg(any(feature = "actions", feature = "serde"))]
+fn action(j: &mut Json, ac: &super::event::UserAction) {
+    j.obj().kstr("name", USER_ACTION_EVENT);
+    let mut a = Map::new(j, "attributes");
+    a.str("userActionName", &ac.name);
+    a.str("userActionStartTime", &uint_string(f64_to_u64(round(ac.t))));
+    a.str("userActionEndTime", &uint_string(f64_to_u64(round(ac.t + ac.dur))));
+    a.num_str("userActionDuration", ac.dur);
+    a.str("userActionTrigger", &ac.kind);
+    a.str("userActionImportance", "normal");
+    a.str("target", &ac.target);
+    for (k, v) in [("http", ac.http), ("httpFailed", ac.http_fail), ("errors", ac.errors), ("longTasks", ac.long)] {
+        if v != 0 {
+            a.str(k, &uint_string(u64::from(v)));
+        }
+    }
+    if let Some(i) = ac.inp {
+        a.num_str("inp", i);
+    }
+    if ac.clicks > 1 {
+        a.str("clicks", &uint_string(u64::from(ac.clicks)));
+    }
+    a.str("frustration", &ac.frust.join(","));
+    a.end();
+    timestamp(j, ac.t);
     j.end_obj();
 }
 

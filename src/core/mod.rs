@@ -3,6 +3,7 @@
 //! stack parsing, URL scrubbing, sessions, error dedup, metric logic — lives
 //! here and is tested with plain `cargo test` on the host.
 
+pub mod action;
 pub mod attrs;
 pub mod batch;
 pub mod config;

@@ -62,6 +62,8 @@ pub fn encode_event(ev: &Event, ctx: &mut Ctx) -> Vec<Item> {
         Event::LongTasks(l) => vec![log(&|r| long_tasks(r, l))],
         Event::Split(sp) => vec![log(&|r| split(r, sp))],
         Event::Http(h) => vec![http_span(h, ctx)],
+        #[cfg(any(feature = "actions", feature = "serde"))]
+        Event::Action(a) => vec![log(&|r| action(r, a))],
     }
 }
 
@@ -374,6 +376,29 @@ fn split(r: &mut Record, sp: &LatencySplit) {
     if let Some(l) = sp.frontend_lcp {
         r.a().double("rum.latency.frontend_lcp", l, 1);
     }
+}
+
+/// A user action as a log event `browser.user_action` (docs/formats.md).
+#[cfg(any(feature = "actions", feature = "serde"))]
+fn action(r: &mut Record, a: &super::event::UserAction) {
+    r.start(a.t, "browser.user_action", SEVERITY_INFO, true);
+    r.str("browser.user_action.type", &a.kind);
+    r.str("browser.user_action.name", &a.name);
+    r.str("browser.user_action.target", &a.target);
+    r.a().double("browser.user_action.duration", a.dur, 1);
+    for (k, v) in [
+        ("browser.user_action.http_calls", a.http),
+        ("browser.user_action.http_failures", a.http_fail),
+        ("browser.user_action.errors", a.errors),
+        ("browser.user_action.long_tasks", a.long),
+        ("browser.user_action.clicks", a.clicks),
+    ] {
+        r.int(k, u64::from(v));
+    }
+    if let Some(i) = a.inp {
+        r.a().double("browser.user_action.inp", i, 1);
+    }
+    r.str("browser.user_action.frustration", &a.frust.join(","));
 }
 
 fn long_tasks(r: &mut Record, l: &LongTasks) {

@@ -104,6 +104,7 @@ fn on_error(rt: &Runtime, ev: &JsValue) {
     if is_ours(&file) || rt.ignored_error(&msg) || (!file.is_empty() && rt.ignored_url(&file)) {
         return;
     }
+    super::actions::error(e.time_stamp());
     let fp = fingerprint(&[source::JS, &msg, &file], &[line, col]);
     rt.error(fp, || {
         // `error` is null for cross-origin scripts without CORS ("Script error.").
@@ -157,6 +158,7 @@ fn on_rejection(rt: &Runtime, ev: &JsValue) {
     if rt.ignored_error(&msg) || is_ours(&stack) {
         return;
     }
+    super::actions::error(e.time_stamp());
     let fp = fingerprint(&[source::PROMISE, &ty, &msg, truncate(&stack, 300)], &[]);
     rt.error(fp, || Some(finish(rt, base(t, source::PROMISE, &ty, &msg), &stack)));
 }

@@ -124,12 +124,14 @@ fn body_size(body: &JsValue) -> f64 {
     0.0
 }
 
-fn record(rt: &Runtime, mut call: HttpCall, start: f64, url: String) {
+fn record(rt: &Runtime, mut call: HttpCall, start: f64, url: String, act: Option<u32>) {
     call.dur = (now_perf() - start).max(0.0);
     if call.fail.is_empty() && call.status >= rt.cfg.http_error_status {
         // Counted as an HTTP error (5xx by default, 4xx too with httpErrorStatus: 400).
         call.fail = "http".into();
     }
+    // The user action it belongs to (if any) learns it ended.
+    super::actions::http_end(act, !call.fail.is_empty());
     rt.http(call, start, url);
 }
 
@@ -157,6 +159,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
         .find_map(|m| m.as_string())
         .unwrap_or_else(|| "GET".into());
     let start = now_perf();
+    let act = super::actions::http_start(start);
     let mut call = base_call(rt, "fetch", &method, &url, start);
     call.req_size = body_size(&get(&init, "body"));
     let mut call_args = args.clone();
@@ -186,7 +189,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
         Ok(p) => p,
         Err(e) => {
             call.fail = "network".into();
-            record(rt, call, start, url);
+            record(rt, call, start, url, act);
             return Err(e);
         }
     };
@@ -198,7 +201,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
     // each outcome) leaked the one never called, on every fetch.
     let seen = once(Box::new(move |v: JsValue| {
         if let Some(rt) = me.upgrade() {
-            settled(&rt, call, start, url, &v);
+            settled(&rt, call, start, url, act, &v);
         }
         Ok(JsValue::UNDEFINED)
     }));
@@ -211,7 +214,7 @@ fn fetch_hook(rt: &Runtime, this: &JsValue, orig: &JsValue, args: &Array) -> Res
 }
 
 /// A fetch settled with `v`: a Response, or the reason it was rejected.
-fn settled(rt: &Runtime, mut call: HttpCall, start: f64, url: String, v: &JsValue) {
+fn settled(rt: &Runtime, mut call: HttpCall, start: f64, url: String, act: Option<u32>, v: &JsValue) {
     if v.is_instance_of::<web_sys::Response>()
         || (v.is_object() && !get(v, "status").is_undefined() && !v.is_instance_of::<js_sys::Error>())
     {
@@ -235,7 +238,7 @@ fn settled(rt: &Runtime, mut call: HttpCall, start: f64, url: String, v: &JsValu
         }
         .into();
     }
-    record(rt, call, start, url);
+    record(rt, call, start, url, act);
 }
 
 /// `new Headers(src)` for whatever the page gave (Headers, object, pairs).
@@ -267,6 +270,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
     }
     let method = get(&info, "m").as_string().unwrap_or_else(|| "GET".into());
     let start = now_perf();
+    let act = super::actions::http_start(start);
     let mut call = base_call(rt, "xhr", &method, &url, start);
     call.req_size = body_size(&args.get(0));
     if let Some((tp, trace, span)) = traceparent(rt, &url) {
@@ -316,7 +320,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
                     .map_or(0.0, crate::core::json::f64_from_u64);
             }
         }
-        record(&rt, call, start, url);
+        record(&rt, call, start, url, act);
         drop(this_cb);
     }));
     let target: &web_sys::EventTarget = this.unchecked_ref();

@@ -2,6 +2,18 @@
 //! core requests into network calls. One module per signal; nothing here
 //! decides anything the core could decide.
 
+#[cfg(feature = "actions")]
+mod actions;
+/// Without the `actions` feature: the hooks other sources call do nothing.
+#[cfg(not(feature = "actions"))]
+mod actions {
+    pub fn http_start(_: f64) -> Option<u32> {
+        None
+    }
+    pub fn http_end(_: Option<u32>, _: bool) {}
+    pub fn error(_: f64) {}
+    pub fn install(_: &alloc::rc::Rc<super::runtime::Runtime>) {}
+}
 mod bindings;
 mod cls;
 mod config;
@@ -125,6 +137,7 @@ const STAGES: [fn(&Rc<Runtime>); 2] = [
         inp::install(rt);
         longtasks::install(rt);
         tti::install(rt);
+        actions::install(rt);
         rest(rt);
     },
 ];

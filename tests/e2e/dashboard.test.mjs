@@ -3,7 +3,7 @@
 // render, and the console stays clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, api, batch, vital, jsError, http, nav, post } from './lib/collector.mjs';
+import { startCollector, api, batch, vital, jsError, http, nav, post, action } from './lib/collector.mjs';
 import { launch, newPage } from './lib/browser.mjs';
 
 test('dashboard numbers equal /api/summary', async (t) => {
@@ -17,7 +17,7 @@ test('dashboard numbers equal /api/summary', async (t) => {
   const sA = 'session-a';
   const beacons = [
     batch({ session: sA, url: 'https://shop.example/', events: [nav(1200), vital('LCP', 1000), vital('INP', 80), vital('CLS', 0.02), jsError('cart is undefined')] }),
-    batch({ session: sA, url: 'https://shop.example/cart', events: [nav(2400), vital('LCP', 3000), vital('INP', 350), vital('CLS', 0.3), http(503), http(200)] }),
+    batch({ session: sA, url: 'https://shop.example/cart', events: [nav(2400), vital('LCP', 3000), vital('INP', 350), vital('CLS', 0.3), http(503), http(200), action('Add to cart', 400, { http: 1, http_fail: 1 }), action('Add to cart', 200, { http: 1, frust: ['rage'], clicks: 4 }), action('Menu', 80, { frust: ['dead'] })] }),
     batch({ session: 'session-b', url: 'https://shop.example/', version: '1.1.0', tz: 'America/New_York', events: [nav(800), vital('LCP', 5000), vital('INP', 600), jsError('cart is undefined'), jsError('price is NaN')] }),
     batch({ session: 'session-c', url: 'https://shop.example/', version: '1.1.0', events: [nav(600), vital('LCP', 2000), http(200)] }),
   ];
@@ -48,6 +48,8 @@ test('dashboard numbers equal /api/summary', async (t) => {
       for (const k of ['good', 'ni', 'poor']) if (q(`${k}-${m}`)) out[`${k}-${m}`] = { text: q(`${k}-${m}`).textContent, value: q(`${k}-${m}`).dataset.value };
     }
     out.errors = [...document.querySelectorAll('#errors tbody tr[data-error]')].map((tr) => [tr.dataset.error, tr.querySelector('[data-testid="error-count"]').dataset.value]);
+    out.actions = [...document.querySelectorAll('#actions tbody tr[data-action]')].map((tr) => ['count', 'p75', 'failure', 'frustration'].map((k) => tr.querySelector(`[data-testid="action-${k}"]`).dataset.value));
+    out.actionNames = [...document.querySelectorAll('#actions tbody tr[data-action]')].map((tr) => tr.dataset.action);
     out.groups = [...document.querySelectorAll('#groups tbody tr[data-key]')].map((tr) => [tr.dataset.key, tr.children[1].dataset.value, tr.children[3].dataset.value]);
     out.canvases = document.querySelectorAll('.chart canvas').length;
     return out;
@@ -77,6 +79,11 @@ test('dashboard numbers equal /api/summary', async (t) => {
   assert.equal(shown['p75-TTI'].text, '—');
   assert.deepEqual(shown.errors, s.top_errors.map((e) => [e.name, String(e.count)]));
   assert.deepEqual(shown.errors[0], ['TypeError: cart is undefined', '2']);
+  // Top actions: count, p75 duration, failure and frustration rates, as the API gives them.
+  assert.deepEqual(shown.actionNames, s.top_actions.map((a) => a.name));
+  assert.deepEqual(shown.actions, s.top_actions.map((a) => [String(a.count), num(a.p75_duration), String(a.failure_rate), String(a.frustration_rate)]));
+  assert.deepEqual(shown.actions[0], ['2', '400', '0.5', '0.5']);
+  assert.deepEqual(shown.actionNames, ['Add to cart', 'Menu']);
 
   const g = await api(c, '/api/summary?since=1h&group_by=page');
   assert.deepEqual(shown.groups, g.groups.map((x) => [x.key, String(x.page_views), num(x.vitals.LCP.p75)]));

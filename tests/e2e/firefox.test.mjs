@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, events, ROOT } from './lib/server.mjs';
 import { launchFirefox, available } from './lib/gecko.mjs';
+import { ACTIONS_BUILD } from './lib/builds.mjs';
 
 let server, ff;
 before(async () => {
@@ -72,4 +73,28 @@ test('Firefox: an SPA route reports under its own URL', { skip: !available() && 
   // pushState is seen through the Navigation API (Firefox 147+).
   assert.equal(url('ff checkout'), hasNavigationApi ? `${server.url}/test/spa/checkout` : landing);
   console.log(`Firefox ${ff.version}: Navigation API ${hasNavigationApi ? 'present' : 'absent'}`);
+});
+
+test('Firefox: user actions without long-animation-frame data, no error from us', { skip: !available() && 'firefox-esr or geckodriver missing' }, async () => {
+  server.beacons.length = 0;
+  await ff.goto(`${server.url}/test/actions.html?build=${ACTIONS_BUILD}`);
+  await ff.run(`await window.ready; await new Promise((r) => setTimeout(r, 300));`);
+  await ff.click('#buy');
+  await ff.run(`while (!document.getElementById('status').textContent.startsWith('added')) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1300));`);
+  await ff.click('#dead');
+  const loaf = await ff.run(`await new Promise((r) => setTimeout(r, 1300)); await window.rum.flush();
+    return PerformanceObserver.supportedEntryTypes.includes('long-animation-frame');`);
+  assert.equal(loaf, false, 'Firefox has no LoAF');
+  await server.waitFor((b) => events(b).filter((e) => e.k === 'action').length >= 2);
+  const actions = events(server.beacons).filter((e) => e.k === 'action');
+  const buy = actions.find((a) => a.target.endsWith('#buy'));
+  assert.equal(buy.name, 'Add to cart');
+  assert.equal(buy.http, 1);
+  assert.ok(buy.dur >= 300, `duration covers the fetch: ${buy.dur}`);
+  assert.equal(buy.long, undefined);
+  assert.deepEqual(actions.find((a) => a.target.endsWith('#dead')).frust, ['dead']);
+  await ff.goto('about:blank');
+  assert.ok(!events(server.beacons).some((e) => e.k === 'error'), 'no error from the agent');
+  console.log(`Firefox ${ff.version}: ${actions.length} actions`);
 });

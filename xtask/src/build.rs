@@ -20,10 +20,12 @@ pub fn run_cmd(_args: &[String]) -> Result {
     build()
 }
 
-/// Wire formats built as their own packages (`pkg/<format>/`, cargo feature
-/// of the same name), so the default download carries no encoder it does
-/// not use. `config.format` names the build to load when it is missing.
-pub const FORMATS: &[&str] = &["faro", "otlp"];
+/// Builds besides the default, each its own folder of the package
+/// (`pkg/<name>/`, cargo feature of the same name): the wire formats, so the
+/// default download carries no encoder it does not use (`config.format`
+/// names the build to load when it is missing), and `full`, the opt-in build
+/// with the optional signals (user actions).
+pub const FORMATS: &[&str] = &["faro", "otlp", "full"];
 
 pub fn build() -> Result {
     let root = root();
@@ -179,7 +181,7 @@ fn patch_package_json(path: &std::path::Path) -> Result {
     o.insert("type".into(), "module".into());
     o.insert("module".into(), "rum.js".into());
     o.insert("main".into(), "rum.js".into());
-    // `rum-agent` is the default build; `rum-agent/faro`, `rum-agent/otlp` the format builds.
+    // `rum-agent` is the default build; `rum-agent/faro`, `rum-agent/otlp` the format builds, `rum-agent/full` the opt-in one.
     let mut exports =
         serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" });
     let mut side_effects = vec!["./rum.js".to_string()];

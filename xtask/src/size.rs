@@ -61,7 +61,7 @@ pub fn run(args: &[String]) -> Result {
 /// The wire-format builds (`pkg/<format>/`) and what each format costs over
 /// the default build, brotli.
 fn formats(default_total: usize) -> Result {
-    out!("\n| wire format build | wasm brotli | total download brotli | cost of the format |\n|---|---:|---:|---:|");
+    out!("\n| build | wasm brotli | total download brotli | cost over the default |\n|---|---:|---:|---:|");
     out!("| native (default, pkg/) | | {default_total} | 0 |");
     for f in crate::build::FORMATS {
         let mut total = 0;

@@ -37,7 +37,8 @@ pub fn run_cmd(args: &[String]) -> Result {
             "-D",
             "warnings",
         ]))?;
-        // The format builds' encoders are wasm code too.
+        // The format builds' encoders and the full build's actions are wasm
+        // code too (`full` = actions + faro + otlp).
         run(cargo().current_dir(&root).args([
             "clippy",
             "-p",
@@ -46,7 +47,7 @@ pub fn run_cmd(args: &[String]) -> Result {
             "wasm32-unknown-unknown",
             "--lib",
             "--features",
-            "faro,otlp",
+            "full",
             "--",
             "-D",
             "warnings",

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use rum_agent::core::attrs::Attrs;
 use rum_agent::core::event::{
     source, Custom, ErrorReport, Event, Frame, HttpCall, LatencySplit, LoafScript, LongTasks, Measure, NavTiming,
-    Resource, ServerTiming, Vital,
+    Resource, ServerTiming, UserAction, Vital,
 };
 use rum_agent::core::faro as names;
 use rum_agent::core::meta::{App, Batch, ClientHints, Env, Sdk, SessionRef, View};
@@ -423,6 +423,34 @@ fn event(e: lenient::Event) -> Event {
                 dl: num(a, "responseTime"),
             })
         }
+        // The Faro SDK's user actions (its own attributes only) and ours
+        // (with what the action caused and its frustration signals).
+        names::USER_ACTION_EVENT => {
+            let count = |k: &str| num(a, k) as u32;
+            let dur = num(a, "userActionDuration");
+            let trigger = s("userActionTrigger");
+            Event::Action(UserAction {
+                t: match num(a, "userActionStartTime") {
+                    start if start > 0.0 => start,
+                    _ => t,
+                },
+                kind: match trigger.as_str() {
+                    "pointerdown" | "mousedown" | "click" | "" => "click".into(),
+                    "keydown" | "key" => "key".into(),
+                    other => other.into(),
+                },
+                name: s("userActionName"),
+                target: s("target"),
+                dur,
+                http: count("http"),
+                http_fail: count("httpFailed"),
+                errors: count("errors"),
+                long: count("longTasks"),
+                inp: a.get("inp").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite()),
+                clicks: count("clicks").max(1),
+                frust: s("frustration").split(',').filter(|f| !f.is_empty()).map(String::from).collect(),
+            })
+        }
         _ => {
             let mut attrs = Attrs::new();
             context_attrs(&mut attrs, a, &[]);
@@ -502,6 +530,26 @@ mod tests {
         assert_eq!(e.path, "events");
         let e = decode_faro(b"{\"meta\":").err().unwrap();
         assert_eq!(e.reason, reason::MALFORMED_JSON);
+    }
+
+    #[test]
+    fn faro_sdk_user_actions_are_actions() {
+        // As @grafana/faro-core 2.12.1's UserAction.end() pushes it.
+        let d = decode_faro(
+            payload(
+                r#""events":[{"name":"faro.user.action","attributes":{"userActionName":"add-to-cart","userActionStartTime":"1767225600000","userActionEndTime":"1767225600250","userActionDuration":"250.4","userActionTrigger":"pointerdown","userActionImportance":"normal"},"timestamp":"2026-01-01T00:00:00.000Z","action":{"id":"a1","name":"add-to-cart"}}]"#,
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert!(d.rejected.is_empty(), "{:?}", d.rejected);
+        let Event::Action(a) = &d.events[0].event else { panic!("{:?}", d.events[0].event) };
+        assert_eq!(
+            (a.kind.as_str(), a.name.as_str(), a.dur, a.t),
+            ("click", "add-to-cart", 250.4, 1_767_225_600_000.0)
+        );
+        assert_eq!((a.clicks, a.http, a.frust.len()), (1, 0, 0));
+        assert_eq!(d.events[0].raw.get("k"), Some(&Value::from("action")));
     }
 
     #[test]

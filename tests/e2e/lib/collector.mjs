@@ -133,6 +133,7 @@ export function batch({ view = uid('pv'), session = uid('s'), seq = 1, version =
 export const vital = (name, value) => ({ k: 'vital', t: Date.now() - 1000, name, value });
 export const jsError = (msg) => ({ k: 'error', t: Date.now() - 500, src: 'js', type: 'TypeError', msg, count: 1 });
 export const http = (status, fail) => ({ k: 'http', t: Date.now() - 200, api: 'fetch', method: 'GET', url: 'https://shop.example/api', status, dur: 50, ...(fail ? { fail } : {}) });
+export const action = (name, dur, extra = {}) => ({ k: 'action', t: Date.now() - 300, type: 'click', name, target: 'button#b', dur, ...extra });
 export const nav = (load) => ({ k: 'nav', t: Date.now() - 4000, type: 'navigate', fetchStart: 1, requestStart: 20, responseStart: 120, responseEnd: 150, domComplete: load - 5, loadEventEnd: load });
 
 /** 20 events as a page view sends them: nav, resources, vitals, an error, calls. */

@@ -48,6 +48,11 @@ export async function launchFirefox() {
       script: `const done = arguments[arguments.length - 1]; Promise.resolve((async () => { ${script} })()).then(done, (e) => done({ error: String(e) }));`,
       args,
     }),
+    /** A real (trusted) click on the first element matching `css`, through WebDriver. */
+    async click(css) {
+      const el = await call('POST', `/session/${id}/element`, { using: 'css selector', value: css });
+      await call('POST', `/session/${id}/element/${Object.values(el)[0]}/click`, {});
+    },
     async close() {
       await call('DELETE', `/session/${id}`).catch(() => {});
       proc.kill();
