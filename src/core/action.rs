@@ -103,6 +103,14 @@ pub fn named_by_text(tag: &str) -> bool {
     !matches!(tag, "input" | "textarea" | "select" | "option" | "form" | "body" | "html")
 }
 
+/// `<input>` types whose `value` is their visible label, written by the
+/// page's author (`<input type="submit" value="Place order">`), never by
+/// the user: the accessible name of such a button is its value (HTML-AAM).
+/// Every other input's value is what the user typed or chose: never read.
+pub fn input_labelled_by_value(input_type: &str) -> bool {
+    matches!(input_type, "submit" | "button" | "reset")
+}
+
 /// Whitespace collapsed, trimmed, cut to `MAX_NAME` characters.
 pub fn clean_name(raw: &str) -> String {
     let mut out = String::new();
@@ -418,6 +426,9 @@ mod tests {
         assert!(!looks_clickable("div", "", false, false));
         assert!(!named_by_text("textarea"));
         assert!(named_by_text("button"));
+        assert!(input_labelled_by_value("submit") && input_labelled_by_value("button"));
+        assert!(!input_labelled_by_value("text") && !input_labelled_by_value("password"));
+        assert!(!input_labelled_by_value("hidden") && !input_labelled_by_value(""));
     }
 
     #[test]

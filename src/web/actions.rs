@@ -175,6 +175,13 @@ fn accessible_name(el: &El, tag: &str) -> String {
             return name;
         }
     }
+    if tag == "input" && action::input_labelled_by_value(&el.input_type().str().unwrap_or_default()) {
+        // A button's label, set by the page (see `input_labelled_by_value`).
+        let name = action::clean_name(&super::util::get(el, "value").as_string().unwrap_or_default());
+        if !name.is_empty() {
+            return name;
+        }
+    }
     for a in ["alt", "title"] {
         let name = action::clean_name(&str_attr(el, a));
         if !name.is_empty() {

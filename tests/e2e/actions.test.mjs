@@ -39,6 +39,8 @@ test('clicks, submits and keys become named actions with their durations and fru
   await sleep(SETTLED);
   await page.click('#boom');
   await sleep(SETTLED);
+  await page.click('#order');
+  await sleep(SETTLED);
   await page.click('#search');
   await sleep(SETTLED);
   await page.keyboard.type('typed-value-XYZ');
@@ -69,6 +71,7 @@ test('clicks, submits and keys become named actions with their durations and fru
   assert.equal(on('#login').length, 0, 'the submit is the click\'s own action');
   assert.equal(on('#pw').length, 1, 'a click on the password field');
   assert.equal(on('#pw')[0].name, 'Password', 'named by its label');
+  assert.equal(one('#order').name, 'Place order', 'an input button is named by its value');
 
   const rage = one('#rage');
   assert.equal(rage.clicks, 5);
