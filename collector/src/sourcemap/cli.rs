@@ -7,10 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug, Clone)]
@@ -93,22 +89,28 @@ pub fn find_pairs(dir: &Path, prefix: &str) -> Result<Vec<Pair>, String> {
 
 async fn post(base: &str, key: &str, body: Vec<u8>) -> Result<(u16, String), String> {
     let url = format!("{}/api/sourcemaps", base.trim_end_matches('/'));
-    if url.starts_with("https://") {
-        return Err(format!(
-            "{url}: this client speaks plain HTTP only; reach the collector over HTTP (e.g. from inside the network), \
-             or send the JSON body of docs/collector.md with curl"
-        ));
-    }
-    let req = hyper::Request::post(url.as_str())
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {key}"))
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| format!("{url}: {e}"))?;
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let resp = client.request(req).await.map_err(|e| format!("{url}: {e}"))?;
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.map_err(|e| format!("{url}: {e}"))?.to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    let key = key.to_string();
+    // ureq: HTTP and HTTPS (rustls, with the Mozilla root store of
+    // webpki-roots), blocking, so on a thread of its own.
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            // A 4xx/5xx is an answer to report (with its reason), not an error.
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(300)))
+            .build()
+            .into();
+        let mut resp = agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("authorization", &format!("Bearer {key}"))
+            .send(&body[..])
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().with_config().limit(1 << 20).read_to_string().unwrap_or_default();
+        Ok((status, text))
+    })
+    .await
+    .map_err(|e| format!("{e}"))?
 }
 
 /// Runs the command; the error is printed by `main` (exit status 1).
