@@ -250,7 +250,7 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
     for (reason, v) in &decoded.batch.dropped.0 {
         if let rum_agent::core::attrs::Val::N(n) = v {
             if n.is_finite() && *n > 0.0 {
-                state.metrics.agent_dropped(reason, *n as u64);
+                state.metrics.agent_dropped(reason, crate::sat_u64(*n));
             }
         }
     }
@@ -325,8 +325,7 @@ fn decompress(body: Bytes, encoding: Option<&str>, max: usize) -> Result<Bytes, 
     };
     let gzip_magic = body.starts_with(&[0x1f, 0x8b]);
     let zlib_magic = body.len() >= 2
-        && body.first().is_some_and(|b| b & 0x0f == 8)
-        && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0;
+        && matches!(body.get(..2), Some(&[b0, b1]) if b0 & 0x0f == 8 && (u16::from(b0) << 8 | u16::from(b1)) % 31 == 0);
     match encoding {
         Some("gzip") | Some("x-gzip") => read_limited(Box::new(flate2::read::MultiGzDecoder::new(&body[..])), "gzip"),
         Some("deflate") => {

@@ -33,6 +33,19 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Float to integer, saturating (NaN is 0): what `as` does, named so the
+/// lossy casts are in one audited place.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn sat_u64(v: f64) -> u64 {
+    v as u64
+}
+
+/// Float to integer, rounded and saturating (NaN is 0).
+#[allow(clippy::cast_possible_truncation)]
+pub fn sat_i64(v: f64) -> i64 {
+    v.round() as i64
+}
+
 pub struct AppState {
     pub cfg: Config,
     pub enricher: enrich::Enricher,

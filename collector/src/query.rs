@@ -131,7 +131,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
-    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
+    let rank = usize::try_from(crate::sat_u64((p * sorted.len() as f64).ceil().max(1.0))).unwrap_or(usize::MAX);
     sorted.get(rank - 1).copied()
 }
 
@@ -309,7 +309,9 @@ fn latency_split(
             if let Some(v) = r.get::<_, Option<f64>>(i + 1).map_err(err)? {
                 slot.push(v);
                 if group_col.is_some() {
-                    groups.entry(g.clone()).or_default()[i].push(v);
+                    if let Some(slot) = groups.entry(g.clone()).or_default().get_mut(i) {
+                        slot.push(v);
+                    }
                 }
             }
         }
@@ -453,7 +455,7 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
                 sess.push(Some(sessions));
                 ser.push((sessions > 0).then(|| acc.error_sessions.len() as f64 / sessions as f64));
                 for (slot, i) in p75.iter_mut().zip([0usize, 1, 2, 7]) {
-                    let vals = &mut acc.values[i];
+                    let Some(vals) = acc.values.get_mut(i) else { continue };
                     vals.sort_by(f64::total_cmp);
                     slot.push(percentile(vals, 0.75));
                 }

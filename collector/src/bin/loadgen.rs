@@ -256,8 +256,8 @@ async fn run(args: Args) -> std::process::ExitCode {
         if lat.is_empty() {
             return 0.0;
         }
-        let rank = ((p * lat.len() as f64).ceil() as usize).clamp(1, lat.len());
-        f64::from(lat[rank - 1]) / 1000.0
+        let rank = usize::try_from(rum_collector::sat_u64((p * lat.len() as f64).ceil())).unwrap_or(usize::MAX);
+        lat.get(rank.clamp(1, lat.len()) - 1).map_or(0.0, |v| f64::from(*v) / 1000.0)
     };
     let ok = ok.load(Ordering::Relaxed);
     let failed = failed.load(Ordering::Relaxed);
