@@ -358,15 +358,35 @@ fn bad_param(e: BadParam) -> Response {
 
 type QueryFn = fn(&rusqlite::Connection, &Params) -> Result<Result<serde_json::Value, BadParam>, String>;
 
-async fn run_query(state: &AppState, p: Params, f: QueryFn) -> Response {
+async fn run_query(state: &AppState, mut p: Params, f: QueryFn) -> Response {
+    p.max_range_ms = Some(max_range_ms(&state.cfg));
     match state.reads.run(move |c| f(c, &p)).await {
         Ok(Ok(v)) => json_response(StatusCode::OK, v),
         Ok(Err(e)) => bad_param(e),
-        Err(e) => {
-            tracing::error!("query failed: {e}");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e)
-        }
+        Err(e) => query_error(&e),
     }
+}
+
+/// The range cap: `--max-range`, or the retention window when shorter.
+pub fn max_range_ms(cfg: &crate::Config) -> i64 {
+    let retention = cfg.retention_days.map(|d| i64::from(d) * 24 * 3600 * 1000);
+    retention.map_or(cfg.max_range, |r| r.min(cfg.max_range))
+}
+
+/// A failed query: 503 with Retry-After when it ran past `--query-timeout`.
+pub fn query_error(e: &str) -> Response {
+    if e == crate::store::QUERY_TIMEOUT {
+        tracing::warn!("query stopped after --query-timeout");
+        let mut r = error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "query_timeout",
+            "the query ran past --query-timeout: narrow the time range or the filter",
+        );
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return r;
+    }
+    tracing::error!("query failed: {e}");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", e)
 }
 
 async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {

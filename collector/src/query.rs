@@ -1,7 +1,7 @@
 //! The query API behind `/api/*`: plain SQL over the read pool, percentiles
 //! and shares computed here so every number has one definition.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use rum_agent::core::rating;
 use rusqlite::types::Value as Sql;
@@ -40,7 +40,20 @@ pub struct Params {
     pub page_view_id: Option<String>,
     pub before: Option<String>,
     pub step: Option<String>,
+    /// Longest range a query may cover (ms): set by the server from
+    /// `--max-range` and `--retention-days`, never from the query string.
+    #[serde(skip)]
+    pub max_range_ms: Option<i64>,
 }
+
+/// The range cap when none is configured (the `--max-range` default).
+pub const DEFAULT_MAX_RANGE_MS: i64 = 90 * 24 * 3600 * 1000;
+/// Largest `limit` of `/api/events` (larger ones are clamped).
+pub const MAX_EVENTS_LIMIT: usize = 1000;
+/// Largest `limit` of grouped `/api/summary` (groups).
+pub const MAX_GROUPS_LIMIT: usize = 500;
+/// Values listed per dimension by `/api/dimensions`.
+pub const DIMENSIONS_LIMIT: usize = 100;
 
 #[derive(Debug)]
 pub struct BadParam(pub String);
@@ -84,6 +97,10 @@ pub struct Filter {
     pub release: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
+    /// Set when the requested `since` was older than the range cap and
+    /// moved up to it (`since=0` always is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clamped: bool,
 }
 
 pub const DEFAULT_RANGE_MS: i64 = 24 * 3600 * 1000;
@@ -103,8 +120,20 @@ impl Filter {
         if until < since {
             return Err(BadParam("until is before since".into()));
         }
+        // `since=0` (or any older start) means the range cap: a query never
+        // covers more than `--max-range` (or the retention window).
+        let oldest = until.saturating_sub(p.max_range_ms.unwrap_or(DEFAULT_MAX_RANGE_MS));
+        let clamped = since < oldest;
+        let since = since.max(oldest);
         let nonempty = |o: &Option<String>| o.as_ref().filter(|s| !s.is_empty()).cloned();
-        Ok(Filter { since, until, app: nonempty(&p.app), release: nonempty(&p.release), env: nonempty(&p.env) })
+        Ok(Filter {
+            since,
+            until,
+            app: nonempty(&p.app),
+            release: nonempty(&p.release),
+            env: nonempty(&p.env),
+            clamped,
+        })
     }
 
     /// `WHERE` clause and its parameters, for a table whose time column is `time_col`.
@@ -147,110 +176,163 @@ pub struct MetricStats {
     pub poor: Option<f64>,
 }
 
-fn metric_stats(metric: &str, values: &mut [f64]) -> MetricStats {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let mut s = MetricStats { count: n, p75: percentile(values, 0.75), ..Default::default() };
-    if n > 0 && rating::thresholds(metric).is_some() {
-        let (mut g, mut ni, mut p) = (0usize, 0usize, 0usize);
-        for v in values.iter() {
-            match rating::rate(metric, *v) {
-                rating::GOOD => g += 1,
-                rating::NEEDS_IMPROVEMENT => ni += 1,
-                _ => p += 1,
-            }
-        }
-        let share = |k: usize| Some(k as f64 / n as f64);
-        s.good = share(g);
-        s.needs_improvement = share(ni);
-        s.poor = share(p);
-    }
-    s
-}
+/// Everything here is computed by SQLite (aggregates, and percentiles by a
+/// window over the sorted values), which sorts out of memory when it has to:
+/// a query holds a bounded amount of memory whatever the range (no rows are
+/// loaded into Rust).
+///
+/// `SQL` expression of the nearest-rank 75th percentile's rank, `ceil(0.75 n)`.
+const P75_RANK: &str = "(3 * n + 3) / 4";
 
-/// Accumulates page-view rows into the summary numbers.
-#[derive(Default)]
-struct Acc {
-    page_views: usize,
-    sessions: HashSet<String>,
-    error_sessions: HashSet<String>,
-    http_calls: i64,
-    http_errors: i64,
-    values: [Vec<f64>; 8],
-}
-
-impl Acc {
-    fn add(&mut self, row: &PvRow) {
-        self.page_views += 1;
-        self.sessions.insert(row.session.clone());
-        if row.js_errors > 0 {
-            self.error_sessions.insert(row.session.clone());
-        }
-        self.http_calls += row.http_calls;
-        self.http_errors += row.http_errors;
-        for (slot, v) in self.values.iter_mut().zip(row.metrics) {
-            if let Some(v) = v {
-                slot.push(v);
-            }
-        }
-    }
-
-    fn finish(mut self) -> Value {
-        let sessions = self.sessions.len();
-        let vitals: serde_json::Map<String, Value> = METRICS
-            .iter()
-            .zip(self.values.iter_mut())
-            .map(|(m, vals)| (m.to_string(), serde_json::to_value(metric_stats(m, vals)).unwrap_or(Value::Null)))
-            .collect();
-        json!({
-            "page_views": self.page_views,
-            "sessions": sessions,
-            "sessions_with_js_errors": self.error_sessions.len(),
-            "session_error_rate": (sessions > 0).then(|| self.error_sessions.len() as f64 / sessions as f64),
-            "http_calls": self.http_calls,
-            "http_errors": self.http_errors,
-            "http_error_rate": (self.http_calls > 0).then(|| self.http_errors as f64 / self.http_calls as f64),
-            "vitals": vitals,
-        })
-    }
-}
-
-struct PvRow {
-    group: String,
-    started_at: i64,
-    session: String,
-    js_errors: i64,
-    http_calls: i64,
-    http_errors: i64,
-    metrics: [Option<f64>; 8],
-}
-
-fn page_view_rows(conn: &Connection, f: &Filter, group_col: Option<&str>) -> Result<Vec<PvRow>, String> {
-    let (clause, args) = f.clause("started_at");
+/// p75 (nearest rank) and count of `expr` per `group_expr`, over `from`
+/// (a FROM clause with its WHERE, whose parameters are `args`).
+fn p75_by_group(
+    conn: &Connection,
+    group_expr: &str,
+    expr: &str,
+    from: &str,
+    args: &[Sql],
+) -> Result<HashMap<String, (Option<f64>, usize)>, String> {
     let sql = format!(
-        "SELECT {}, started_at, session_id, js_errors, http_calls, http_errors, {} FROM page_views WHERE {clause}",
-        group_col.unwrap_or("''"),
-        METRIC_COLUMNS.join(", ")
+        "SELECT g, v, n FROM (
+            SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v) AS rn, count(*) OVER (PARTITION BY g) AS n
+            FROM (SELECT {group_expr} AS g, {expr} AS v {from}) WHERE v IS NOT NULL
+         ) WHERE rn = {P75_RANK}"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            let mut metrics = [None; 8];
-            for (i, m) in metrics.iter_mut().enumerate() {
-                *m = r.get::<_, Option<f64>>(6 + i)?;
-            }
-            Ok(PvRow {
-                group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                started_at: r.get(1)?,
-                session: r.get(2)?,
-                js_errors: r.get(3)?,
-                http_calls: r.get(4)?,
-                http_errors: r.get(5)?,
-                metrics,
-            })
+    let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next().map_err(err)? {
+        let g = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
+        let v = r.get::<_, Option<f64>>(1).map_err(err)?;
+        let n = usize::try_from(r.get::<_, i64>(2).map_err(err)?).unwrap_or(0);
+        out.insert(g, (v, n));
+    }
+    Ok(out)
+}
+
+/// One group's aggregates (the p75s are filled in afterwards).
+struct Agg {
+    page_views: i64,
+    sessions: i64,
+    error_sessions: i64,
+    http_calls: i64,
+    http_errors: i64,
+    vitals: [MetricStats; 8],
+    latency: Value,
+}
+
+impl Agg {
+    fn to_json(&self) -> Value {
+        let vitals: serde_json::Map<String, Value> = METRICS
+            .iter()
+            .zip(self.vitals.iter())
+            .map(|(m, s)| (m.to_string(), serde_json::to_value(s).unwrap_or(Value::Null)))
+            .collect();
+        let rate = |a: i64, b: i64| (b > 0).then(|| a as f64 / b as f64);
+        json!({
+            "page_views": self.page_views,
+            "sessions": self.sessions,
+            "sessions_with_js_errors": self.error_sessions,
+            "session_error_rate": rate(self.error_sessions, self.sessions),
+            "http_calls": self.http_calls,
+            "http_errors": self.http_errors,
+            "http_error_rate": rate(self.http_errors, self.http_calls),
+            "vitals": vitals,
+            "latency": self.latency,
         })
-        .map_err(err)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+}
+
+/// Page-view aggregates per group (`group_expr` is `''` for one overall
+/// group), the `limit` largest groups, then their p75s.
+fn page_view_aggs(conn: &Connection, f: &Filter, group_expr: &str, limit: usize) -> Result<Vec<(String, Agg)>, String> {
+    let (clause, args) = f.clause("started_at");
+    let mut cols = vec![
+        "count(*)".to_string(),
+        "count(DISTINCT session_id)".into(),
+        "count(DISTINCT CASE WHEN js_errors > 0 THEN session_id END)".into(),
+        "coalesce(sum(http_calls), 0)".into(),
+        "coalesce(sum(http_errors), 0)".into(),
+    ];
+    for (m, c) in METRICS.iter().zip(METRIC_COLUMNS) {
+        cols.push(format!("count({c})"));
+        let (good, poor) = rating::thresholds(m).unwrap_or((f64::INFINITY, f64::INFINITY));
+        if good.is_finite() {
+            cols.push(format!("coalesce(sum(({c}) <= {good:?}), 0)"));
+            cols.push(format!("coalesce(sum(({c}) > {good:?} AND ({c}) <= {poor:?}), 0)"));
+            cols.push(format!("coalesce(sum(({c}) > {poor:?}), 0)"));
+        }
+    }
+    let mut qargs = args.clone();
+    qargs.push(Sql::Integer(i64::try_from(limit).unwrap_or(500)));
+    let sql = format!(
+        "SELECT {group_expr} AS g, {} FROM page_views WHERE {clause}
+         GROUP BY g ORDER BY count(*) DESC, g LIMIT ?",
+        cols.join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(qargs)).map_err(err)?;
+    let mut out: Vec<(String, Agg)> = Vec::new();
+    while let Some(r) = rows.next().map_err(err)? {
+        let mut i = 0usize;
+        let mut next = || -> Result<i64, String> {
+            i += 1;
+            r.get::<_, i64>(i).map_err(err)
+        };
+        let page_views = next()?;
+        let sessions = next()?;
+        let error_sessions = next()?;
+        let http_calls = next()?;
+        let http_errors = next()?;
+        let mut vitals: [MetricStats; 8] = Default::default();
+        for (m, s) in METRICS.iter().zip(vitals.iter_mut()) {
+            let n = next()?;
+            s.count = usize::try_from(n).unwrap_or(0);
+            if rating::thresholds(m).is_some() {
+                let share = |k: i64| (n > 0).then(|| k as f64 / n as f64);
+                s.good = share(next()?);
+                s.needs_improvement = share(next()?);
+                s.poor = share(next()?);
+            }
+        }
+        let g = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
+        let agg = Agg { page_views, sessions, error_sessions, http_calls, http_errors, vitals, latency: Value::Null };
+        out.push((g, agg));
+    }
+    if page_views_empty(&out) {
+        return Ok(out);
+    }
+    // p75s, only for the groups kept.
+    let (restrict, rargs) = group_restriction(group_expr, &out);
+    let mut pargs = args;
+    pargs.extend(rargs);
+    let from = format!("FROM page_views WHERE {clause}{restrict}");
+    for (i, c) in METRIC_COLUMNS.iter().enumerate() {
+        let p75s = p75_by_group(conn, group_expr, c, &from, &pargs)?;
+        for (g, agg) in out.iter_mut() {
+            if let Some(s) = agg.vitals.get_mut(i) {
+                s.p75 = p75s.get(g).and_then(|(v, _)| *v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn page_views_empty(out: &[(String, Agg)]) -> bool {
+    out.iter().all(|(_, a)| a.page_views == 0)
+}
+
+/// ` AND group IN (…)` for a grouped query (nothing for the overall one).
+fn group_restriction(group_expr: &str, groups: &[(String, Agg)]) -> (String, Vec<Sql>) {
+    if group_expr == "''" {
+        return (String::new(), Vec::new());
+    }
+    let marks = vec!["?"; groups.len()].join(", ");
+    (
+        format!(" AND coalesce({group_expr}, '') IN ({marks})"),
+        groups.iter().map(|(g, _)| Sql::Text(g.clone())).collect(),
+    )
 }
 
 pub fn top_errors(conn: &Connection, f: &Filter, limit: usize) -> Result<Value, String> {
@@ -285,48 +367,35 @@ pub fn top_errors(conn: &Connection, f: &Filter, limit: usize) -> Result<Value, 
 pub const SPLIT_PARTS: [&str; 4] = ["server", "network", "frontend", "frontend_lcp"];
 
 /// p75 (and count) of each part of the latency split — "user latency =
-/// frontend + network + server" — overall and per group, so a slow page or
+/// frontend + network + server" — per group (`''` overall), so a slow page or
 /// country shows whether the network, the server or the page is to blame.
-fn latency_split(
-    conn: &Connection,
-    f: &Filter,
-    group_col: Option<&str>,
-) -> Result<(Value, HashMap<String, Value>), String> {
+fn latency_split(conn: &Connection, f: &Filter, group_expr: &str) -> Result<HashMap<String, Value>, String> {
     let (clause, args) = f.clause("ts");
-    let sql = format!(
-        "SELECT {}, {} FROM (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
-         JOIN page_views pv ON pv.id = e.page_view_id",
-        group_col.map_or("''".to_string(), |c| format!("pv.{c}")),
-        SPLIT_PARTS.map(|k| format!("json_extract(e.attributes, '$.{k}')")).join(", ")
+    let from = format!(
+        "FROM (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
+         JOIN page_views pv ON pv.id = e.page_view_id"
     );
-    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-    let mut all: [Vec<f64>; 4] = Default::default();
-    let mut groups: HashMap<String, [Vec<f64>; 4]> = HashMap::new();
-    let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
-    while let Some(r) = rows.next().map_err(err)? {
-        let g: String = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
-        for (i, slot) in all.iter_mut().enumerate() {
-            if let Some(v) = r.get::<_, Option<f64>>(i + 1).map_err(err)? {
-                slot.push(v);
-                if group_col.is_some() {
-                    if let Some(slot) = groups.entry(g.clone()).or_default().get_mut(i) {
-                        slot.push(v);
-                    }
-                }
-            }
+    let g = if group_expr == "''" { "''".to_string() } else { format!("pv.{group_expr}") };
+    let mut out: HashMap<String, serde_json::Map<String, Value>> = HashMap::new();
+    for k in SPLIT_PARTS {
+        let p75s = p75_by_group(conn, &g, &format!("json_extract(e.attributes, '$.{k}')"), &from, &args)?;
+        for (group, (p75, n)) in p75s {
+            out.entry(group).or_default().insert(k.to_string(), json!({ "p75": p75, "count": n }));
         }
     }
-    let stats = |vals: &mut [Vec<f64>; 4]| -> Value {
-        let mut o = serde_json::Map::new();
-        for (k, v) in SPLIT_PARTS.iter().zip(vals.iter_mut()) {
-            v.sort_by(f64::total_cmp);
-            o.insert(k.to_string(), json!({ "p75": percentile(v, 0.75), "count": v.len() }));
-        }
-        Value::Object(o)
-    };
-    let overall = stats(&mut all);
-    let per_group = groups.into_iter().map(|(k, mut v)| (k, stats(&mut v))).collect();
-    Ok((overall, per_group))
+    Ok(out
+        .into_iter()
+        .map(|(g, mut o)| {
+            for k in SPLIT_PARTS {
+                o.entry(k.to_string()).or_insert_with(|| json!({ "p75": null, "count": 0 }));
+            }
+            (g, Value::Object(o))
+        })
+        .collect())
+}
+
+fn empty_split() -> Value {
+    Value::Object(SPLIT_PARTS.iter().map(|k| (k.to_string(), json!({ "p75": null, "count": 0 }))).collect())
 }
 
 pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
@@ -345,35 +414,40 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
             }
         },
     };
-    let limit = match parse_limit(p.limit.as_deref(), 20, 500) {
+    let limit = match parse_limit(p.limit.as_deref(), 20, MAX_GROUPS_LIMIT) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = page_view_rows(conn, &f, group.map(|(_, c)| c))?;
-    let mut all = Acc::default();
-    let mut groups: HashMap<String, Acc> = HashMap::new();
-    for r in &rows {
-        all.add(r);
-        if group.is_some() {
-            groups.entry(r.group.clone()).or_default().add(r);
+    let overall = page_view_aggs(conn, &f, "''", 1)?;
+    let split = latency_split(conn, &f, "''")?;
+    let mut out = match overall.into_iter().next() {
+        Some((_, mut agg)) => {
+            agg.latency = split.get("").cloned().unwrap_or_else(empty_split);
+            agg.to_json()
         }
-    }
-    let mut out = all.finish();
-    let (split, mut split_groups) = latency_split(conn, &f, group.map(|(_, c)| c))?;
+        None => Agg {
+            page_views: 0,
+            sessions: 0,
+            error_sessions: 0,
+            http_calls: 0,
+            http_errors: 0,
+            vitals: Default::default(),
+            latency: empty_split(),
+        }
+        .to_json(),
+    };
     if let Value::Object(o) = &mut out {
-        o.insert("latency".into(), split);
         o.insert("filter".into(), serde_json::to_value(&f).unwrap_or(Value::Null));
         o.insert("top_errors".into(), top_errors(conn, &f, 10)?);
-        if let Some((name, _)) = group {
-            let mut gs: Vec<(String, Acc)> = groups.into_iter().collect();
-            gs.sort_by(|a, b| b.1.page_views.cmp(&a.1.page_views).then_with(|| a.0.cmp(&b.0)));
-            let list: Vec<Value> = gs
+        if let Some((name, col)) = group {
+            let groups = page_view_aggs(conn, &f, col, limit)?;
+            let mut split_groups = latency_split(conn, &f, col)?;
+            let list: Vec<Value> = groups
                 .into_iter()
-                .take(limit)
-                .map(|(k, acc)| {
-                    let mut v = acc.finish();
+                .map(|(k, mut agg)| {
+                    agg.latency = split_groups.remove(&k).unwrap_or_else(empty_split);
+                    let mut v = agg.to_json();
                     if let Value::Object(o) = &mut v {
-                        o.insert("latency".into(), split_groups.remove(&k).unwrap_or(Value::Null));
                         o.insert("key".into(), Value::String(k));
                     }
                     v
@@ -381,6 +455,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
                 .collect();
             o.insert("group_by".into(), Value::String(name.into()));
             o.insert("groups".into(), Value::Array(list));
+            o.insert("limit".into(), json!(limit));
         }
     }
     Ok(Ok(out))
@@ -410,11 +485,15 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = page_view_rows(conn, &f, None)?;
+    let (clause, args) = f.clause("started_at");
+    let (min_t, max_t): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(&format!("SELECT min(started_at), max(started_at) FROM page_views WHERE {clause}"))
+        .and_then(|mut st| st.query_row(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(err)?;
     // Without a step: buckets from the first page view in the range to now,
     // so a young database still gets a readable trend.
     let end = now_ms().min(f.until);
-    let data_start = rows.iter().map(|r| r.started_at).min().unwrap_or(f.since).max(f.since);
+    let data_start = min_t.unwrap_or(f.since).max(f.since);
     let step = match p.step.as_deref().filter(|s| !s.is_empty()) {
         None => auto_step((end - data_start).max(1)),
         Some(s) => match s
@@ -434,14 +513,33 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     if (end - range_start) / step > 2000 {
         return Ok(Err(BadParam("too many buckets: use a larger step or a shorter range".into())));
     }
-    let mut buckets: BTreeMap<i64, Acc> = BTreeMap::new();
-    for r in &rows {
-        let b = r.started_at.div_euclid(step) * step;
-        buckets.entry(b).or_default().add(r);
+    // Per-bucket aggregates and p75s, all in SQL.
+    let bucket = format!("((started_at / {step}) * {step})");
+    let sql = format!(
+        "SELECT {bucket} AS b, count(*), count(DISTINCT session_id),
+                count(DISTINCT CASE WHEN js_errors > 0 THEN session_id END)
+         FROM page_views WHERE {clause} GROUP BY b"
+    );
+    let mut buckets: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    {
+        let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            buckets.insert(
+                r.get(0).map_err(err)?,
+                (r.get(1).map_err(err)?, r.get(2).map_err(err)?, r.get(3).map_err(err)?),
+            );
+        }
+    }
+    let from = format!("FROM page_views WHERE {clause}");
+    let mut p75s: Vec<HashMap<String, (Option<f64>, usize)>> = Vec::new();
+    for i in [0usize, 1, 2, 7] {
+        let col = METRIC_COLUMNS.get(i).copied().unwrap_or("lcp");
+        p75s.push(p75_by_group(conn, &format!("CAST({bucket} AS TEXT)"), col, &from, &args)?);
     }
     // Every bucket of the range, empty ones as null, so charts show gaps.
     let first = range_start.div_euclid(step) * step;
-    let last = rows.iter().map(|r| r.started_at).max().unwrap_or(end).min(f.until).max(end);
+    let last = max_t.unwrap_or(end).min(f.until).max(end);
     let mut t = Vec::new();
     let (mut pv, mut sess, mut ser) = (Vec::new(), Vec::new(), Vec::new());
     let mut p75: Vec<Vec<Option<f64>>> = vec![Vec::new(); 4];
@@ -449,15 +547,13 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     while at <= last {
         t.push(at);
         match buckets.remove(&at) {
-            Some(mut acc) => {
-                let sessions = acc.sessions.len();
-                pv.push(Some(acc.page_views));
+            Some((views, sessions, error_sessions)) => {
+                pv.push(Some(views));
                 sess.push(Some(sessions));
-                ser.push((sessions > 0).then(|| acc.error_sessions.len() as f64 / sessions as f64));
-                for (slot, i) in p75.iter_mut().zip([0usize, 1, 2, 7]) {
-                    let Some(vals) = acc.values.get_mut(i) else { continue };
-                    vals.sort_by(f64::total_cmp);
-                    slot.push(percentile(vals, 0.75));
+                ser.push((sessions > 0).then(|| error_sessions as f64 / sessions as f64));
+                let key = at.to_string();
+                for (slot, m) in p75.iter_mut().zip(&p75s) {
+                    slot.push(m.get(&key).and_then(|(v, _)| *v));
                 }
             }
             None => {
@@ -483,7 +579,7 @@ pub fn events(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, 
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
-    let limit = match parse_limit(p.limit.as_deref(), 100, 1000) {
+    let limit = match parse_limit(p.limit.as_deref(), 100, MAX_EVENTS_LIMIT) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
@@ -542,12 +638,16 @@ pub fn events(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, 
     } else {
         None
     };
-    Ok(Ok(json!({ "events": list, "next_before": next })))
+    Ok(Ok(json!({ "events": list, "next_before": next, "limit": limit, "filter": f })))
 }
 
 /// Distinct apps, releases and environments seen in the range, most page views first.
 pub fn dimensions(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
-    let f = match Filter::from_params(&Params { since: p.since.clone().or(Some("30d".into())), ..Default::default() }) {
+    let f = match Filter::from_params(&Params {
+        since: p.since.clone().or(Some("30d".into())),
+        max_range_ms: p.max_range_ms,
+        ..Default::default()
+    }) {
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
@@ -555,7 +655,7 @@ pub fn dimensions(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     for (key, col) in [("apps", "app_name"), ("releases", "app_version"), ("envs", "app_env")] {
         let sql = format!(
             "SELECT {col}, count(*) AS n FROM page_views WHERE started_at >= ?1 AND started_at < ?2
-             GROUP BY {col} ORDER BY n DESC LIMIT 100"
+             GROUP BY {col} ORDER BY n DESC LIMIT {DIMENSIONS_LIMIT}"
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
         let rows = stmt
@@ -578,16 +678,6 @@ mod tests {
         assert_eq!(percentile(&[5.0], 0.75), Some(5.0));
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 0.75), Some(3.0));
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.75), Some(4.0));
-    }
-
-    #[test]
-    fn shares() {
-        let mut v = vec![1000.0, 3000.0, 5000.0, 2500.0];
-        let s = metric_stats("LCP", &mut v);
-        assert_eq!(s.p75, Some(3000.0));
-        assert_eq!((s.good, s.needs_improvement, s.poor), (Some(0.5), Some(0.25), Some(0.25)));
-        let s = metric_stats("page_load", &mut [1.0]);
-        assert_eq!(s.good, None);
     }
 
     #[test]

@@ -162,11 +162,22 @@ pub fn migrate(conn: &Connection) -> Result<(), String> {
 pub struct ReadPool {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Connection>>>,
+    timeout: Duration,
 }
+
+/// The error of a query stopped by the pool's time limit (`--query-timeout`):
+/// the HTTP layer answers it with 503.
+pub const QUERY_TIMEOUT: &str = "query time limit exceeded";
 
 impl ReadPool {
     pub fn new(path: &Path) -> ReadPool {
-        ReadPool { path: path.to_path_buf(), idle: Arc::new(Mutex::new(Vec::new())) }
+        ReadPool { path: path.to_path_buf(), idle: Arc::new(Mutex::new(Vec::new())), timeout: Duration::from_secs(10) }
+    }
+
+    /// Each query is interrupted after `timeout` (its result: `QUERY_TIMEOUT`).
+    pub fn with_timeout(mut self, timeout: Duration) -> ReadPool {
+        self.timeout = timeout;
+        self
     }
 
     /// Runs `f` with a read connection on the blocking pool.
@@ -189,7 +200,27 @@ impl ReadPool {
                     c
                 }
             };
+            // SQLite calls this every 1000 virtual-machine steps; returning
+            // true interrupts the statement (SQLITE_INTERRUPT).
+            let deadline = Instant::now() + pool.timeout;
+            let expired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = expired.clone();
+            conn.progress_handler(
+                1000,
+                Some(move || {
+                    let late = Instant::now() >= deadline;
+                    if late {
+                        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    late
+                }),
+            );
             let out = f(&conn);
+            conn.progress_handler(0, None::<fn() -> bool>);
+            let out = match out {
+                Err(_) if expired.load(std::sync::atomic::Ordering::Relaxed) => Err(QUERY_TIMEOUT.to_string()),
+                o => o,
+            };
             if let Ok(mut idle) = pool.idle.lock() {
                 if idle.len() < 8 {
                     idle.push(conn);
