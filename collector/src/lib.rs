@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod store;
+pub mod synth;
 
 use std::future::Future;
 use std::sync::Arc;

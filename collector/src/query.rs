@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rum_agent::core::rating;
 use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -181,32 +181,55 @@ pub struct MetricStats {
 /// a query holds a bounded amount of memory whatever the range (no rows are
 /// loaded into Rust).
 ///
-/// `SQL` expression of the nearest-rank 75th percentile's rank, `ceil(0.75 n)`.
-const P75_RANK: &str = "(3 * n + 3) / 4";
+/// Nearest-rank 75th percentile's rank among `n` values, `ceil(0.75 n)`.
+fn p75_rank(n: usize) -> usize {
+    (3 * n).div_ceil(4).max(1)
+}
 
-/// p75 (nearest rank) and count of `expr` per `group_expr`, over `from`
-/// (a FROM clause with its WHERE, whose parameters are `args`).
+/// p75 (nearest rank) of `expr` per `group_expr`, over `from` (a FROM clause
+/// with its WHERE, whose parameters are `args`), given each group's count
+/// of non-null values. Overall (`group_expr` = `''`): one `ORDER BY … LIMIT 1
+/// OFFSET rank-1`. Per group: one sorted pass numbering the values of each
+/// group, streamed, keeping only the value at each group's rank.
 fn p75_by_group(
     conn: &Connection,
     group_expr: &str,
     expr: &str,
     from: &str,
     args: &[Sql],
-) -> Result<HashMap<String, (Option<f64>, usize)>, String> {
+    counts: &HashMap<String, usize>,
+) -> Result<HashMap<String, Option<f64>>, String> {
+    let mut out = HashMap::new();
+    if group_expr == "''" {
+        let n = counts.get("").copied().unwrap_or(0);
+        if n == 0 {
+            return Ok(out);
+        }
+        let sql = format!("SELECT v FROM (SELECT {expr} AS v {from}) WHERE v IS NOT NULL ORDER BY v LIMIT 1 OFFSET ?");
+        let mut a = args.to_vec();
+        a.push(Sql::Integer(i64::try_from(p75_rank(n) - 1).unwrap_or(0)));
+        let v: Option<f64> = conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_row(rusqlite::params_from_iter(a), |r| r.get(0)))
+            .optional()
+            .map_err(err)?
+            .flatten();
+        out.insert(String::new(), v);
+        return Ok(out);
+    }
     let sql = format!(
-        "SELECT g, v, n FROM (
-            SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v) AS rn, count(*) OVER (PARTITION BY g) AS n
-            FROM (SELECT {group_expr} AS g, {expr} AS v {from}) WHERE v IS NOT NULL
-         ) WHERE rn = {P75_RANK}"
+        "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v) FROM
+         (SELECT coalesce({group_expr}, '') AS g, {expr} AS v {from}) WHERE v IS NOT NULL"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
-    let mut out = HashMap::new();
     while let Some(r) = rows.next().map_err(err)? {
-        let g = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
-        let v = r.get::<_, Option<f64>>(1).map_err(err)?;
-        let n = usize::try_from(r.get::<_, i64>(2).map_err(err)?).unwrap_or(0);
-        out.insert(g, (v, n));
+        let rn = usize::try_from(r.get::<_, i64>(2).map_err(err)?).unwrap_or(0);
+        let g = r.get_ref(0).map_err(err)?;
+        let g = g.as_str().unwrap_or("");
+        if counts.get(g).is_some_and(|n| p75_rank(*n) == rn) {
+            out.insert(g.to_string(), r.get::<_, Option<f64>>(1).map_err(err)?);
+        }
     }
     Ok(out)
 }
@@ -303,20 +326,29 @@ fn page_view_aggs(conn: &Connection, f: &Filter, group_expr: &str, limit: usize)
     if page_views_empty(&out) {
         return Ok(out);
     }
-    // p75s, only for the groups kept.
+    // p75s, only for the groups kept. When the range holds much of the
+    // table, a plain scan beats walking the time index row by row.
+    let in_range: i64 = out.iter().map(|(_, a)| a.page_views).sum();
+    let clause = if in_range > table_rows(conn)? / 4 { f.clause("+started_at").0 } else { clause };
     let (restrict, rargs) = group_restriction(group_expr, &out);
     let mut pargs = args;
     pargs.extend(rargs);
     let from = format!("FROM page_views WHERE {clause}{restrict}");
     for (i, c) in METRIC_COLUMNS.iter().enumerate() {
-        let p75s = p75_by_group(conn, group_expr, c, &from, &pargs)?;
+        let counts = out.iter().map(|(g, a)| (g.clone(), a.vitals.get(i).map_or(0, |s| s.count))).collect();
+        let p75s = p75_by_group(conn, group_expr, c, &from, &pargs, &counts)?;
         for (g, agg) in out.iter_mut() {
             if let Some(s) = agg.vitals.get_mut(i) {
-                s.p75 = p75s.get(g).and_then(|(v, _)| *v);
+                s.p75 = p75s.get(g).copied().flatten();
             }
         }
     }
     Ok(out)
+}
+
+/// Page views in the table (an upper bound: the largest rowid, O(log n)).
+fn table_rows(conn: &Connection) -> Result<i64, String> {
+    conn.query_row("SELECT coalesce(max(rowid), 0) FROM page_views", [], |r| r.get(0)).map_err(err)
 }
 
 fn page_views_empty(out: &[(String, Agg)]) -> bool {
@@ -376,11 +408,29 @@ fn latency_split(conn: &Connection, f: &Filter, group_expr: &str) -> Result<Hash
          JOIN page_views pv ON pv.id = e.page_view_id"
     );
     let g = if group_expr == "''" { "''".to_string() } else { format!("pv.{group_expr}") };
+    let part = |k: &str| format!("json_extract(e.attributes, '$.{k}')");
+    // Counts per group and part, then each part's p75s.
+    let sql = format!(
+        "SELECT coalesce({g}, ''), {} {from} GROUP BY 1",
+        SPLIT_PARTS.map(|k| format!("count({})", part(k))).join(", ")
+    );
+    let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); SPLIT_PARTS.len()];
+    {
+        let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            let group: String = r.get(0).map_err(err)?;
+            for (i, c) in counts.iter_mut().enumerate() {
+                c.insert(group.clone(), usize::try_from(r.get::<_, i64>(i + 1).map_err(err)?).unwrap_or(0));
+            }
+        }
+    }
     let mut out: HashMap<String, serde_json::Map<String, Value>> = HashMap::new();
-    for k in SPLIT_PARTS {
-        let p75s = p75_by_group(conn, &g, &format!("json_extract(e.attributes, '$.{k}')"), &from, &args)?;
-        for (group, (p75, n)) in p75s {
-            out.entry(group).or_default().insert(k.to_string(), json!({ "p75": p75, "count": n }));
+    for (k, counts) in SPLIT_PARTS.iter().zip(&counts) {
+        let p75s = p75_by_group(conn, &g, &part(k), &from, &args, counts)?;
+        for (group, n) in counts {
+            let p75 = p75s.get(group).copied().flatten();
+            out.entry(group.clone()).or_default().insert(k.to_string(), json!({ "p75": p75, "count": n }));
         }
     }
     Ok(out
@@ -517,25 +567,28 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     let bucket = format!("((started_at / {step}) * {step})");
     let sql = format!(
         "SELECT {bucket} AS b, count(*), count(DISTINCT session_id),
-                count(DISTINCT CASE WHEN js_errors > 0 THEN session_id END)
+                count(DISTINCT CASE WHEN js_errors > 0 THEN session_id END),
+                count(lcp), count(inp), count(cls), count(page_load)
          FROM page_views WHERE {clause} GROUP BY b"
     );
     let mut buckets: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); 4];
     {
         let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
         while let Some(r) = rows.next().map_err(err)? {
-            buckets.insert(
-                r.get(0).map_err(err)?,
-                (r.get(1).map_err(err)?, r.get(2).map_err(err)?, r.get(3).map_err(err)?),
-            );
+            let b: i64 = r.get(0).map_err(err)?;
+            buckets.insert(b, (r.get(1).map_err(err)?, r.get(2).map_err(err)?, r.get(3).map_err(err)?));
+            for (i, c) in counts.iter_mut().enumerate() {
+                c.insert(b.to_string(), usize::try_from(r.get::<_, i64>(4 + i).map_err(err)?).unwrap_or(0));
+            }
         }
     }
     let from = format!("FROM page_views WHERE {clause}");
-    let mut p75s: Vec<HashMap<String, (Option<f64>, usize)>> = Vec::new();
-    for i in [0usize, 1, 2, 7] {
+    let mut p75s: Vec<HashMap<String, Option<f64>>> = Vec::new();
+    for (i, c) in [0usize, 1, 2, 7].into_iter().zip(&counts) {
         let col = METRIC_COLUMNS.get(i).copied().unwrap_or("lcp");
-        p75s.push(p75_by_group(conn, &format!("CAST({bucket} AS TEXT)"), col, &from, &args)?);
+        p75s.push(p75_by_group(conn, &format!("CAST({bucket} AS TEXT)"), col, &from, &args, c)?);
     }
     // Every bucket of the range, empty ones as null, so charts show gaps.
     let first = range_start.div_euclid(step) * step;
@@ -553,7 +606,7 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
                 ser.push((sessions > 0).then(|| error_sessions as f64 / sessions as f64));
                 let key = at.to_string();
                 for (slot, m) in p75.iter_mut().zip(&p75s) {
-                    slot.push(m.get(&key).and_then(|(v, _)| *v));
+                    slot.push(m.get(&key).copied().flatten());
                 }
             }
             None => {
