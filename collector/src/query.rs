@@ -403,34 +403,42 @@ pub const SPLIT_PARTS: [&str; 4] = ["server", "network", "frontend", "frontend_l
 /// country shows whether the network, the server or the page is to blame.
 fn latency_split(conn: &Connection, f: &Filter, group_expr: &str) -> Result<HashMap<String, Value>, String> {
     let (clause, args) = f.clause("ts");
-    let from = format!(
-        "FROM (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
-         JOIN page_views pv ON pv.id = e.page_view_id"
-    );
-    let g = if group_expr == "''" { "''".to_string() } else { format!("pv.{group_expr}") };
-    let part = |k: &str| format!("json_extract(e.attributes, '$.{k}')");
-    // Counts per group and part, then each part's p75s.
+    let part = |k: &str| format!("json_extract(attributes, '$.{k}')");
+    let parts = SPLIT_PARTS.iter().enumerate().map(|(i, k)| format!("{} AS p{i}", part(k))).collect::<Vec<_>>();
+    // The split events once (joined to their page view only when grouped by
+    // one of its columns), then every part's p75 per group in one sorted
+    // pass: the value at rank ceil(0.75 n) of each (part, group).
+    let source = if group_expr == "''" {
+        format!("SELECT '' AS g, {} FROM events WHERE kind = 'split' AND {clause}", parts.join(", "))
+    } else {
+        format!(
+            "SELECT coalesce(pv.{group_expr}, '') AS g, {} FROM
+             (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
+             CROSS JOIN page_views pv ON pv.id = e.page_view_id",
+            parts.join(", ")
+        )
+    };
+    let union = (0..SPLIT_PARTS.len())
+        .map(|i| format!("SELECT {i} AS k, g, p{i} AS v FROM s WHERE p{i} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     let sql = format!(
-        "SELECT coalesce({g}, ''), {} {from} GROUP BY 1",
-        SPLIT_PARTS.map(|k| format!("count({})", part(k))).join(", ")
+        "WITH s AS MATERIALIZED ({source})
+         SELECT k, g, v, n FROM (
+            SELECT k, g, v, row_number() OVER w AS rn, count(*) OVER (PARTITION BY k, g) AS n
+            FROM ({union}) WINDOW w AS (PARTITION BY k, g ORDER BY v)
+         ) WHERE rn = (3 * n + 3) / 4"
     );
-    let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); SPLIT_PARTS.len()];
-    {
-        let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
-        while let Some(r) = rows.next().map_err(err)? {
-            let group: String = r.get(0).map_err(err)?;
-            for (i, c) in counts.iter_mut().enumerate() {
-                c.insert(group.clone(), usize::try_from(r.get::<_, i64>(i + 1).map_err(err)?).unwrap_or(0));
-            }
-        }
-    }
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
     let mut out: HashMap<String, serde_json::Map<String, Value>> = HashMap::new();
-    for (k, counts) in SPLIT_PARTS.iter().zip(&counts) {
-        let p75s = p75_by_group(conn, &g, &part(k), &from, &args, counts)?;
-        for (group, n) in counts {
-            let p75 = p75s.get(group).copied().flatten();
-            out.entry(group.clone()).or_default().insert(k.to_string(), json!({ "p75": p75, "count": n }));
+    while let Some(r) = rows.next().map_err(err)? {
+        let k = usize::try_from(r.get::<_, i64>(0).map_err(err)?).unwrap_or(0);
+        let g: String = r.get(1).map_err(err)?;
+        let v: Option<f64> = r.get(2).map_err(err)?;
+        let n: i64 = r.get(3).map_err(err)?;
+        if let Some(name) = SPLIT_PARTS.get(k) {
+            out.entry(g).or_default().insert(name.to_string(), json!({ "p75": v, "count": n }));
         }
     }
     Ok(out
