@@ -171,11 +171,24 @@ async fn identical_errors_are_counted_not_repeated() {
 
 #[wasm_bindgen_test]
 fn second_start_returns_the_running_agent() {
-    let a = start(base_config(&[]), false, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
-    // Even with another (valid or not) config, the running agent is kept.
-    let b =
-        start(base_config(&[("sampleRate", JsValue::from_f64(0.0))]), false, JsValue::UNDEFINED, JsValue::UNDEFINED)
-            .unwrap();
+    let (first, before_send) = recorder();
+    let a = start(base_config(&[("beforeSend", before_send.into())]), false, JsValue::UNDEFINED, JsValue::UNDEFINED)
+        .unwrap();
+    // Even with another config (unsampled, its own beforeSend), the running
+    // agent is kept: what `b` records goes through `a`'s configuration.
+    let (second, other) = recorder();
+    let b = start(
+        base_config(&[("sampleRate", JsValue::from_f64(0.0)), ("beforeSend", other.into())]),
+        false,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    b.push_event("through-b".into(), JsValue::UNDEFINED);
+    b.flush();
+    let names: Vec<String> = first.borrow().iter().filter_map(|e| get(e, "name").as_string()).collect();
+    assert!(names.iter().any(|n| n == "through-b"), "the running agent got b's event: {names:?}");
+    assert!(second.borrow().is_empty(), "the second config was not used");
     b.shutdown();
     a.shutdown();
 }

@@ -64,10 +64,52 @@
     return p.toString();
   }
 
+  // The read key (--read-key): asked once, on the first 401, and kept in
+  // sessionStorage (this tab only); sent as `Authorization: Bearer KEY`.
+  const KEY_STORE = 'rum-collector-read-key';
+  const storedKey = () => {
+    try { return sessionStorage.getItem(KEY_STORE); } catch { return null; }
+  };
+  let keyWanted = null;
+  function askKey(refused) {
+    if (!keyWanted) {
+      keyWanted = new Promise((resolve) => {
+        const form = $('#key-form');
+        const input = $('#read-key');
+        $('#key-error').textContent = refused ? 'That key was refused.' : '';
+        form.hidden = false;
+        input.value = '';
+        input.focus();
+        form.onsubmit = (e) => {
+          e.preventDefault();
+          const k = input.value.trim();
+          if (!k) return;
+          try { sessionStorage.setItem(KEY_STORE, k); } catch { /* private mode: asked again next time */ }
+          form.hidden = true;
+          keyWanted = null;
+          resolve(k);
+        };
+      });
+    }
+    return keyWanted;
+  }
+
   async function getJSON(url) {
-    const r = await fetch(url, { headers: { accept: 'application/json' } });
-    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-    return r.json();
+    let key = storedKey();
+    for (;;) {
+      const headers = { accept: 'application/json' };
+      if (key) headers.authorization = `Bearer ${key}`;
+      const r = await fetch(url, { headers });
+      if (r.status === 401) {
+        if (key && storedKey() === key) {
+          try { sessionStorage.removeItem(KEY_STORE); } catch { /* ignore */ }
+        }
+        key = storedKey() || (await askKey(Boolean(key)));
+        continue;
+      }
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.json();
+    }
   }
 
   function renderSummary(s) {

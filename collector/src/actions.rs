@@ -74,7 +74,7 @@ pub fn top_actions(conn: &Connection, f: &Filter, limit: usize) -> Result<Value,
         a.extend(filter_args.iter().cloned());
         let with_value: i64 = count_stmt.query_row(rusqlite::params_from_iter(a.clone()), |r| r.get(0)).map_err(err)?;
         let p75 = if with_value > 0 {
-            let rank = ((0.75 * with_value as f64).ceil() as i64).max(1);
+            let rank = crate::sat_i64((0.75 * with_value as f64).ceil()).max(1);
             let mut b = vec![Sql::Text(name.clone()), Sql::Text(kind.clone())];
             b.extend(filter_args.iter().cloned());
             b.push(Sql::Integer(rank - 1));

@@ -49,6 +49,39 @@ pub struct Config {
     #[arg(long, env = "RUM_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
 
+    /// Key for reading: every `/api/*` route and `/metrics` need
+    /// `Authorization: Bearer KEY` (the admin key is accepted too). Also read
+    /// from RUM_READ_KEY. Without it reads are open, which is allowed on a
+    /// loopback address only (see --public-read).
+    #[arg(long, env = "RUM_READ_KEY", hide_env_values = true)]
+    pub read_key: Option<String>,
+
+    /// Serve `/api/*` and `/metrics` without a key on a non-loopback address,
+    /// on purpose (without it, the collector refuses to start there).
+    #[arg(long)]
+    pub public_read: bool,
+
+    /// Longest time range a query may cover (e.g. 31d, 90d); an older `since`
+    /// (and `since=0`) starts at `until` minus this, or at the retention
+    /// window when `--retention-days` is shorter.
+    #[arg(long, default_value = "90d", value_parser = parse_duration_ms)]
+    pub max_range: i64,
+
+    /// Time limit of one query; past it the query is interrupted and the
+    /// request answered 503 with Retry-After.
+    #[arg(long, default_value = "10s", value_parser = parse_duration_ms)]
+    pub query_timeout: i64,
+
+    /// Open connections served at once; further clients wait in the
+    /// listen backlog until one closes.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Requests per second per client IP on `/api/*` and `/metrics` (bursts
+    /// of twice that); over it they get 429 with Retry-After. 0 turns it off.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub rate_limit: u32,
+
     /// Serve static files from DIR, at PREFIX (e.g. `/demo=www/demo`) or at the
     /// root (repeatable). API routes and the dashboard at `/` take precedence.
     #[arg(long = "static", value_name = "[PREFIX=]DIR", value_parser = parse_static)]
@@ -125,6 +158,21 @@ fn parse_static(s: &str) -> Result<StaticMount, String> {
         return Err(format!("prefix {prefix} is reserved for the collector's own routes"));
     }
     Ok(StaticMount { prefix, dir: PathBuf::from(dir) })
+}
+
+/// `10s`, `500ms`, `90d` (or plain milliseconds): a positive duration in ms.
+pub fn parse_duration_ms(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let ms = match t.parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => humantime::parse_duration(t)
+            .map_err(|e| format!("{s:?}: {e} (e.g. 10s, 500ms, 90d)"))
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))?,
+    };
+    if ms <= 0 {
+        return Err("must be above zero".into());
+    }
+    Ok(ms)
 }
 
 /// `1048576`, `512KiB`, `1MiB`, `2MB` (MB/KB are read as MiB/KiB).

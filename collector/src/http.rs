@@ -256,7 +256,7 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
     for (reason, v) in &decoded.batch.dropped.0 {
         if let rum_agent::core::attrs::Val::N(n) = v {
             if n.is_finite() && *n > 0.0 {
-                state.metrics.agent_dropped(reason, *n as u64);
+                state.metrics.agent_dropped(reason, crate::sat_u64(*n));
             }
         }
     }
@@ -331,8 +331,7 @@ fn decompress(body: Bytes, encoding: Option<&str>, max: usize) -> Result<Bytes, 
     };
     let gzip_magic = body.starts_with(&[0x1f, 0x8b]);
     let zlib_magic = body.len() >= 2
-        && body.first().is_some_and(|b| b & 0x0f == 8)
-        && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0;
+        && matches!(body.get(..2), Some(&[b0, b1]) if b0 & 0x0f == 8 && (u16::from(b0) << 8 | u16::from(b1)) % 31 == 0);
     match encoding {
         Some("gzip") | Some("x-gzip") => read_limited(Box::new(flate2::read::MultiGzDecoder::new(&body[..])), "gzip"),
         Some("deflate") => {
@@ -365,14 +364,12 @@ fn bad_param(e: BadParam) -> Response {
 
 type QueryFn = fn(&rusqlite::Connection, &Params) -> Result<Result<serde_json::Value, BadParam>, String>;
 
-async fn run_query(state: &AppState, p: Params, f: QueryFn) -> Response {
+async fn run_query(state: &AppState, mut p: Params, f: QueryFn) -> Response {
+    p.max_range_ms = Some(max_range_ms(&state.cfg));
     match state.reads.run(move |c| f(c, &p)).await {
         Ok(Ok(v)) => json_response(StatusCode::OK, v),
         Ok(Err(e)) => bad_param(e),
-        Err(e) => {
-            tracing::error!("query failed: {e}");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e)
-        }
+        Err(e) => query_error(&e),
     }
 }
 
@@ -382,10 +379,11 @@ async fn run_query(state: &AppState, p: Params, f: QueryFn) -> Response {
 /// A query, then `finish` on its answer with the same read connection.
 async fn run_then(
     state: &Arc<AppState>,
-    p: Params,
+    mut p: Params,
     f: QueryFn,
     finish: fn(&rusqlite::Connection, &AppState, &Params, &mut serde_json::Value) -> Result<(), String>,
 ) -> Response {
+    p.max_range_ms = Some(max_range_ms(&state.cfg));
     let st = state.clone();
     match state
         .reads
@@ -401,11 +399,30 @@ async fn run_then(
     {
         Ok(Ok(v)) => json_response(StatusCode::OK, v),
         Ok(Err(e)) => bad_param(e),
-        Err(e) => {
-            tracing::error!("query failed: {e}");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e)
-        }
+        Err(e) => query_error(&e),
     }
+}
+
+/// The range cap: `--max-range`, or the retention window when shorter.
+pub fn max_range_ms(cfg: &crate::Config) -> i64 {
+    let retention = cfg.retention_days.map(|d| i64::from(d) * 24 * 3600 * 1000);
+    retention.map_or(cfg.max_range, |r| r.min(cfg.max_range))
+}
+
+/// A failed query: 503 with Retry-After when it ran past `--query-timeout`.
+pub fn query_error(e: &str) -> Response {
+    if e == crate::store::QUERY_TIMEOUT {
+        tracing::warn!("query stopped after --query-timeout");
+        let mut r = error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "query_timeout",
+            "the query ran past --query-timeout: narrow the time range or the filter",
+        );
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return r;
+    }
+    tracing::error!("query failed: {e}");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", e)
 }
 
 async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
@@ -467,7 +484,16 @@ async fn api_stats(State(s): State<Arc<AppState>>) -> Response {
 }
 
 async fn healthz(State(s): State<Arc<AppState>>) -> Response {
-    let db_ok = s.reads.run(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string())).await;
+    // Not held hostage by the query slots: when every slot is busy with a
+    // dashboard query the database is working, so a liveness probe must not
+    // fail (and restart the collector) for it. Only an error is unhealthy.
+    let probe = s.reads.run(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string()));
+    let (db_ok, db_busy) = match tokio::time::timeout(Duration::from_millis(500), probe).await {
+        Ok(Ok(_)) => (Ok(()), false),
+        Ok(Err(e)) if e == crate::store::QUERY_TIMEOUT => (Ok(()), true),
+        Ok(Err(e)) => (Err(e), false),
+        Err(_) => (Ok(()), true),
+    };
     let writer = s.writer.is_running();
     let ok = writer && db_ok.is_ok();
     json_response(
@@ -478,6 +504,7 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
             "schema_version": crate::store::schema_version(),
             "db": s.cfg.db.display().to_string(),
             "db_error": db_ok.err(),
+            "db_busy": db_busy,
             "writer": if writer { "running" } else { "stopped" },
             "queue_depth": s.writer.queue_depth(),
             "geoip": s.enricher.has_geoip(),

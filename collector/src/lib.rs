@@ -14,12 +14,14 @@ pub mod dashboard;
 pub mod decode;
 pub mod enrich;
 pub mod faro;
+pub mod guard;
 pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod sourcemap;
 pub mod store;
+pub mod synth;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -35,6 +37,19 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Float to integer, saturating (NaN is 0): what `as` does, named so the
+/// lossy casts are in one audited place.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn sat_u64(v: f64) -> u64 {
+    v as u64
+}
+
+/// Float to integer, rounded and saturating (NaN is 0).
+#[allow(clippy::cast_possible_truncation)]
+pub fn sat_i64(v: f64) -> i64 {
+    v.round() as i64
+}
+
 pub struct AppState {
     pub cfg: Config,
     pub enricher: enrich::Enricher,
@@ -46,6 +61,8 @@ pub struct AppState {
     pub statics: Vec<(String, std::path::PathBuf)>,
     /// Decoded source maps (bounded by --sourcemap-cache).
     pub sourcemaps: sourcemap::Cache,
+    /// Per-IP rate limit of the read routes (`--rate-limit`; None when 0).
+    pub read_limiter: Option<guard::ReadLimiter>,
 }
 
 /// A collector ready to serve: its router, and the writer to shut down.
@@ -70,8 +87,10 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
         cfg.statics.iter().map(|m| (m.prefix.clone(), m.dir.clone())).collect();
     statics.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     let cfg_cache = cfg.sourcemap_cache;
+    let query_timeout = std::time::Duration::from_millis(u64::try_from(cfg.query_timeout).unwrap_or(10_000));
     let state = Arc::new(AppState {
-        reads: store::ReadPool::new(&cfg.db),
+        reads: store::ReadPool::new(&cfg.db).with_timeout(query_timeout),
+        read_limiter: guard::ReadLimiter::new(cfg.rate_limit),
         cfg,
         enricher,
         writer,
@@ -80,7 +99,10 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
         statics,
         sourcemaps: sourcemap::Cache::new(cfg_cache),
     });
-    let router = http::router(state.clone());
+    // One layer over everything, so every route under /api/ (and /metrics)
+    // needs the read key, whichever module adds it.
+    let router =
+        http::router(state.clone()).layer(axum::middleware::from_fn_with_state(state.clone(), guard::read_guard));
     Ok(Collector { state, router, writer_thread })
 }
 
@@ -88,8 +110,10 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
 /// `shutdown` resolves, then lets in-flight requests finish and commits
 /// everything accepted before returning.
 pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    guard::check_exposure(&cfg)?;
     let listen = cfg.listen;
     let geoip = cfg.geoip.clone();
+    let max_connections = cfg.max_connections;
     let c = build(cfg)?;
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -108,7 +132,7 @@ pub async fn run(cfg: Config, shutdown: impl Future<Output = ()> + Send + 'stati
         tracing::info!("serving {} at http://{addr}{prefix}", dir.display());
     }
     let Collector { state, router, writer_thread } = c;
-    serve(listener, router, shutdown).await;
+    serve(listener, router, max_connections, shutdown).await;
     drop(state);
     tracing::info!("shutting down: committing pending inserts");
     writer_thread.shutdown().await;
@@ -127,8 +151,11 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1
 async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    max_connections: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    // `--max-connections`: past it, new clients wait in the listen backlog.
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
 
@@ -137,6 +164,13 @@ async fn serve(
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            _ = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -160,6 +194,7 @@ async fn serve(
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, "connection: {e}");
             }
+            drop(slot);
         });
     }
     drop(listener);

@@ -65,7 +65,7 @@ impl Histogram {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        let us = (secs * 1e6).clamp(0.0, 1e15) as u64;
+        let us = crate::sat_u64((secs * 1e6).clamp(0.0, 1e15));
         self.sum_us.fetch_add(us, Ordering::Relaxed);
     }
     fn render(&self, out: &mut String, name: &str, help: &str) {

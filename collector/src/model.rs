@@ -77,7 +77,7 @@ pub struct Record {
 fn ms(v: f64) -> i64 {
     if v.is_finite() {
         // Saturating float → int conversion; epoch ms fit comfortably.
-        v.round() as i64
+        crate::sat_i64(v)
     } else {
         0
     }

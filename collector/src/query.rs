@@ -1,11 +1,11 @@
 //! The query API behind `/api/*`: plain SQL over the read pool, percentiles
 //! and shares computed here so every number has one definition.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use rum_agent::core::rating;
 use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -40,7 +40,20 @@ pub struct Params {
     pub page_view_id: Option<String>,
     pub before: Option<String>,
     pub step: Option<String>,
+    /// Longest range a query may cover (ms): set by the server from
+    /// `--max-range` and `--retention-days`, never from the query string.
+    #[serde(skip)]
+    pub max_range_ms: Option<i64>,
 }
+
+/// The range cap when none is configured (the `--max-range` default).
+pub const DEFAULT_MAX_RANGE_MS: i64 = 90 * 24 * 3600 * 1000;
+/// Largest `limit` of `/api/events` (larger ones are clamped).
+pub const MAX_EVENTS_LIMIT: usize = 1000;
+/// Largest `limit` of grouped `/api/summary` (groups).
+pub const MAX_GROUPS_LIMIT: usize = 500;
+/// Values listed per dimension by `/api/dimensions`.
+pub const DIMENSIONS_LIMIT: usize = 100;
 
 #[derive(Debug)]
 pub struct BadParam(pub String);
@@ -84,6 +97,10 @@ pub struct Filter {
     pub release: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
+    /// Set when the requested `since` was older than the range cap and
+    /// moved up to it (`since=0` always is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub clamped: bool,
 }
 
 pub const DEFAULT_RANGE_MS: i64 = 24 * 3600 * 1000;
@@ -103,8 +120,20 @@ impl Filter {
         if until < since {
             return Err(BadParam("until is before since".into()));
         }
+        // `since=0` (or any older start) means the range cap: a query never
+        // covers more than `--max-range` (or the retention window).
+        let oldest = until.saturating_sub(p.max_range_ms.unwrap_or(DEFAULT_MAX_RANGE_MS));
+        let clamped = since < oldest;
+        let since = since.max(oldest);
         let nonempty = |o: &Option<String>| o.as_ref().filter(|s| !s.is_empty()).cloned();
-        Ok(Filter { since, until, app: nonempty(&p.app), release: nonempty(&p.release), env: nonempty(&p.env) })
+        Ok(Filter {
+            since,
+            until,
+            app: nonempty(&p.app),
+            release: nonempty(&p.release),
+            env: nonempty(&p.env),
+            clamped,
+        })
     }
 
     /// `WHERE` clause and its parameters, for a table whose time column is `time_col`.
@@ -131,7 +160,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
-    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
+    let rank = usize::try_from(crate::sat_u64((p * sorted.len() as f64).ceil().max(1.0))).unwrap_or(usize::MAX);
     sorted.get(rank - 1).copied()
 }
 
@@ -147,110 +176,195 @@ pub struct MetricStats {
     pub poor: Option<f64>,
 }
 
-fn metric_stats(metric: &str, values: &mut [f64]) -> MetricStats {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let mut s = MetricStats { count: n, p75: percentile(values, 0.75), ..Default::default() };
-    if n > 0 && rating::thresholds(metric).is_some() {
-        let (mut g, mut ni, mut p) = (0usize, 0usize, 0usize);
-        for v in values.iter() {
-            match rating::rate(metric, *v) {
-                rating::GOOD => g += 1,
-                rating::NEEDS_IMPROVEMENT => ni += 1,
-                _ => p += 1,
-            }
+/// Everything here is computed by SQLite (aggregates, and percentiles by a
+/// window over the sorted values), which sorts out of memory when it has to:
+/// a query holds a bounded amount of memory whatever the range (no rows are
+/// loaded into Rust).
+///
+/// Nearest-rank 75th percentile's rank among `n` values, `ceil(0.75 n)`.
+fn p75_rank(n: usize) -> usize {
+    (3 * n).div_ceil(4).max(1)
+}
+
+/// p75 (nearest rank) of `expr` per `group_expr`, over `from` (a FROM clause
+/// with its WHERE, whose parameters are `args`), given each group's count
+/// of non-null values. Overall (`group_expr` = `''`): one `ORDER BY … LIMIT 1
+/// OFFSET rank-1`. Per group: one sorted pass numbering the values of each
+/// group, streamed, keeping only the value at each group's rank.
+fn p75_by_group(
+    conn: &Connection,
+    group_expr: &str,
+    expr: &str,
+    from: &str,
+    args: &[Sql],
+    counts: &HashMap<String, usize>,
+) -> Result<HashMap<String, Option<f64>>, String> {
+    let mut out = HashMap::new();
+    if group_expr == "''" {
+        let n = counts.get("").copied().unwrap_or(0);
+        if n == 0 {
+            return Ok(out);
         }
-        let share = |k: usize| Some(k as f64 / n as f64);
-        s.good = share(g);
-        s.needs_improvement = share(ni);
-        s.poor = share(p);
+        let sql = format!("SELECT v FROM (SELECT {expr} AS v {from}) WHERE v IS NOT NULL ORDER BY v LIMIT 1 OFFSET ?");
+        let mut a = args.to_vec();
+        a.push(Sql::Integer(i64::try_from(p75_rank(n) - 1).unwrap_or(0)));
+        let v: Option<f64> = conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_row(rusqlite::params_from_iter(a), |r| r.get(0)))
+            .optional()
+            .map_err(err)?
+            .flatten();
+        out.insert(String::new(), v);
+        return Ok(out);
     }
-    s
-}
-
-/// Accumulates page-view rows into the summary numbers.
-#[derive(Default)]
-struct Acc {
-    page_views: usize,
-    sessions: HashSet<String>,
-    error_sessions: HashSet<String>,
-    http_calls: i64,
-    http_errors: i64,
-    values: [Vec<f64>; 8],
-}
-
-impl Acc {
-    fn add(&mut self, row: &PvRow) {
-        self.page_views += 1;
-        self.sessions.insert(row.session.clone());
-        if row.js_errors > 0 {
-            self.error_sessions.insert(row.session.clone());
-        }
-        self.http_calls += row.http_calls;
-        self.http_errors += row.http_errors;
-        for (slot, v) in self.values.iter_mut().zip(row.metrics) {
-            if let Some(v) = v {
-                slot.push(v);
-            }
-        }
-    }
-
-    fn finish(mut self) -> Value {
-        let sessions = self.sessions.len();
-        let vitals: serde_json::Map<String, Value> = METRICS
-            .iter()
-            .zip(self.values.iter_mut())
-            .map(|(m, vals)| (m.to_string(), serde_json::to_value(metric_stats(m, vals)).unwrap_or(Value::Null)))
-            .collect();
-        json!({
-            "page_views": self.page_views,
-            "sessions": sessions,
-            "sessions_with_js_errors": self.error_sessions.len(),
-            "session_error_rate": (sessions > 0).then(|| self.error_sessions.len() as f64 / sessions as f64),
-            "http_calls": self.http_calls,
-            "http_errors": self.http_errors,
-            "http_error_rate": (self.http_calls > 0).then(|| self.http_errors as f64 / self.http_calls as f64),
-            "vitals": vitals,
-        })
-    }
-}
-
-struct PvRow {
-    group: String,
-    started_at: i64,
-    session: String,
-    js_errors: i64,
-    http_calls: i64,
-    http_errors: i64,
-    metrics: [Option<f64>; 8],
-}
-
-fn page_view_rows(conn: &Connection, f: &Filter, group_col: Option<&str>) -> Result<Vec<PvRow>, String> {
-    let (clause, args) = f.clause("started_at");
     let sql = format!(
-        "SELECT {}, started_at, session_id, js_errors, http_calls, http_errors, {} FROM page_views WHERE {clause}",
-        group_col.unwrap_or("''"),
-        METRIC_COLUMNS.join(", ")
+        "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v) FROM
+         (SELECT coalesce({group_expr}, '') AS g, {expr} AS v {from}) WHERE v IS NOT NULL"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            let mut metrics = [None; 8];
-            for (i, m) in metrics.iter_mut().enumerate() {
-                *m = r.get::<_, Option<f64>>(6 + i)?;
-            }
-            Ok(PvRow {
-                group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                started_at: r.get(1)?,
-                session: r.get(2)?,
-                js_errors: r.get(3)?,
-                http_calls: r.get(4)?,
-                http_errors: r.get(5)?,
-                metrics,
-            })
+    let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+    while let Some(r) = rows.next().map_err(err)? {
+        let rn = usize::try_from(r.get::<_, i64>(2).map_err(err)?).unwrap_or(0);
+        let g = r.get_ref(0).map_err(err)?;
+        let g = g.as_str().unwrap_or("");
+        if counts.get(g).is_some_and(|n| p75_rank(*n) == rn) {
+            out.insert(g.to_string(), r.get::<_, Option<f64>>(1).map_err(err)?);
+        }
+    }
+    Ok(out)
+}
+
+/// One group's aggregates (the p75s are filled in afterwards).
+struct Agg {
+    page_views: i64,
+    sessions: i64,
+    error_sessions: i64,
+    http_calls: i64,
+    http_errors: i64,
+    vitals: [MetricStats; 8],
+    latency: Value,
+}
+
+impl Agg {
+    fn to_json(&self) -> Value {
+        let vitals: serde_json::Map<String, Value> = METRICS
+            .iter()
+            .zip(self.vitals.iter())
+            .map(|(m, s)| (m.to_string(), serde_json::to_value(s).unwrap_or(Value::Null)))
+            .collect();
+        let rate = |a: i64, b: i64| (b > 0).then(|| a as f64 / b as f64);
+        json!({
+            "page_views": self.page_views,
+            "sessions": self.sessions,
+            "sessions_with_js_errors": self.error_sessions,
+            "session_error_rate": rate(self.error_sessions, self.sessions),
+            "http_calls": self.http_calls,
+            "http_errors": self.http_errors,
+            "http_error_rate": rate(self.http_errors, self.http_calls),
+            "vitals": vitals,
+            "latency": self.latency,
         })
-        .map_err(err)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+}
+
+/// Page-view aggregates per group (`group_expr` is `''` for one overall
+/// group), the `limit` largest groups, then their p75s.
+fn page_view_aggs(conn: &Connection, f: &Filter, group_expr: &str, limit: usize) -> Result<Vec<(String, Agg)>, String> {
+    let (clause, args) = f.clause("started_at");
+    let mut cols = vec![
+        "count(*)".to_string(),
+        "count(DISTINCT session_id)".into(),
+        "count(DISTINCT CASE WHEN js_errors > 0 THEN session_id END)".into(),
+        "coalesce(sum(http_calls), 0)".into(),
+        "coalesce(sum(http_errors), 0)".into(),
+    ];
+    for (m, c) in METRICS.iter().zip(METRIC_COLUMNS) {
+        cols.push(format!("count({c})"));
+        let (good, poor) = rating::thresholds(m).unwrap_or((f64::INFINITY, f64::INFINITY));
+        if good.is_finite() {
+            cols.push(format!("coalesce(sum(({c}) <= {good:?}), 0)"));
+            cols.push(format!("coalesce(sum(({c}) > {good:?} AND ({c}) <= {poor:?}), 0)"));
+            cols.push(format!("coalesce(sum(({c}) > {poor:?}), 0)"));
+        }
+    }
+    let mut qargs = args.clone();
+    qargs.push(Sql::Integer(i64::try_from(limit).unwrap_or(500)));
+    let sql = format!(
+        "SELECT {group_expr} AS g, {} FROM page_views WHERE {clause}
+         GROUP BY g ORDER BY count(*) DESC, g LIMIT ?",
+        cols.join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(qargs)).map_err(err)?;
+    let mut out: Vec<(String, Agg)> = Vec::new();
+    while let Some(r) = rows.next().map_err(err)? {
+        let mut i = 0usize;
+        let mut next = || -> Result<i64, String> {
+            i += 1;
+            r.get::<_, i64>(i).map_err(err)
+        };
+        let page_views = next()?;
+        let sessions = next()?;
+        let error_sessions = next()?;
+        let http_calls = next()?;
+        let http_errors = next()?;
+        let mut vitals: [MetricStats; 8] = Default::default();
+        for (m, s) in METRICS.iter().zip(vitals.iter_mut()) {
+            let n = next()?;
+            s.count = usize::try_from(n).unwrap_or(0);
+            if rating::thresholds(m).is_some() {
+                let share = |k: i64| (n > 0).then(|| k as f64 / n as f64);
+                s.good = share(next()?);
+                s.needs_improvement = share(next()?);
+                s.poor = share(next()?);
+            }
+        }
+        let g = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
+        let agg = Agg { page_views, sessions, error_sessions, http_calls, http_errors, vitals, latency: Value::Null };
+        out.push((g, agg));
+    }
+    if page_views_empty(&out) {
+        return Ok(out);
+    }
+    // p75s, only for the groups kept. When the range holds much of the
+    // table, a plain scan beats walking the time index row by row.
+    let in_range: i64 = out.iter().map(|(_, a)| a.page_views).sum();
+    let clause = if in_range > table_rows(conn)? / 4 { f.clause("+started_at").0 } else { clause };
+    let (restrict, rargs) = group_restriction(group_expr, &out);
+    let mut pargs = args;
+    pargs.extend(rargs);
+    let from = format!("FROM page_views WHERE {clause}{restrict}");
+    for (i, c) in METRIC_COLUMNS.iter().enumerate() {
+        let counts = out.iter().map(|(g, a)| (g.clone(), a.vitals.get(i).map_or(0, |s| s.count))).collect();
+        let p75s = p75_by_group(conn, group_expr, c, &from, &pargs, &counts)?;
+        for (g, agg) in out.iter_mut() {
+            if let Some(s) = agg.vitals.get_mut(i) {
+                s.p75 = p75s.get(g).copied().flatten();
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Page views in the table (an upper bound: the largest rowid, O(log n)).
+fn table_rows(conn: &Connection) -> Result<i64, String> {
+    conn.query_row("SELECT coalesce(max(rowid), 0) FROM page_views", [], |r| r.get(0)).map_err(err)
+}
+
+fn page_views_empty(out: &[(String, Agg)]) -> bool {
+    out.iter().all(|(_, a)| a.page_views == 0)
+}
+
+/// ` AND group IN (…)` for a grouped query (nothing for the overall one).
+fn group_restriction(group_expr: &str, groups: &[(String, Agg)]) -> (String, Vec<Sql>) {
+    if group_expr == "''" {
+        return (String::new(), Vec::new());
+    }
+    let marks = vec!["?"; groups.len()].join(", ");
+    (
+        format!(" AND coalesce({group_expr}, '') IN ({marks})"),
+        groups.iter().map(|(g, _)| Sql::Text(g.clone())).collect(),
+    )
 }
 
 pub fn top_errors(conn: &Connection, f: &Filter, limit: usize) -> Result<Value, String> {
@@ -285,46 +399,61 @@ pub fn top_errors(conn: &Connection, f: &Filter, limit: usize) -> Result<Value, 
 pub const SPLIT_PARTS: [&str; 4] = ["server", "network", "frontend", "frontend_lcp"];
 
 /// p75 (and count) of each part of the latency split — "user latency =
-/// frontend + network + server" — overall and per group, so a slow page or
+/// frontend + network + server" — per group (`''` overall), so a slow page or
 /// country shows whether the network, the server or the page is to blame.
-fn latency_split(
-    conn: &Connection,
-    f: &Filter,
-    group_col: Option<&str>,
-) -> Result<(Value, HashMap<String, Value>), String> {
+fn latency_split(conn: &Connection, f: &Filter, group_expr: &str) -> Result<HashMap<String, Value>, String> {
     let (clause, args) = f.clause("ts");
+    let part = |k: &str| format!("json_extract(attributes, '$.{k}')");
+    let parts = SPLIT_PARTS.iter().enumerate().map(|(i, k)| format!("{} AS p{i}", part(k))).collect::<Vec<_>>();
+    // The split events once (joined to their page view only when grouped by
+    // one of its columns), then every part's p75 per group in one sorted
+    // pass: the value at rank ceil(0.75 n) of each (part, group).
+    let source = if group_expr == "''" {
+        format!("SELECT '' AS g, {} FROM events WHERE kind = 'split' AND {clause}", parts.join(", "))
+    } else {
+        format!(
+            "SELECT coalesce(pv.{group_expr}, '') AS g, {} FROM
+             (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
+             CROSS JOIN page_views pv ON pv.id = e.page_view_id",
+            parts.join(", ")
+        )
+    };
+    let union = (0..SPLIT_PARTS.len())
+        .map(|i| format!("SELECT {i} AS k, g, p{i} AS v FROM s WHERE p{i} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     let sql = format!(
-        "SELECT {}, {} FROM (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
-         JOIN page_views pv ON pv.id = e.page_view_id",
-        group_col.map_or("''".to_string(), |c| format!("pv.{c}")),
-        SPLIT_PARTS.map(|k| format!("json_extract(e.attributes, '$.{k}')")).join(", ")
+        "WITH s AS MATERIALIZED ({source})
+         SELECT k, g, v, n FROM (
+            SELECT k, g, v, row_number() OVER w AS rn, count(*) OVER (PARTITION BY k, g) AS n
+            FROM ({union}) WINDOW w AS (PARTITION BY k, g ORDER BY v)
+         ) WHERE rn = (3 * n + 3) / 4"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-    let mut all: [Vec<f64>; 4] = Default::default();
-    let mut groups: HashMap<String, [Vec<f64>; 4]> = HashMap::new();
-    let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
+    let mut out: HashMap<String, serde_json::Map<String, Value>> = HashMap::new();
     while let Some(r) = rows.next().map_err(err)? {
-        let g: String = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
-        for (i, slot) in all.iter_mut().enumerate() {
-            if let Some(v) = r.get::<_, Option<f64>>(i + 1).map_err(err)? {
-                slot.push(v);
-                if group_col.is_some() {
-                    groups.entry(g.clone()).or_default()[i].push(v);
-                }
-            }
+        let k = usize::try_from(r.get::<_, i64>(0).map_err(err)?).unwrap_or(0);
+        let g: String = r.get(1).map_err(err)?;
+        let v: Option<f64> = r.get(2).map_err(err)?;
+        let n: i64 = r.get(3).map_err(err)?;
+        if let Some(name) = SPLIT_PARTS.get(k) {
+            out.entry(g).or_default().insert(name.to_string(), json!({ "p75": v, "count": n }));
         }
     }
-    let stats = |vals: &mut [Vec<f64>; 4]| -> Value {
-        let mut o = serde_json::Map::new();
-        for (k, v) in SPLIT_PARTS.iter().zip(vals.iter_mut()) {
-            v.sort_by(f64::total_cmp);
-            o.insert(k.to_string(), json!({ "p75": percentile(v, 0.75), "count": v.len() }));
-        }
-        Value::Object(o)
-    };
-    let overall = stats(&mut all);
-    let per_group = groups.into_iter().map(|(k, mut v)| (k, stats(&mut v))).collect();
-    Ok((overall, per_group))
+    Ok(out
+        .into_iter()
+        .map(|(g, mut o)| {
+            for k in SPLIT_PARTS {
+                o.entry(k.to_string()).or_insert_with(|| json!({ "p75": null, "count": 0 }));
+            }
+            (g, Value::Object(o))
+        })
+        .collect())
+}
+
+fn empty_split() -> Value {
+    Value::Object(SPLIT_PARTS.iter().map(|k| (k.to_string(), json!({ "p75": null, "count": 0 }))).collect())
 }
 
 pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
@@ -343,37 +472,42 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
             }
         },
     };
-    let limit = match parse_limit(p.limit.as_deref(), 20, 500) {
+    let limit = match parse_limit(p.limit.as_deref(), 20, MAX_GROUPS_LIMIT) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = page_view_rows(conn, &f, group.map(|(_, c)| c))?;
-    let mut all = Acc::default();
-    let mut groups: HashMap<String, Acc> = HashMap::new();
-    for r in &rows {
-        all.add(r);
-        if group.is_some() {
-            groups.entry(r.group.clone()).or_default().add(r);
+    let overall = page_view_aggs(conn, &f, "''", 1)?;
+    let split = latency_split(conn, &f, "''")?;
+    let mut out = match overall.into_iter().next() {
+        Some((_, mut agg)) => {
+            agg.latency = split.get("").cloned().unwrap_or_else(empty_split);
+            agg.to_json()
         }
-    }
-    let mut out = all.finish();
-    let (split, mut split_groups) = latency_split(conn, &f, group.map(|(_, c)| c))?;
+        None => Agg {
+            page_views: 0,
+            sessions: 0,
+            error_sessions: 0,
+            http_calls: 0,
+            http_errors: 0,
+            vitals: Default::default(),
+            latency: empty_split(),
+        }
+        .to_json(),
+    };
     if let Value::Object(o) = &mut out {
-        o.insert("latency".into(), split);
         o.insert("filter".into(), serde_json::to_value(&f).unwrap_or(Value::Null));
         // `top_errors` (grouped by cause, symbolicated) is added by the
         // route: crate::sourcemap::issues.
         o.insert("top_actions".into(), crate::actions::top_actions(conn, &f, 10)?);
-        if let Some((name, _)) = group {
-            let mut gs: Vec<(String, Acc)> = groups.into_iter().collect();
-            gs.sort_by(|a, b| b.1.page_views.cmp(&a.1.page_views).then_with(|| a.0.cmp(&b.0)));
-            let list: Vec<Value> = gs
+        if let Some((name, col)) = group {
+            let groups = page_view_aggs(conn, &f, col, limit)?;
+            let mut split_groups = latency_split(conn, &f, col)?;
+            let list: Vec<Value> = groups
                 .into_iter()
-                .take(limit)
-                .map(|(k, acc)| {
-                    let mut v = acc.finish();
+                .map(|(k, mut agg)| {
+                    agg.latency = split_groups.remove(&k).unwrap_or_else(empty_split);
+                    let mut v = agg.to_json();
                     if let Value::Object(o) = &mut v {
-                        o.insert("latency".into(), split_groups.remove(&k).unwrap_or(Value::Null));
                         o.insert("key".into(), Value::String(k));
                     }
                     v
@@ -381,6 +515,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
                 .collect();
             o.insert("group_by".into(), Value::String(name.into()));
             o.insert("groups".into(), Value::Array(list));
+            o.insert("limit".into(), json!(limit));
         }
     }
     Ok(Ok(out))
@@ -410,11 +545,15 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = page_view_rows(conn, &f, None)?;
+    let (clause, args) = f.clause("started_at");
+    let (min_t, max_t): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(&format!("SELECT min(started_at), max(started_at) FROM page_views WHERE {clause}"))
+        .and_then(|mut st| st.query_row(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(err)?;
     // Without a step: buckets from the first page view in the range to now,
     // so a young database still gets a readable trend.
     let end = now_ms().min(f.until);
-    let data_start = rows.iter().map(|r| r.started_at).min().unwrap_or(f.since).max(f.since);
+    let data_start = min_t.unwrap_or(f.since).max(f.since);
     let step = match p.step.as_deref().filter(|s| !s.is_empty()) {
         None => auto_step((end - data_start).max(1)),
         Some(s) => match s
@@ -434,14 +573,36 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     if (end - range_start) / step > 2000 {
         return Ok(Err(BadParam("too many buckets: use a larger step or a shorter range".into())));
     }
-    let mut buckets: BTreeMap<i64, Acc> = BTreeMap::new();
-    for r in &rows {
-        let b = r.started_at.div_euclid(step) * step;
-        buckets.entry(b).or_default().add(r);
+    // Per-bucket aggregates and p75s, all in SQL.
+    let bucket = format!("((started_at / {step}) * {step})");
+    let sql = format!(
+        "SELECT {bucket} AS b, count(*), count(DISTINCT session_id),
+                count(DISTINCT CASE WHEN js_errors > 0 THEN session_id END),
+                count(lcp), count(inp), count(cls), count(page_load)
+         FROM page_views WHERE {clause} GROUP BY b"
+    );
+    let mut buckets: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); 4];
+    {
+        let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter())).map_err(err)?;
+        while let Some(r) = rows.next().map_err(err)? {
+            let b: i64 = r.get(0).map_err(err)?;
+            buckets.insert(b, (r.get(1).map_err(err)?, r.get(2).map_err(err)?, r.get(3).map_err(err)?));
+            for (i, c) in counts.iter_mut().enumerate() {
+                c.insert(b.to_string(), usize::try_from(r.get::<_, i64>(4 + i).map_err(err)?).unwrap_or(0));
+            }
+        }
+    }
+    let from = format!("FROM page_views WHERE {clause}");
+    let mut p75s: Vec<HashMap<String, Option<f64>>> = Vec::new();
+    for (i, c) in [0usize, 1, 2, 7].into_iter().zip(&counts) {
+        let col = METRIC_COLUMNS.get(i).copied().unwrap_or("lcp");
+        p75s.push(p75_by_group(conn, &format!("CAST({bucket} AS TEXT)"), col, &from, &args, c)?);
     }
     // Every bucket of the range, empty ones as null, so charts show gaps.
     let first = range_start.div_euclid(step) * step;
-    let last = rows.iter().map(|r| r.started_at).max().unwrap_or(end).min(f.until).max(end);
+    let last = max_t.unwrap_or(end).min(f.until).max(end);
     let mut t = Vec::new();
     let (mut pv, mut sess, mut ser) = (Vec::new(), Vec::new(), Vec::new());
     let mut p75: Vec<Vec<Option<f64>>> = vec![Vec::new(); 4];
@@ -449,15 +610,13 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     while at <= last {
         t.push(at);
         match buckets.remove(&at) {
-            Some(mut acc) => {
-                let sessions = acc.sessions.len();
-                pv.push(Some(acc.page_views));
+            Some((views, sessions, error_sessions)) => {
+                pv.push(Some(views));
                 sess.push(Some(sessions));
-                ser.push((sessions > 0).then(|| acc.error_sessions.len() as f64 / sessions as f64));
-                for (slot, i) in p75.iter_mut().zip([0usize, 1, 2, 7]) {
-                    let vals = &mut acc.values[i];
-                    vals.sort_by(f64::total_cmp);
-                    slot.push(percentile(vals, 0.75));
+                ser.push((sessions > 0).then(|| error_sessions as f64 / sessions as f64));
+                let key = at.to_string();
+                for (slot, m) in p75.iter_mut().zip(&p75s) {
+                    slot.push(m.get(&key).copied().flatten());
                 }
             }
             None => {
@@ -483,7 +642,7 @@ pub fn events(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, 
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
-    let limit = match parse_limit(p.limit.as_deref(), 100, 1000) {
+    let limit = match parse_limit(p.limit.as_deref(), 100, MAX_EVENTS_LIMIT) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
@@ -542,12 +701,16 @@ pub fn events(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, 
     } else {
         None
     };
-    Ok(Ok(json!({ "events": list, "next_before": next })))
+    Ok(Ok(json!({ "events": list, "next_before": next, "limit": limit, "filter": f })))
 }
 
 /// Distinct apps, releases and environments seen in the range, most page views first.
 pub fn dimensions(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
-    let f = match Filter::from_params(&Params { since: p.since.clone().or(Some("30d".into())), ..Default::default() }) {
+    let f = match Filter::from_params(&Params {
+        since: p.since.clone().or(Some("30d".into())),
+        max_range_ms: p.max_range_ms,
+        ..Default::default()
+    }) {
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
@@ -555,7 +718,7 @@ pub fn dimensions(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
     for (key, col) in [("apps", "app_name"), ("releases", "app_version"), ("envs", "app_env")] {
         let sql = format!(
             "SELECT {col}, count(*) AS n FROM page_views WHERE started_at >= ?1 AND started_at < ?2
-             GROUP BY {col} ORDER BY n DESC LIMIT 100"
+             GROUP BY {col} ORDER BY n DESC LIMIT {DIMENSIONS_LIMIT}"
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
         let rows = stmt
@@ -578,16 +741,6 @@ mod tests {
         assert_eq!(percentile(&[5.0], 0.75), Some(5.0));
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 0.75), Some(3.0));
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.75), Some(4.0));
-    }
-
-    #[test]
-    fn shares() {
-        let mut v = vec![1000.0, 3000.0, 5000.0, 2500.0];
-        let s = metric_stats("LCP", &mut v);
-        assert_eq!(s.p75, Some(3000.0));
-        assert_eq!((s.good, s.needs_improvement, s.poor), (Some(0.5), Some(0.25), Some(0.25)));
-        let s = metric_stats("page_load", &mut [1.0]);
-        assert_eq!(s.good, None);
     }
 
     #[test]

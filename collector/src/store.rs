@@ -142,6 +142,16 @@ fn pragmas(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Read connections: sorts and window buffers spill to temporary files
+/// (not memory) past a bounded page cache, so one query's memory does not
+/// grow with the range it covers.
+fn read_pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "temp_store", "FILE")?;
+    conn.pragma_update(None, "cache_size", -16_000)?;
+    Ok(())
+}
+
 /// Opens (creating and migrating) the database for writing.
 pub fn open_writer(path: &Path) -> Result<Connection, String> {
     let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -182,11 +192,32 @@ pub fn migrate(conn: &Connection) -> Result<(), String> {
 pub struct ReadPool {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Connection>>>,
+    timeout: Duration,
+    /// Queries running at once (each holds a connection and its cache).
+    running: Arc<tokio::sync::Semaphore>,
 }
+
+/// Queries run at once; more wait (up to the time limit, then 503).
+pub const MAX_CONCURRENT_QUERIES: usize = 4;
+
+/// The error of a query stopped by the pool's time limit (`--query-timeout`):
+/// the HTTP layer answers it with 503.
+pub const QUERY_TIMEOUT: &str = "query time limit exceeded";
 
 impl ReadPool {
     pub fn new(path: &Path) -> ReadPool {
-        ReadPool { path: path.to_path_buf(), idle: Arc::new(Mutex::new(Vec::new())) }
+        ReadPool {
+            path: path.to_path_buf(),
+            idle: Arc::new(Mutex::new(Vec::new())),
+            timeout: Duration::from_secs(10),
+            running: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_QUERIES)),
+        }
+    }
+
+    /// Each query is interrupted after `timeout` (its result: `QUERY_TIMEOUT`).
+    pub fn with_timeout(mut self, timeout: Duration) -> ReadPool {
+        self.timeout = timeout;
+        self
     }
 
     /// Runs `f` with a read connection on the blocking pool.
@@ -196,7 +227,12 @@ impl ReadPool {
         F: FnOnce(&Connection) -> Result<T, String> + Send + 'static,
     {
         let pool = self.clone();
+        let permit = match tokio::time::timeout(self.timeout, self.running.clone().acquire_owned()).await {
+            Ok(Ok(p)) => p,
+            _ => return Err(QUERY_TIMEOUT.to_string()),
+        };
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = match pool.idle.lock().ok().and_then(|mut v| v.pop()) {
                 Some(c) => c,
                 None => {
@@ -205,13 +241,33 @@ impl ReadPool {
                         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
                     )
                     .map_err(|e| format!("open {}: {e}", pool.path.display()))?;
-                    pragmas(&c).map_err(|e| e.to_string())?;
+                    read_pragmas(&c).map_err(|e| e.to_string())?;
                     c
                 }
             };
+            // SQLite calls this every 1000 virtual-machine steps; returning
+            // true interrupts the statement (SQLITE_INTERRUPT).
+            let deadline = Instant::now() + pool.timeout;
+            let expired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = expired.clone();
+            conn.progress_handler(
+                1000,
+                Some(move || {
+                    let late = Instant::now() >= deadline;
+                    if late {
+                        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    late
+                }),
+            );
             let out = f(&conn);
+            conn.progress_handler(0, None::<fn() -> bool>);
+            let out = match out {
+                Err(_) if expired.load(std::sync::atomic::Ordering::Relaxed) => Err(QUERY_TIMEOUT.to_string()),
+                o => o,
+            };
             if let Ok(mut idle) = pool.idle.lock() {
-                if idle.len() < 8 {
+                if idle.len() < MAX_CONCURRENT_QUERIES {
                     idle.push(conn);
                 }
             }

@@ -9,6 +9,17 @@
 //!   ids hex of the right length;
 //! - a Faro batch becomes the same rows in the collector as the native one;
 //! - splitting into requests keeps every event once, each request decodable.
+// Tests: a failing step should panic (the workspace lints hold shipped code).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
 
 mod common;
 mod wire;

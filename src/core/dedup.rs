@@ -34,6 +34,9 @@ pub struct ErrorBook {
     pending: Vec<(u64, ErrorReport)>,
     /// Fingerprints reported earlier in this page view (bounded by `max`).
     seen: Vec<u64>,
+    /// Failures reported from a second witness (Resource Timing) whose own
+    /// `error` event has not come yet (bounded by `max`).
+    found: Vec<u64>,
     pub max: usize,
 }
 
@@ -49,10 +52,37 @@ pub enum Seen {
 
 impl ErrorBook {
     pub fn new(max: usize) -> Self {
-        ErrorBook { pending: Vec::new(), seen: Vec::new(), max }
+        ErrorBook { pending: Vec::new(), seen: Vec::new(), found: Vec::new(), max }
     }
 
     pub fn observe(&mut self, fp: u64, dropped: &mut Dropped) -> Seen {
+        // The `error` event of a failure Resource Timing already reported:
+        // the same failure, seen twice (the loader snippet replays events
+        // from before the agent started, which also finds them by status).
+        if let Some(i) = self.found.iter().position(|f| *f == fp) {
+            self.found.swap_remove(i);
+            return Seen::Counted;
+        }
+        self.count(fp, dropped)
+    }
+
+    /// A failure found by a second witness, Resource Timing (a failed
+    /// resource's entry, read at start for what happened before it): one
+    /// failure, counted once. Already reported by its `error` event → nothing
+    /// to do; else reported, and the `error` event that may still come (a
+    /// replay) is taken as this same failure.
+    pub fn observe_found(&mut self, fp: u64, dropped: &mut Dropped) -> Seen {
+        if self.seen.contains(&fp) || self.pending.iter().any(|(f, _)| *f == fp) {
+            return Seen::Counted;
+        }
+        let s = self.count(fp, dropped);
+        if s == Seen::New && self.found.len() < self.max {
+            self.found.push(fp);
+        }
+        s
+    }
+
+    fn count(&mut self, fp: u64, dropped: &mut Dropped) -> Seen {
         if let Some((_, r)) = self.pending.iter_mut().find(|(f, _)| *f == fp) {
             r.count = r.count.saturating_add(1);
             return Seen::Counted;
@@ -84,6 +114,7 @@ impl ErrorBook {
     pub fn reset(&mut self) {
         self.pending.clear();
         self.seen.clear();
+        self.found.clear();
     }
 }
 
@@ -129,6 +160,41 @@ mod tests {
         assert_eq!(b.observe(fp0, &mut d), Seen::New);
         b.reset();
         assert_eq!(b.observe(fingerprint(&["x"], &[9]), &mut d), Seen::New);
+    }
+
+    #[test]
+    fn a_failure_seen_by_its_event_and_by_resource_timing_counts_once() {
+        let fp = fingerprint(&["resource", "img", "https://shop.example/missing.png"], &[]);
+        let mut d = Dropped::default();
+        // Event first (the snippet's replay), then Resource Timing.
+        let mut b = ErrorBook::new(10);
+        assert_eq!(b.observe(fp, &mut d), Seen::New);
+        b.add(fp, rep("img failed"));
+        assert_eq!(b.observe_found(fp, &mut d), Seen::Counted);
+        assert_eq!(b.drain().iter().map(|r| r.count).collect::<Vec<_>>(), [1]);
+        // Resource Timing first, then the replayed event.
+        let mut b = ErrorBook::new(10);
+        assert_eq!(b.observe_found(fp, &mut d), Seen::New);
+        b.add(fp, rep("img failed"));
+        assert_eq!(b.observe(fp, &mut d), Seen::Counted);
+        assert_eq!(b.drain().iter().map(|r| r.count).collect::<Vec<_>>(), [1]);
+        // …also across a flush: the event after the drain makes no new report.
+        let mut b = ErrorBook::new(10);
+        assert_eq!(b.observe_found(fp, &mut d), Seen::New);
+        b.add(fp, rep("img failed"));
+        assert_eq!(b.drain().len(), 1);
+        assert_eq!(b.observe(fp, &mut d), Seen::Counted);
+        assert!(!b.has_pending());
+        // A second real failure of the same URL still counts.
+        assert_eq!(b.observe(fp, &mut d), Seen::New);
+        // Two events and one entry: two failures.
+        let mut b = ErrorBook::new(10);
+        assert_eq!(b.observe(fp, &mut d), Seen::New);
+        b.add(fp, rep("img failed"));
+        assert_eq!(b.observe_found(fp, &mut d), Seen::Counted);
+        assert_eq!(b.observe(fp, &mut d), Seen::Counted);
+        assert_eq!(b.drain().iter().map(|r| r.count).collect::<Vec<_>>(), [2]);
+        assert_eq!(d.0.len(), 0, "nothing dropped");
     }
 
     #[test]

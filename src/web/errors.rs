@@ -196,7 +196,7 @@ pub fn push_at(rt: &Runtime, error: &JsValue, context: &JsValue, t: f64) {
 /// too early for our listener): Resource Timing still tells, by its status.
 pub fn early_resource_failure(rt: &Runtime, tag: &str, url: &str, status: u32, t: f64) {
     let fp = fingerprint(&[source::RESOURCE, tag, url], &[]);
-    rt.error(fp, || {
+    rt.error_found(fp, || {
         let url = rt.scrub(url);
         let mut msg = String::with_capacity(url.len() + 40);
         msg.push_str(tag);

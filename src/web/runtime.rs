@@ -366,6 +366,20 @@ impl Runtime {
         }
     }
 
+    /// A failure found by Resource Timing (see `ErrorBook::observe_found`):
+    /// reported once, whether its `error` event is also seen or not.
+    pub fn error_found(&self, fp: u64, build: impl FnOnce() -> Option<ErrorReport>) {
+        let seen = self.with(|st| {
+            let State { errors, queue, .. } = st;
+            errors.observe_found(fp, &mut queue.dropped)
+        });
+        if seen == Some(Seen::New) {
+            if let Some(report) = build() {
+                self.add_error(fp, report);
+            }
+        }
+    }
+
     // The two halves of `error` that do not depend on the caller's closure:
     // one copy each, not one per caller.
     #[inline(never)]

@@ -121,3 +121,48 @@ test('live refresh picks up new beacons', async (t) => {
   assert.equal(await page.textContent('[data-testid="p75-LCP"]'), '1.23 s');
   assert.deepEqual(page.pageErrors, []);
 });
+
+test('with --read-key the dashboard asks for the key once, then shows data', async (t) => {
+  const KEY = 'dashboard-read-key-7f3a';
+  const c = await startCollector({ env: { RUM_READ_KEY: KEY } });
+  c.readKey = KEY;
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await c.stop();
+  });
+  assert.equal((await post(c.url, batch({ events: [vital('LCP', 1234)] }))).status, 204);
+  // Reads without the key are refused; ingest is not.
+  assert.equal((await fetch(c.url + '/api/summary')).status, 401);
+  assert.equal((await fetch(c.url + '/metrics')).status, 401);
+  assert.equal((await api(c, '/api/summary?since=1h')).page_views, 1);
+
+  const page = await newPage(browser);
+  const sent = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/')) sent.push(r.headers().authorization || '');
+  });
+  await page.goto(c.url + '/');
+  await page.waitForSelector('#key-form:not([hidden])');
+  assert.equal(await page.textContent('[data-testid="page_views"]'), '—', 'no data before the key');
+  // A wrong key is refused and asked again.
+  await page.fill('[data-testid="read-key"]', 'wrong-key');
+  await page.click('[data-testid="read-key-submit"]');
+  await page.waitForFunction(() => document.querySelector('#key-error').textContent.includes('refused'));
+  await page.fill('[data-testid="read-key"]', KEY);
+  await page.click('[data-testid="read-key-submit"]');
+  await page.waitForSelector('body[data-loaded]');
+  assert.equal(await page.textContent('[data-testid="page_views"]'), '1');
+  assert.equal(await page.textContent('[data-testid="p75-LCP"]'), '1.23 s');
+  assert.equal(await page.isHidden('#key-form'), true);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('rum-collector-read-key')), KEY);
+  // A reload in the same tab does not ask again: the key is sent on every call.
+  sent.length = 0;
+  await page.reload();
+  await page.waitForSelector('body[data-loaded]');
+  assert.equal(await page.isHidden('#key-form'), true);
+  assert.ok(sent.length >= 2, `API calls after reload: ${sent.length}`);
+  assert.ok(sent.every((h) => h === `Bearer ${KEY}`), JSON.stringify(sent));
+  assert.equal(await page.textContent('[data-testid="page_views"]'), '1');
+  assert.deepEqual(page.pageErrors, []);
+});

@@ -83,6 +83,22 @@ test('wasm delayed 2 s: still once each, queue bounded with a drop count', async
   }
 });
 
+test('rum.js delayed 1.5 s: an image that failed before the agent started counts once', async () => {
+  // The failure has two witnesses: the snippet's replayed `error` event and
+  // the agent's Resource Timing scan (status 404). One failure, count 1.
+  env.server.delays['/pkg/rum.js'] = 1500;
+  try {
+    const { page, readyAt, evs } = await run();
+    const imgs = evs.filter((e) => e.k === 'error' && e.src === 'resource' && e.file.includes('early-broken.png'));
+    assert.equal(imgs.length, 1, `resource errors: ${JSON.stringify(imgs)}`);
+    assert.equal(imgs[0].count, 1, 'counted once');
+    assert.ok(imgs[0].t < readyAt, 'reported with its original time');
+    await page.close();
+  } finally {
+    delete env.server.delays['/pkg/rum.js'];
+  }
+});
+
 test('module blocked (404): no error from us, listeners removed, nothing queued', async () => {
   env.server.statuses['/pkg/rum.js'] = 404;
   try {

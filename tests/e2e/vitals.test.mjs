@@ -176,15 +176,22 @@ test('slow click just before leaving: both wait for idle, neither reports it', a
   // web-vitals reports INP on hide only from entries already processed; an
   // interaction still waiting for its idle callback is counted after the
   // report. We follow the same order so the two never disagree.
-  await scenario('slow click then leave', '/test/vitals/inp.html', async (page) => {
+  const { wv, ours } = await scenario('slow click then leave', '/test/vitals/inp.html', async (page) => {
     await page.evaluate('document.getElementById("slow").dataset.ms = 300');
     await page.click('#slow');
     await sleep(100);
   });
+  // Both measured the page (so "neither reports INP" is not both silent)…
+  for (const key of ['TTFB|navigate', 'FCP|navigate']) {
+    assert.ok(wv.has(key) && ours.has(key), `${key}: web-vitals ${wv.has(key)}, ours ${ours.has(key)}`);
+  }
+  // …and neither reported the interaction still waiting for idle.
+  assert.equal(wv.has('INP|navigate'), false, 'web-vitals reported INP');
+  assert.equal(ours.has('INP|navigate'), false, 'we reported INP');
 });
 
 test('many interactions: the p98 estimate skips the longest', async () => {
-  await scenario('60 interactions', '/test/vitals/inp.html', async (page) => {
+  const { wv, ours } = await scenario('60 interactions', '/test/vitals/inp.html', async (page) => {
     for (let i = 0; i < 60; i++) {
       // Mostly fast, a few slow, and the slowest two apart.
       const ms = i === 10 ? 400 : i === 40 ? 250 : i % 9 === 0 ? 120 : 0;
@@ -200,6 +207,11 @@ test('many interactions: the p98 estimate skips the longest', async () => {
     await page.press('a');
     await sleep(400);
   });
+  // 61 interactions: the p98 estimate skips the single longest (≥ 400 ms),
+  // so INP is the next one (≥ 250 ms), in both libraries.
+  const inp = ours.get('INP|navigate');
+  assert.ok(inp && wv.has('INP|navigate'), 'both reported INP');
+  assert.ok(inp.value >= 250 && inp.value < 400, `INP ${inp.value}: the 250 ms interaction, not the 400 ms one`);
 });
 
 test('page loaded in a background tab: only TTFB', async () => {

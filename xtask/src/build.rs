@@ -186,8 +186,10 @@ fn patch_package_json(path: &std::path::Path) -> Result {
         serde_json::json!({ ".": "./rum.js", "./rum.js": "./rum.js", "./package.json": "./package.json" });
     let mut side_effects = vec!["./rum.js".to_string()];
     for f in FORMATS {
-        exports[format!("./{f}")] = format!("./{f}/rum.js").into();
-        exports[format!("./{f}/rum.js")] = format!("./{f}/rum.js").into();
+        if let Some(e) = exports.as_object_mut() {
+            e.insert(format!("./{f}"), format!("./{f}/rum.js").into());
+            e.insert(format!("./{f}/rum.js"), format!("./{f}/rum.js").into());
+        }
         side_effects.push(format!("./{f}/rum.js"));
     }
     o.insert("exports".into(), exports);

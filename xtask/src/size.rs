@@ -76,7 +76,8 @@ fn formats(default_total: usize) -> Result {
                 wasm = b;
             }
         }
-        let cost = total as i64 - default_total as i64;
+        let cost = i128::from(u64::try_from(total).unwrap_or(u64::MAX))
+            - i128::from(u64::try_from(default_total).unwrap_or(u64::MAX));
         out!("| {f} (pkg/{f}/, `rum-agent/{f}`) | {wasm} | {total} | {cost:+} |");
     }
     Ok(())
@@ -93,11 +94,12 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let at = |i: usize| u32::from(*chunk.get(i).unwrap_or(&0));
+        let n = (at(0) << 16) | (at(1) << 8) | at(2);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                let sextet = usize::try_from((n >> (18 - 6 * i)) & 63).unwrap_or(0);
+                out.push(char::from(*T.get(sextet).unwrap_or(&b'=')));
             } else {
                 out.push('=');
             }

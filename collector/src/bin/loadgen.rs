@@ -4,6 +4,11 @@
 //! printing accepted events/s and request latency percentiles.
 //!
 //! `rum-loadgen --url http://127.0.0.1:PORT/collect --concurrency 16 --duration 10s`
+//!
+//! With `--query-base http://127.0.0.1:PORT`, dashboard queries run at the
+//! same time (one client, in a loop: summaries, grouped summaries, time
+//! series, events), and their latency is printed too. `--fill-db PATH
+//! --fill-events N` writes a synthetic database instead, and exits.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,7 +39,29 @@ struct Args {
     /// Events per batch.
     #[arg(long, default_value_t = 20)]
     events: usize,
+    /// Run dashboard queries against this collector (loopback) meanwhile.
+    #[arg(long)]
+    query_base: Option<String>,
+    /// Read key for the queries (also RUM_READ_KEY).
+    #[arg(long, env = "RUM_READ_KEY", hide_env_values = true)]
+    read_key: Option<String>,
+    /// Write a synthetic database of `--fill-events` events here, then exit.
+    #[arg(long)]
+    fill_db: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 1_000_000)]
+    fill_events: usize,
 }
+
+/// What the dashboard asks, over its ranges (`since=0`: the whole range cap).
+const QUERIES: [&str; 7] = [
+    "/api/summary?since=24h",
+    "/api/summary?since=24h&group_by=page",
+    "/api/timeseries?since=24h",
+    "/api/summary?since=0",
+    "/api/summary?since=0&group_by=country",
+    "/api/timeseries?since=0",
+    "/api/events?since=0&limit=100",
+];
 
 const VIEW: &str = "VIEW_ID_PLACEHOLDER";
 
@@ -169,6 +196,26 @@ fn template(n: usize) -> String {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if let Some(db) = &args.fill_db {
+        let t0 = Instant::now();
+        return match rum_collector::synth::fill(db, args.fill_events, rum_collector::now_ms(), 30) {
+            Ok(()) => {
+                println!("filled            {} events in {:.1} s", args.fill_events, t0.elapsed().as_secs_f64());
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rum-loadgen: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let loopback = |u: &str| {
+        u.parse::<hyper::Uri>().is_ok_and(|u| matches!(u.host(), Some("127.0.0.1") | Some("localhost") | Some("[::1]")))
+    };
+    if args.query_base.as_deref().is_some_and(|q| !loopback(q)) {
+        eprintln!("rum-loadgen: --query-base must be a loopback URL");
+        return std::process::ExitCode::FAILURE;
+    }
     match args.url.parse::<hyper::Uri>() {
         Ok(u) if matches!(u.host(), Some("127.0.0.1") | Some("localhost") | Some("[::1]")) => {}
         _ => {
@@ -197,6 +244,33 @@ async fn run(args: Args) -> std::process::ExitCode {
     let started = Instant::now();
     let deadline = started + args.duration;
     let run_id = rum_collector::now_ms();
+    let queries = args.query_base.clone().map(|base| {
+        let client = client.clone();
+        let key = args.read_key.clone();
+        tokio::spawn(async move {
+            let mut lat: Vec<(usize, u32)> = Vec::new();
+            let mut failed = 0u64;
+            let mut i = 0usize;
+            while Instant::now() < deadline {
+                let q = i % QUERIES.len();
+                i += 1;
+                let mut req = hyper::Request::get(format!("{base}{}", QUERIES.get(q).copied().unwrap_or("/healthz")));
+                if let Some(k) = &key {
+                    req = req.header("authorization", format!("Bearer {k}"));
+                }
+                let Ok(req) = req.body(Full::new(Bytes::new())) else { break };
+                let t0 = Instant::now();
+                match client.request(req).await {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.into_body().collect().await;
+                        lat.push((q, u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX)));
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (lat, failed)
+        })
+    });
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
         let (client, template, latencies, ok, failed, counter, url) = (
@@ -256,8 +330,8 @@ async fn run(args: Args) -> std::process::ExitCode {
         if lat.is_empty() {
             return 0.0;
         }
-        let rank = ((p * lat.len() as f64).ceil() as usize).clamp(1, lat.len());
-        f64::from(lat[rank - 1]) / 1000.0
+        let rank = usize::try_from(rum_collector::sat_u64((p * lat.len() as f64).ceil())).unwrap_or(usize::MAX);
+        lat.get(rank.clamp(1, lat.len()) - 1).map_or(0.0, |v| f64::from(*v) / 1000.0)
     };
     let ok = ok.load(Ordering::Relaxed);
     let failed = failed.load(Ordering::Relaxed);
@@ -279,6 +353,30 @@ async fn run(args: Args) -> std::process::ExitCode {
         pct(0.99),
         pct(1.0)
     );
+    if let Some(q) = queries {
+        let (lat, qfailed) = q.await.unwrap_or_default();
+        let mut all: Vec<u32> = lat.iter().map(|(_, l)| *l).collect();
+        all.sort_unstable();
+        let p = |v: &[u32], p: f64| -> f64 {
+            let rank = usize::try_from(rum_collector::sat_u64((p * v.len() as f64).ceil())).unwrap_or(usize::MAX);
+            v.get(rank.clamp(1, v.len().max(1)) - 1).map_or(0.0, |x| f64::from(*x) / 1000.0)
+        };
+        println!(
+            "queries           {} answered, {} failed, meanwhile: p50 {:.0} ms   p99 {:.0} ms   max {:.0} ms",
+            all.len(),
+            qfailed,
+            p(&all, 0.5),
+            p(&all, 0.99),
+            p(&all, 1.0)
+        );
+        for (i, path) in QUERIES.iter().enumerate() {
+            let mut v: Vec<u32> = lat.iter().filter(|(q, _)| *q == i).map(|(_, l)| *l).collect();
+            v.sort_unstable();
+            if !v.is_empty() {
+                println!("  {path:<40} n={:<3} p50 {:>6.0} ms   max {:>6.0} ms", v.len(), p(&v, 0.5), p(&v, 1.0));
+            }
+        }
+    }
     println!("accepted_events   {events}");
     if ok == 0 {
         return std::process::ExitCode::FAILURE;

@@ -225,7 +225,7 @@ fn measurement(m: lenient::Measurement, at: &str, dropped: &mut Attrs) -> Result
             vec![Event::Nav(NavTiming {
                 t,
                 nav_type: c("navigation_type"),
-                redirect_count: u32::try_from(v("redirectCount").max(0.0) as u64).unwrap_or(u32::MAX),
+                redirect_count: u32::try_from(crate::sat_u64(v("redirectCount"))).unwrap_or(u32::MAX),
                 redirect_start: v("redirectStart"),
                 redirect_end: v("redirectEnd"),
                 worker_start: v("workerStart"),
@@ -256,7 +256,7 @@ fn measurement(m: lenient::Measurement, at: &str, dropped: &mut Attrs) -> Result
         names::LONG_TASKS => vec![Event::LongTasks(LongTasks {
             t,
             src: c("source"),
-            count: u32::try_from(v("count").max(0.0) as u64).unwrap_or(u32::MAX),
+            count: u32::try_from(crate::sat_u64(v("count"))).unwrap_or(u32::MAX),
             total: v("total"),
             max: v("max"),
             scripts: longest_script(&m),
@@ -382,7 +382,7 @@ fn event(e: lenient::Event) -> Event {
                 enc: num(a, "encodedBodySize"),
                 dec: num(a, "decodedBodySize"),
                 blocking: s("renderBlockingStatus") == "blocking",
-                status: num(a, "responseStatus") as u32,
+                status: u32::try_from(crate::sat_u64(num(a, "responseStatus"))).unwrap_or(0),
                 proto: s("protocol"),
             })
         }
@@ -426,7 +426,7 @@ fn event(e: lenient::Event) -> Event {
         // The Faro SDK's user actions (its own attributes only) and ours
         // (with what the action caused and its frustration signals).
         names::USER_ACTION_EVENT => {
-            let count = |k: &str| num(a, k) as u32;
+            let count = |k: &str| u32::try_from(crate::sat_u64(num(a, k))).unwrap_or(u32::MAX);
             let dur = num(a, "userActionDuration");
             let trigger = s("userActionTrigger");
             Event::Action(UserAction {

@@ -101,11 +101,11 @@ pub fn store(conn: &mut Connection, release: &str, files: &[Prepared]) -> Result
                 p.debug_id,
                 p.map_gz,
                 p.js_gz,
-                p.map_bytes as i64,
-                p.js_bytes as i64,
-                p.sources as i64,
-                p.sources_with_content as i64,
-                p.tokens as i64,
+                i64::try_from(p.map_bytes).unwrap_or(i64::MAX),
+                i64::try_from(p.js_bytes).unwrap_or(i64::MAX),
+                i64::try_from(p.sources).unwrap_or(i64::MAX),
+                i64::try_from(p.sources_with_content).unwrap_or(i64::MAX),
+                i64::try_from(p.tokens).unwrap_or(i64::MAX),
                 now
             ])
             .map_err(|e| e.to_string())?;

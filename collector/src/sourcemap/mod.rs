@@ -283,14 +283,13 @@ impl Cache {
 /// without query and fragment, and its path (for path-only uploads).
 fn url_candidates(file: &str) -> Vec<String> {
     let mut out = vec![file.to_string()];
-    let bare = &file[..file.find(['?', '#']).unwrap_or(file.len())];
+    let bare = file.split(['?', '#']).next().unwrap_or(file);
     if bare != file {
         out.push(bare.to_string());
     }
-    if let Some(i) = bare.find("://") {
-        let after = &bare[i + 3..];
+    if let Some((_, after)) = bare.split_once("://") {
         if let Some(j) = after.find('/') {
-            out.push(after[j..].to_string());
+            out.push(after.get(j..).unwrap_or_default().to_string());
         }
     }
     out

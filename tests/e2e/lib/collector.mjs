@@ -82,7 +82,9 @@ export async function startCollector({ args = [], env, dbPath, cwd = ROOT, timeo
 
 /** GET a JSON API path of a started collector. */
 export async function api(c, pathAndQuery) {
-  const r = await fetch(c.url + pathAndQuery);
+  // `c.readKey`: a collector started with --read-key.
+  const headers = c.readKey ? { authorization: `Bearer ${c.readKey}` } : {};
+  const r = await fetch(c.url + pathAndQuery, { headers });
   if (!r.ok) throw new Error(`${pathAndQuery}: HTTP ${r.status} ${await r.text()}`);
   return r.json();
 }
