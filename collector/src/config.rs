@@ -11,7 +11,7 @@ use clap::Parser;
     version,
     about = "Receives rum-agent beacons, stores them in SQLite, serves a query API and a live dashboard.",
     after_help = "Endpoints: POST /collect, GET / (dashboard), /api/events, /api/summary, /api/timeseries, \
-/api/dimensions, /api/stats, /healthz, /metrics. See docs/collector.md."
+/api/dimensions, /api/stats, /api/slo, /healthz, /metrics. See docs/collector.md."
 )]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
@@ -68,6 +68,21 @@ pub struct Config {
     /// Requests waiting for the database writer before new ones get 503.
     #[arg(long, default_value_t = 4096)]
     pub queue: usize,
+
+    /// SLO definitions (YAML, see docs/collector.md); without it the
+    /// default SLOs. A bad file is refused at start with its line and field.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub slo: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Service level objectives: `slo rules` prints a Prometheus rule file.
+    #[command(subcommand)]
+    Slo(crate::slo::rules::SloCommand),
 }
 
 #[derive(Debug, Clone, PartialEq)]

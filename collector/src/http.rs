@@ -36,6 +36,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/timeseries", get(api_timeseries))
         .route("/api/dimensions", get(api_dimensions))
         .route("/api/stats", get(api_stats))
+        .route("/api/slo", get(api_slo))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/", get(dashboard::index))
@@ -264,6 +265,8 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
     let country = state.enricher.country(ip, &env.tz);
     let record = model::build_record(&decoded, client, country, received_at);
     let kinds = record.kinds.clone();
+    // For the SLO/Web Vitals metrics once stored (the record moves to the writer).
+    let observed = crate::slo::prom::Observed::of(&record);
 
     let rx = match state.writer.submit(record) {
         Ok(rx) => rx,
@@ -279,6 +282,7 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
             for k in &kinds {
                 state.metrics.stored_event(k);
             }
+            state.slo.observe(&observed);
             if decoded.rejected.is_empty() {
                 state.metrics.outcome("stored");
                 Ok(StatusCode::NO_CONTENT.into_response())
@@ -412,8 +416,33 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
     )
 }
 
+// ---- SLOs (collector/src/slo/) ----
+
+#[derive(serde::Deserialize, Default)]
+struct SloParams {
+    /// Evaluate at this time instead of now (epoch ms, RFC 3339 or a duration ago).
+    at: Option<String>,
+}
+
+/// `GET /api/slo`: every SLO's objective, SLI, budget left, burn rates and alert state.
+async fn api_slo(State(s): State<Arc<AppState>>, Query(p): Query<SloParams>) -> Response {
+    let now = match p.at.as_deref().map(|a| query::parse_time(a, "at")).transpose() {
+        Ok(t) => t.unwrap_or_else(now_ms),
+        Err(e) => return bad_param(e),
+    };
+    let slos = s.slo.slos.clone();
+    match s.reads.run(move |conn| crate::slo::eval::evaluate(conn, &slos, now)).await {
+        Ok(v) => json_response(StatusCode::OK, v),
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e),
+    }
+}
+
+// ---- end SLOs ----
+
 async fn metrics(State(s): State<Arc<AppState>>) -> Response {
-    let body = s.metrics.render(s.writer.queue_depth(), s.writer.is_running());
+    let mut body = s.metrics.render(s.writer.queue_depth(), s.writer.is_running());
+    // SLO counters and Web Vitals histograms (prometheus-client registry).
+    body.push_str(&s.slo.render());
     let mut r = body.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     r

@@ -17,6 +17,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod query;
+pub mod slo;
 pub mod store;
 
 use std::future::Future;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub writer: store::Writer,
     pub reads: store::ReadPool,
     pub metrics: Arc<metrics::Metrics>,
+    /// SLO definitions (`--slo` or the defaults) and their Prometheus metrics.
+    pub slo: Arc<slo::prom::SloMetrics>,
     pub started: Instant,
     /// (prefix, dir), longest prefix first.
     pub statics: Vec<(String, std::path::PathBuf)>,
@@ -59,14 +62,19 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
         }
     }
     let enricher = enrich::Enricher::new(cfg.geoip.as_deref())?;
+    let slos = slo::load(cfg.slo.as_deref())?;
     let conn = store::open_writer(&cfg.db)?;
     let metrics = Arc::new(metrics::Metrics::new());
     let (writer, writer_thread) = store::start_writer(conn, cfg.queue, cfg.retention_days, metrics.clone());
     let mut statics: Vec<(String, std::path::PathBuf)> =
         cfg.statics.iter().map(|m| (m.prefix.clone(), m.dir.clone())).collect();
     statics.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    let reads = store::ReadPool::new(&cfg.db);
+    let slo_metrics = Arc::new(slo::prom::SloMetrics::new(Arc::new(slos)));
+    slo::prom::spawn_ticker(slo_metrics.clone(), reads.clone());
     let state = Arc::new(AppState {
-        reads: store::ReadPool::new(&cfg.db),
+        reads,
+        slo: slo_metrics,
         cfg,
         enricher,
         writer,

@@ -3,6 +3,9 @@ use rum_collector::Config;
 
 fn main() -> std::process::ExitCode {
     let cfg = Config::parse();
+    if let Some(cmd) = &cfg.command {
+        return subcommand(cmd, &cfg);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -17,6 +20,23 @@ fn main() -> std::process::ExitCode {
     };
     match rt.block_on(rum_collector::run(cfg, shutdown_signal())) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rum-collector: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn subcommand(cmd: &rum_collector::config::Command, cfg: &Config) -> std::process::ExitCode {
+    use rum_collector::config::Command;
+    let out = match cmd {
+        Command::Slo(c) => rum_collector::slo::rules::run(c, cfg.slo.as_deref()),
+    };
+    match out {
+        Ok(text) => {
+            print!("{text}");
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("rum-collector: {e}");
             std::process::ExitCode::FAILURE
