@@ -439,12 +439,23 @@ async fn api_slo(State(s): State<Arc<AppState>>, Query(p): Query<SloParams>) -> 
 
 // ---- end SLOs ----
 
-async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+/// The collector's metrics, then the users' (SLO counters, Web Vitals):
+/// OpenMetrics when asked for (Prometheus does), else text format 0.0.4.
+async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let mut body = s.metrics.render(s.writer.queue_depth(), s.writer.is_running());
-    // SLO counters and Web Vitals histograms (prometheus-client registry).
     body.push_str(&s.slo.render());
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/openmetrics-text"));
+    let ct = if openmetrics {
+        body.push_str("# EOF\n");
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    } else {
+        "text/plain; version=0.0.4; charset=utf-8"
+    };
     let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     r
 }
 

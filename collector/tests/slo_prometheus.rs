@@ -237,12 +237,12 @@ fn start_collector(db: &Path) -> (Proc, String) {
     (Proc(child), addr)
 }
 
+fn urlencode(q: &str) -> String {
+    q.bytes().map(|c| if c.is_ascii_alphanumeric() { (c as char).to_string() } else { format!("%{c:02X}") }).collect()
+}
+
 fn query(prom: &str, q: &str) -> Option<f64> {
-    let enc: String = q
-        .bytes()
-        .map(|c| if c.is_ascii_alphanumeric() { (c as char).to_string() } else { format!("%{c:02X}") })
-        .collect();
-    let v = get_json(prom, &format!("/api/v1/query?query={enc}"));
+    let v = get_json(prom, &format!("/api/v1/query?query={}", urlencode(q)));
     v["data"]["result"][0]["value"][1].as_str().and_then(|s| s.parse().ok())
 }
 
@@ -352,6 +352,31 @@ fn prometheus_pages_on_a_burst_of_js_errors_and_agrees_with_api_slo() {
         h1["bad"],
         t0.elapsed()
     );
+    // Every query of the Grafana dashboard (docs/grafana/) is valid PromQL
+    // over these metrics and rules, with its variables set to "all".
+    let dash: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/grafana/rum-collector.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for p in dash["panels"].as_array().unwrap() {
+        for t in p["targets"].as_array().into_iter().flatten() {
+            let mut e = t["expr"].as_str().unwrap().to_string();
+            for (var, val) in [("$__rate_interval", "1m"), ("$__range", "5m")] {
+                e = e.replace(var, val);
+            }
+            for var in ["$app", "$env", "$route", "$device", "$slo"] {
+                e = e.replace(var, ".*");
+            }
+            let v = get_json(&prom, &format!("/api/v1/query?query={}", urlencode(&e)));
+            assert_eq!(v["status"], "success", "{} {e}: {v}", p["title"]);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked}");
+    let budget = query(&prom, "rum_slo:error_budget_remaining:ratio{slo=\"js-errors\"}").unwrap();
+    assert!((budget - js["error_budget_remaining"].as_f64().unwrap()).abs() < 1e-6, "budget {budget} vs {js}");
     // The Web Vitals histograms reached Prometheus too.
     let lcp = query(&prom, "sum(rum_lcp_seconds_count)").unwrap();
     assert_eq!(lcp, 200.0);

@@ -277,8 +277,8 @@ impl SloMetrics {
         }
     }
 
-    /// The registry in the text format (without OpenMetrics' `# EOF`, as it
-    /// follows the collector's own metrics in one text 0.0.4 exposition).
+    /// The registry in the text format, without the closing `# EOF` (it
+    /// follows the collector's own metrics in one exposition).
     pub fn render(&self) -> String {
         let mut s = String::new();
         if prometheus_client::encoding::text::encode_registry(&mut s, &self.registry).is_err() {
