@@ -117,8 +117,8 @@ test('dashboard numbers equal /api/summary', async (t) => {
   assert.deepEqual(row.burns, js.windows.map((w) => [w.window, num(w.burn_rate)]));
   assert.deepEqual(panel.firing, slo.firing.map((f) => [f.slo, f.alert]));
   assert.ok(panel.firing.some(([s, a]) => s === 'js-errors' && a === 'page-fast'));
-  const http = panel.rows.find((r) => r.name === 'http');
-  assert.equal(http.state, 'page', '1 of 3 HTTP calls failed');
+  const httpRow = panel.rows.find((r) => r.name === 'http');
+  assert.equal(httpRow.state, 'page', '1 of 3 HTTP calls failed');
 
   assert.equal(shown.canvases >= 2, true, 'uPlot charts rendered');
   assert.deepEqual(page.pageErrors, []);
