@@ -150,8 +150,10 @@ pub enum Sli {
     /// Unit: a session. Total: its first request. Bad: its first JavaScript
     /// error (uncaught exception or unhandled rejection).
     ErrorFreeSessions,
-    /// Unit: an HTTP call (fetch/XHR). Total: the call. Bad: a network
-    /// failure (the agent's `fail`) or a 5xx status.
+    /// Unit: an HTTP call (fetch/XHR). Total: the call. Bad: a 5xx status
+    /// or any failure the agent reports in `fail` (network, abort, timeout,
+    /// cors, or `http`: a status at or above the page's `httpErrorStatus`),
+    /// as the summary's HTTP error rate counts them.
     HttpSuccess,
 }
 

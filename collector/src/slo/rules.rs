@@ -185,4 +185,14 @@ mod tests {
         assert_eq!(y.matches("alert: RumSloErrorBudgetBurn").count(), 12);
         assert!(y.contains("severity: ticket") && y.contains("for: 2m"));
     }
+
+    #[test]
+    fn the_shipped_rule_file_is_the_generated_one() {
+        let shipped = include_str!("../../../docs/prometheus/rum-slo.rules.yml");
+        let y = render(&super::super::defaults(), "http://127.0.0.1:8787/#slo", None).unwrap();
+        assert!(
+            shipped == y,
+            "docs/prometheus/rum-slo.rules.yml is stale: regenerate it with `rum-collector slo rules`"
+        );
+    }
 }
