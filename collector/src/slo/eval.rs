@@ -82,7 +82,10 @@ pub fn unit_rows(slo: &Slo, side: Side, lo: i64, hi: i64) -> (String, Vec<Sql>) 
         p.push(Sql::Integer(hi));
         cond("e", s, p);
         filters_sql(f, "e", true, s, p);
-        s.push_str(&format!(" AND NOT EXISTS (SELECT 1 FROM events x WHERE x.{key} = e.{key}"));
+        // INDEXED BY: left alone, the planner walks (kind, received_at) for
+        // this correlated look-up, which is quadratic in the window's events.
+        let index = if key == "page_view_id" { "events_page_view" } else { "events_session_kind" };
+        s.push_str(&format!(" AND NOT EXISTS (SELECT 1 FROM events x INDEXED BY {index} WHERE x.{key} = e.{key}"));
         cond("x", s, p);
         filters_sql(f, "x", true, s, p);
         s.push_str(" AND (x.received_at < e.received_at OR (x.received_at = e.received_at AND x.id < e.id)))");
@@ -109,7 +112,7 @@ pub fn unit_rows(slo: &Slo, side: Side, lo: i64, hi: i64) -> (String, Vec<Sql>) 
             p.push(Sql::Integer(lo));
             p.push(Sql::Integer(hi));
             filters_sql(f, "v", false, &mut s, &mut p);
-            s.push_str(" AND NOT EXISTS (SELECT 1 FROM page_views w WHERE w.session_id = v.session_id");
+            s.push_str(" AND NOT EXISTS (SELECT 1 FROM page_views w INDEXED BY page_views_session WHERE w.session_id = v.session_id");
             filters_sql(f, "w", false, &mut s, &mut p);
             s.push_str(" AND (w.first_seen < v.first_seen OR (w.first_seen = v.first_seen AND w.id < v.id)))");
         }
