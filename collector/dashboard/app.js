@@ -1,5 +1,5 @@
-// rum-collector dashboard: reads /api/summary, /api/timeseries and
-// /api/dimensions and renders them. Every number shown is one the API gave,
+// rum-collector dashboard: reads /api/summary, /api/timeseries,
+// /api/dimensions and /api/slo and renders them. Every number shown is one the API gave,
 // formatted by the functions below (kept on window.rumDashboard for tests).
 'use strict';
 (function () {
@@ -227,6 +227,41 @@
     chart('chart-errors', ts, [{ label: 'session error rate', values: ts.session_error_rate, color: '#db4437' }], (v) => fmt.rate(v));
   }
 
+  // ---- SLO panel (/api/slo) ----
+  const SLO_STATE = { ok: 'ok', ticket: 'ticket', page: 'page', no_data: 'no data' };
+  // Bar height: burn rate on a log scale, 100x at the top.
+  const burnHeight = (b) => Math.round(2 + 32 * Math.min(1, Math.log10(1 + b) / Math.log10(101)));
+  function renderSlo(r) {
+    const alerts = $('#slo-alerts');
+    alerts.replaceChildren();
+    for (const f of r.firing) {
+      alerts.append(el('li', { class: f.severity, 'data-slo': f.slo, 'data-alert': f.alert }, `${f.slo}: ${f.alert} (${f.severity})`));
+    }
+    if (!r.firing.length) alerts.append(el('li', { class: 'none' }, 'No SLO alert firing.'));
+    const body = $('#slos tbody');
+    body.replaceChildren();
+    for (const s of r.slos) {
+      const left = s.error_budget_remaining;
+      const width = left == null ? 0 : Math.max(0, Math.min(1, left)) * 100;
+      const budget = el('div', { class: 'budget' + (left != null && left <= 0 ? ' out' : left != null && left < 0.25 ? ' low' : '') },
+        el('div', { class: 'bar' }, el('span', { style: `width:${width.toFixed(1)}%` })),
+        el('span', { 'data-testid': 'slo-budget', 'data-value': left == null ? '' : String(left) }, fmt.rate(left)));
+      const burns = el('div', { class: 'burns', role: 'img', 'aria-label': 'burn rates' });
+      for (const w of s.windows) {
+        const b = w.burn_rate;
+        const cls = b == null ? 'none' : b > 14.4 ? 'hot' : b > 1 ? 'warm' : '';
+        burns.append(el('span', { class: cls, 'data-window': w.window, 'data-value': b == null ? '' : String(b), style: `height:${b == null ? 2 : burnHeight(b)}px`, title: `${w.window}: ${b == null ? 'no data' : b.toFixed(2) + '×'} (${w.bad} bad of ${w.total})` }));
+      }
+      body.append(el('tr', { 'data-slo': s.name },
+        el('td', { title: s.sli.definition }, s.name, el('br'), el('small', {}, s.description || s.sli.definition)),
+        el('td', { class: 'r' }, (s.objective * 100).toFixed(2).replace(/\.?0+$/, '') + '%'),
+        el('td', { class: 'r', 'data-testid': 'slo-sli', 'data-value': s.sli_window == null ? '' : String(s.sli_window) }, s.sli_window == null ? '—' : (s.sli_window * 100).toFixed(3) + '%'),
+        el('td', {}, budget),
+        el('td', {}, burns),
+        el('td', { class: 'state ' + s.state, 'data-testid': 'slo-state' }, SLO_STATE[s.state] || s.state)));
+    }
+  }
+
   function fillSelect(sel, items, keep) {
     const cur = keep;
     const first = sel.options[0];
@@ -236,6 +271,8 @@
     sel.value = cur;
   }
 
+  const SLO_REFRESH_MS = 30000;
+  let sloAt = 0;
   let busy = false;
   let generation = 0;
   async function load() {
@@ -244,11 +281,14 @@
     const gen = ++generation;
     const status = $('#status');
     try {
-      const [summary, groups, ts, dims] = await Promise.all([
+      const [summary, groups, ts, dims, slo] = await Promise.all([
         getJSON('/api/summary?' + params()),
         getJSON('/api/summary?' + params({ group_by: $('#f-group').value })),
         getJSON('/api/timeseries?' + params()),
         getJSON('/api/dimensions?since=' + encodeURIComponent($('#f-range').value)),
+        // SLOs span up to 28 days (about 1 s of SQL per 300k events):
+        // refreshed every 30 s, not on every 5 s tick.
+        sloAt && Date.now() - sloAt < SLO_REFRESH_MS ? window.rumDashboard.lastSlo : getJSON('/api/slo'),
       ]);
       if (gen !== generation) return;
       fillSelect($('#f-app'), dims.apps, $('#f-app').value);
@@ -256,6 +296,9 @@
       renderSummary(summary);
       renderGroups(groups);
       renderCharts(ts);
+      if (slo !== window.rumDashboard.lastSlo) sloAt = Date.now();
+      renderSlo(slo);
+      window.rumDashboard.lastSlo = slo;
       window.rumDashboard.lastSummary = summary;
       window.rumDashboard.loads += 1;
       status.className = '';

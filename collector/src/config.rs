@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
     version,
     about = "Receives rum-agent beacons, stores them in SQLite, serves a query API and a live dashboard.",
     after_help = "Endpoints: POST /collect, GET / (dashboard), /api/events, /api/summary, /api/timeseries, \
-/api/dimensions, /api/errors, /api/stats, /api/sourcemaps, /healthz, /metrics. See docs/collector.md."
+/api/dimensions, /api/errors, /api/stats, /api/slo, /healthz, /metrics (with --read-key: Authorization: Bearer KEY), \
+/api/sourcemaps (--admin-key). See docs/collector.md."
 )]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
@@ -110,6 +111,11 @@ pub struct Config {
     #[arg(long, default_value = "256MiB", value_parser = parse_size)]
     pub sourcemap_cache: usize,
 
+    /// SLO definitions (YAML, see docs/collector.md); without it the
+    /// default SLOs. A bad file is refused at start with its line and field.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub slo: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -122,6 +128,9 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::sourcemap::cli::Action,
     },
+    /// Service level objectives: `slo rules` prints a Prometheus rule file.
+    #[command(subcommand)]
+    Slo(crate::slo::rules::SloCommand),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -42,6 +42,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(crate::sourcemap::api::upload).get(crate::sourcemap::api::list).delete(crate::sourcemap::api::delete),
         )
         .route("/api/sourcemaps/{id}", axum::routing::delete(crate::sourcemap::api::delete_one))
+        .route("/api/slo", get(api_slo))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/", get(dashboard::index))
@@ -270,6 +271,8 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
     let country = state.enricher.country(ip, &env.tz);
     let record = model::build_record(&decoded, client, country, received_at);
     let kinds = record.kinds.clone();
+    // For the SLO/Web Vitals metrics once stored (the record moves to the writer).
+    let observed = crate::slo::prom::Observed::of(&record);
 
     let rx = match state.writer.submit(record) {
         Ok(rx) => rx,
@@ -285,6 +288,7 @@ async fn ingest(state: &AppState, req: Request, decoder: Decoder) -> Result<Resp
             for k in &kinds {
                 state.metrics.stored_event(k);
             }
+            state.slo.observe(&observed);
             if decoded.rejected.is_empty() {
                 state.metrics.outcome("stored");
                 Ok(StatusCode::NO_CONTENT.into_response())
@@ -513,10 +517,46 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
     )
 }
 
-async fn metrics(State(s): State<Arc<AppState>>) -> Response {
-    let body = s.metrics.render(s.writer.queue_depth(), s.writer.is_running());
+// ---- SLOs (collector/src/slo/) ----
+
+#[derive(serde::Deserialize, Default)]
+struct SloParams {
+    /// Evaluate at this time instead of now (epoch ms, RFC 3339 or a duration ago).
+    at: Option<String>,
+}
+
+/// `GET /api/slo`: every SLO's objective, SLI, budget left, burn rates and alert state.
+async fn api_slo(State(s): State<Arc<AppState>>, Query(p): Query<SloParams>) -> Response {
+    let now = match p.at.as_deref().map(|a| query::parse_time(a, "at")).transpose() {
+        Ok(t) => t.unwrap_or_else(now_ms),
+        Err(e) => return bad_param(e),
+    };
+    let slos = s.slo.slos.clone();
+    match s.reads.run(move |conn| crate::slo::eval::evaluate(conn, &slos, now)).await {
+        Ok(v) => json_response(StatusCode::OK, v),
+        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e),
+    }
+}
+
+// ---- end SLOs ----
+
+/// The collector's metrics, then the users' (SLO counters, Web Vitals):
+/// OpenMetrics when asked for (Prometheus does), else text format 0.0.4.
+async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let mut body = s.metrics.render(s.writer.queue_depth(), s.writer.is_running());
+    body.push_str(&s.slo.render());
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/openmetrics-text"));
+    let ct = if openmetrics {
+        body.push_str("# EOF\n");
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    } else {
+        "text/plain; version=0.0.4; charset=utf-8"
+    };
     let mut r = body.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     r
 }
 

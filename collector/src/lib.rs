@@ -19,6 +19,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod query;
+pub mod slo;
 pub mod sourcemap;
 pub mod store;
 pub mod synth;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub writer: store::Writer,
     pub reads: store::ReadPool,
     pub metrics: Arc<metrics::Metrics>,
+    /// SLO definitions (`--slo` or the defaults) and their Prometheus metrics.
+    pub slo: Arc<slo::prom::SloMetrics>,
     pub started: Instant,
     /// (prefix, dir), longest prefix first.
     pub statics: Vec<(String, std::path::PathBuf)>,
@@ -80,6 +83,7 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
         }
     }
     let enricher = enrich::Enricher::new(cfg.geoip.as_deref())?;
+    let slos = slo::load(cfg.slo.as_deref())?;
     let conn = store::open_writer(&cfg.db)?;
     let metrics = Arc::new(metrics::Metrics::new());
     let (writer, writer_thread) = store::start_writer(conn, cfg.queue, cfg.retention_days, metrics.clone());
@@ -88,8 +92,12 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
     statics.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     let cfg_cache = cfg.sourcemap_cache;
     let query_timeout = std::time::Duration::from_millis(u64::try_from(cfg.query_timeout).unwrap_or(10_000));
+    let reads = store::ReadPool::new(&cfg.db).with_timeout(query_timeout);
+    let slo_metrics = Arc::new(slo::prom::SloMetrics::new(Arc::new(slos)));
+    slo::prom::spawn_ticker(slo_metrics.clone(), reads.clone());
     let state = Arc::new(AppState {
-        reads: store::ReadPool::new(&cfg.db).with_timeout(query_timeout),
+        reads,
+        slo: slo_metrics,
         read_limiter: guard::ReadLimiter::new(cfg.rate_limit),
         cfg,
         enricher,

@@ -3,6 +3,9 @@ use rum_collector::Config;
 
 fn main() -> std::process::ExitCode {
     let cfg = Config::parse();
+    if let Some(rum_collector::config::Command::Slo(cmd)) = &cfg.command {
+        return slo_command(cmd, &cfg);
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -26,6 +29,19 @@ fn main() -> std::process::ExitCode {
     }
     match rt.block_on(rum_collector::run(cfg, shutdown_signal())) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rum-collector: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn slo_command(cmd: &rum_collector::slo::rules::SloCommand, cfg: &Config) -> std::process::ExitCode {
+    match rum_collector::slo::rules::run(cmd, cfg.slo.as_deref()) {
+        Ok(text) => {
+            print!("{text}");
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("rum-collector: {e}");
             std::process::ExitCode::FAILURE

@@ -1,11 +1,17 @@
-//! Counters for `/metrics` (Prometheus text format 0.0.4) and `/api/stats`.
-//! Label values are fixed sets known here (plus a capped set for the
-//! agents' own drop reasons), so a client cannot blow up cardinality.
+//! The collector's own metrics for `/metrics` (written with the
+//! `prometheus-client` crate) and `/api/stats`. Label values are fixed sets
+//! known here (plus a capped set for the agents' own drop reasons), so a
+//! client cannot blow up cardinality. Process-local: they start at 0 on
+//! each start (Prometheus' `rate()` handles the reset).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use crate::decode::reason as ev;
 
@@ -47,49 +53,34 @@ pub const OUTCOMES: [&str; 4] = ["stored", "partial", "duplicate", "rejected"];
 const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 const MAX_DROP_REASONS: usize = 32;
 
-struct Histogram {
-    buckets: [AtomicU64; 12],
-    count: AtomicU64,
-    /// Sum in microseconds (atomic integer).
-    sum_us: AtomicU64,
+/// One label: `[(name, value)]`.
+type Label = Vec<(&'static str, String)>;
+type Counters = Family<Label, Counter>;
+
+fn label(name: &'static str, value: &str) -> Label {
+    vec![(name, value.to_string())]
 }
 
-impl Histogram {
-    fn new() -> Self {
-        Histogram { buckets: Default::default(), count: AtomicU64::new(0), sum_us: AtomicU64::new(0) }
-    }
-    fn observe(&self, secs: f64) {
-        for (b, le) in self.buckets.iter().zip(LATENCY_BUCKETS) {
-            if secs <= le {
-                b.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        let us = crate::sat_u64((secs * 1e6).clamp(0.0, 1e15));
-        self.sum_us.fetch_add(us, Ordering::Relaxed);
-    }
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        for (b, le) in self.buckets.iter().zip(LATENCY_BUCKETS) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {}", b.load(Ordering::Relaxed));
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "{name}_sum {}", self.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
-        let _ = writeln!(out, "{name}_count {count}");
-    }
+fn latency() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
 }
 
+/// The collector's own metrics, on a `prometheus-client` registry (the
+/// users' metrics, `slo::prom`, follow them on `/metrics`).
 pub struct Metrics {
-    outcomes: [AtomicU64; 4],
-    rejected_requests: [AtomicU64; 12],
-    rejected_events: [AtomicU64; 5],
-    stored_events: [AtomicU64; 8],
-    body_bytes: AtomicU64,
-    agent_dropped: Mutex<BTreeMap<String, u64>>,
+    registry: Registry,
+    outcomes: Counters,
+    rejected_requests: Counters,
+    rejected_events: Counters,
+    stored_events: Counters,
+    body_bytes: Counter,
+    agent_dropped: Counters,
+    agent_drop_reasons: Mutex<BTreeSet<String>>,
     ingest_latency: Histogram,
     write_latency: Histogram,
-    write_requests: AtomicU64,
+    write_requests: Counter,
+    queue_depth: Gauge,
+    writer_up: Gauge,
 }
 
 impl Default for Metrics {
@@ -98,163 +89,173 @@ impl Default for Metrics {
     }
 }
 
-fn bump<const N: usize>(arr: &[AtomicU64; N], names: &[&str; N], name: &str, by: u64) {
-    if let Some(i) = names.iter().position(|n| *n == name) {
-        if let Some(c) = arr.get(i) {
-            c.fetch_add(by, Ordering::Relaxed);
-        }
-    }
-}
-
 impl Metrics {
     pub fn new() -> Self {
+        let mut r = Registry::default();
+        // Every fixed label value exists from the start (at 0).
+        let fixed = |r: &mut Registry, name: &str, help: &str, key: &'static str, values: &[&str]| {
+            let f = Counters::default();
+            for v in values {
+                let _ = f.get_or_create(&label(key, v));
+            }
+            r.register(name, help, f.clone());
+            f
+        };
+        let outcomes = fixed(&mut r, "rum_collector_requests", "Beacon requests by outcome", "outcome", &OUTCOMES);
+        let rejected_requests = fixed(
+            &mut r,
+            "rum_collector_rejected_requests",
+            "Requests not stored, by reason (duplicate: already stored)",
+            "reason",
+            &request_reason::ALL,
+        );
+        let rejected_events = fixed(
+            &mut r,
+            "rum_collector_rejected_events",
+            "Events refused inside otherwise valid batches, by reason",
+            "reason",
+            &ev::EVENT_REASONS,
+        );
+        let stored_events = fixed(&mut r, "rum_collector_events_stored", "Events stored, by kind", "kind", &KINDS);
+        let agent_dropped = Counters::default();
+        r.register(
+            "rum_collector_agent_dropped_events",
+            "Events the agents report having dropped before sending, by reason",
+            agent_dropped.clone(),
+        );
+        let body_bytes = Counter::default();
+        r.register("rum_collector_request_body_bytes", "Beacon body bytes received (on the wire)", body_bytes.clone());
+        let ingest_latency = latency();
+        r.register(
+            "rum_collector_ingest_duration_seconds",
+            "Time from request to answer for POST /collect",
+            ingest_latency.clone(),
+        );
+        let write_latency = latency();
+        r.register(
+            "rum_collector_write_batch_duration_seconds",
+            "Time per database transaction (one group of requests)",
+            write_latency.clone(),
+        );
+        let write_requests = Counter::default();
+        r.register("rum_collector_write_requests", "Requests written by the database writer", write_requests.clone());
+        let queue_depth = Gauge::default();
+        r.register("rum_collector_write_queue_depth", "Requests waiting for the database writer", queue_depth.clone());
+        let writer_up = Gauge::default();
+        r.register("rum_collector_writer_up", "1 while the database writer runs", writer_up.clone());
+        // A gauge at 1 rather than an OpenMetrics `info`, which the text
+        // format 0.0.4 (served to clients that do not ask for OpenMetrics) lacks.
+        let build = Family::<Vec<(&'static str, String)>, Gauge>::default();
+        build
+            .get_or_create(&vec![
+                ("version", env!("CARGO_PKG_VERSION").to_string()),
+                ("protocol", rum_agent::core::event::PROTOCOL_VERSION.to_string()),
+                ("schema", crate::store::schema_version().to_string()),
+            ])
+            .set(1);
+        r.register(
+            "rum_collector_build_info",
+            "The running rum-collector and the protocol and schema versions it speaks",
+            build,
+        );
         Metrics {
-            outcomes: Default::default(),
-            rejected_requests: Default::default(),
-            rejected_events: Default::default(),
-            stored_events: Default::default(),
-            body_bytes: AtomicU64::new(0),
-            agent_dropped: Mutex::new(BTreeMap::new()),
-            ingest_latency: Histogram::new(),
-            write_latency: Histogram::new(),
-            write_requests: AtomicU64::new(0),
+            registry: r,
+            outcomes,
+            rejected_requests,
+            rejected_events,
+            stored_events,
+            body_bytes,
+            agent_dropped,
+            agent_drop_reasons: Mutex::new(BTreeSet::new()),
+            ingest_latency,
+            write_latency,
+            write_requests,
+            queue_depth,
+            writer_up,
+        }
+    }
+
+    /// Counts `by` under `value` when it is one of `known` (fixed label sets).
+    fn bump(f: &Counters, key: &'static str, known: &[&str], value: &str, by: u64) {
+        if known.contains(&value) {
+            f.get_or_create(&label(key, value)).inc_by(by);
         }
     }
 
     pub fn outcome(&self, outcome: &str) {
-        bump(&self.outcomes, &OUTCOMES, outcome, 1);
+        Self::bump(&self.outcomes, "outcome", &OUTCOMES, outcome, 1);
     }
     pub fn rejected_request(&self, reason: &str) {
-        bump(&self.rejected_requests, &request_reason::ALL, reason, 1);
+        Self::bump(&self.rejected_requests, "reason", &request_reason::ALL, reason, 1);
         if reason != request_reason::DUPLICATE {
             self.outcome("rejected");
         }
     }
     pub fn rejected_event(&self, reason: &str) {
-        bump(&self.rejected_events, &ev::EVENT_REASONS, reason, 1);
+        Self::bump(&self.rejected_events, "reason", &ev::EVENT_REASONS, reason, 1);
     }
     pub fn stored_event(&self, kind: &str) {
-        bump(&self.stored_events, &KINDS, kind, 1);
+        Self::bump(&self.stored_events, "kind", &KINDS, kind, 1);
     }
     pub fn body_bytes(&self, n: usize) {
-        self.body_bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.body_bytes.inc_by(n as u64);
     }
     pub fn ingest_latency(&self, secs: f64) {
         self.ingest_latency.observe(secs);
     }
     pub fn observe_write(&self, secs: f64, requests: usize) {
         self.write_latency.observe(secs);
-        self.write_requests.fetch_add(requests as u64, Ordering::Relaxed);
+        self.write_requests.inc_by(requests as u64);
     }
     /// The agent's own drop counts (`dropped` in the batch).
     pub fn agent_dropped(&self, reason: &str, n: u64) {
         let ok = !reason.is_empty()
             && reason.len() <= 32
             && reason.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if let Ok(mut m) = self.agent_dropped.lock() {
-            let key = if ok && (m.contains_key(reason) || m.len() < MAX_DROP_REASONS) { reason } else { "other" };
-            *m.entry(key.to_string()).or_insert(0) += n;
-        }
+        let key = match self.agent_drop_reasons.lock() {
+            Ok(mut seen) if ok && (seen.contains(reason) || seen.len() < MAX_DROP_REASONS) => {
+                seen.insert(reason.to_string());
+                reason
+            }
+            _ => "other",
+        };
+        self.agent_dropped.get_or_create(&label("reason", key)).inc_by(n);
+    }
+
+    fn values(f: &Counters, key: &'static str, names: &[&str]) -> serde_json::Map<String, serde_json::Value> {
+        names.iter().map(|n| (n.to_string(), f.get_or_create(&label(key, n)).get().into())).collect()
     }
 
     pub fn stored_events_total(&self) -> u64 {
-        self.stored_events.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+        KINDS.iter().map(|k| self.stored_events.get_or_create(&label("kind", k)).get()).sum()
     }
 
     pub fn snapshot(&self) -> serde_json::Value {
-        let map = |names: &[&str], vals: &[AtomicU64]| -> serde_json::Map<String, serde_json::Value> {
-            names.iter().zip(vals).map(|(n, v)| (n.to_string(), v.load(Ordering::Relaxed).into())).collect()
-        };
+        let reasons: Vec<String> =
+            self.agent_drop_reasons.lock().map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        let mut dropped: BTreeMap<String, u64> =
+            reasons.iter().map(|r| (r.clone(), self.agent_dropped.get_or_create(&label("reason", r)).get())).collect();
+        let other = self.agent_dropped.get_or_create(&label("reason", "other")).get();
+        if other > 0 {
+            dropped.insert("other".into(), other);
+        }
         serde_json::json!({
-            "requests": map(&OUTCOMES, &self.outcomes),
-            "rejected_requests": map(&request_reason::ALL, &self.rejected_requests),
-            "rejected_events": map(&ev::EVENT_REASONS, &self.rejected_events),
-            "stored_events": map(&KINDS, &self.stored_events),
-            "agent_dropped_events": self.agent_dropped.lock().map(|m| m.clone()).unwrap_or_default(),
-            "body_bytes": self.body_bytes.load(Ordering::Relaxed),
+            "requests": Self::values(&self.outcomes, "outcome", &OUTCOMES),
+            "rejected_requests": Self::values(&self.rejected_requests, "reason", &request_reason::ALL),
+            "rejected_events": Self::values(&self.rejected_events, "reason", &ev::EVENT_REASONS),
+            "stored_events": Self::values(&self.stored_events, "kind", &KINDS),
+            "agent_dropped_events": dropped,
+            "body_bytes": self.body_bytes.get(),
         })
     }
 
+    /// The registry in the text format, without the closing `# EOF` (the
+    /// users' metrics follow).
     pub fn render(&self, queue_depth: i64, writer_up: bool) -> String {
-        let mut o = String::with_capacity(4096);
-        let _ = writeln!(
-            o,
-            "# HELP rum_collector_build_info The running rum-collector and the protocol and schema versions it speaks.\n# TYPE rum_collector_build_info gauge\nrum_collector_build_info{{version=\"{}\",protocol=\"{}\",schema=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION"),
-            rum_agent::core::event::PROTOCOL_VERSION,
-            crate::store::schema_version()
-        );
-        let counter = |o: &mut String, name: &str, help: &str, label: &str, names: &[&str], vals: &[AtomicU64]| {
-            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} counter");
-            for (n, v) in names.iter().zip(vals) {
-                let _ = writeln!(o, "{name}{{{label}=\"{n}\"}} {}", v.load(Ordering::Relaxed));
-            }
-        };
-        counter(
-            &mut o,
-            "rum_collector_requests_total",
-            "Beacon requests by outcome.",
-            "outcome",
-            &OUTCOMES,
-            &self.outcomes,
-        );
-        counter(
-            &mut o,
-            "rum_collector_rejected_requests_total",
-            "Requests not stored, by reason (duplicate: already stored).",
-            "reason",
-            &request_reason::ALL,
-            &self.rejected_requests,
-        );
-        counter(
-            &mut o,
-            "rum_collector_rejected_events_total",
-            "Events refused inside otherwise valid batches, by reason.",
-            "reason",
-            &ev::EVENT_REASONS,
-            &self.rejected_events,
-        );
-        counter(
-            &mut o,
-            "rum_collector_events_stored_total",
-            "Events stored, by kind.",
-            "kind",
-            &KINDS,
-            &self.stored_events,
-        );
-        let _ = writeln!(
-            o,
-            "# HELP rum_collector_agent_dropped_events_total Events the agents report having dropped before sending, by reason.\n# TYPE rum_collector_agent_dropped_events_total counter"
-        );
-        if let Ok(m) = self.agent_dropped.lock() {
-            for (k, v) in m.iter() {
-                let _ = writeln!(o, "rum_collector_agent_dropped_events_total{{reason=\"{k}\"}} {v}");
-            }
-        }
-        let _ = writeln!(
-            o,
-            "# HELP rum_collector_request_body_bytes_total Beacon body bytes received (on the wire).\n# TYPE rum_collector_request_body_bytes_total counter\nrum_collector_request_body_bytes_total {}",
-            self.body_bytes.load(Ordering::Relaxed)
-        );
-        self.ingest_latency.render(
-            &mut o,
-            "rum_collector_ingest_duration_seconds",
-            "Time from request to answer for POST /collect.",
-        );
-        self.write_latency.render(
-            &mut o,
-            "rum_collector_write_batch_duration_seconds",
-            "Time per database transaction (one group of requests).",
-        );
-        let _ = writeln!(
-            o,
-            "# HELP rum_collector_write_queue_depth Requests waiting for the database writer.\n# TYPE rum_collector_write_queue_depth gauge\nrum_collector_write_queue_depth {queue_depth}"
-        );
-        let _ = writeln!(
-            o,
-            "# HELP rum_collector_writer_up 1 while the database writer runs.\n# TYPE rum_collector_writer_up gauge\nrum_collector_writer_up {}",
-            u8::from(writer_up)
-        );
+        self.queue_depth.set(queue_depth);
+        self.writer_up.set(i64::from(writer_up));
+        let mut o = String::with_capacity(8192);
+        let _ = prometheus_client::encoding::text::encode_registry(&mut o, &self.registry);
         o
     }
 }

@@ -109,7 +109,7 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX requests_received ON requests(received_at);
     "#,
-    // Source maps (collector/src/sourcemap): one row per (release, URL of the
+    // 2: source maps (collector/src/sourcemap): one row per (release, URL of the
     // minified file); the map re-encoded and the minified file, gzip.
     r#"
     CREATE TABLE sourcemaps (
@@ -128,6 +128,14 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (release, url)
     );
     CREATE INDEX sourcemaps_debug_id ON sourcemaps(debug_id);
+    "#,
+    // 3: SLO evaluation (collector/src/slo/eval.rs) dates units by receive
+    //    time: window scans by (kind, received_at), "first of this session"
+    //    look-ups by (session_id, kind), sessions' first page views by first_seen.
+    r#"
+    CREATE INDEX events_kind_received ON events(kind, received_at);
+    CREATE INDEX events_session_kind ON events(session_id, kind);
+    CREATE INDEX page_views_first_seen ON page_views(first_seen);
     "#,
 ];
 

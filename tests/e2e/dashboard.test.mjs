@@ -100,6 +100,33 @@ test('dashboard numbers equal /api/summary', async (t) => {
   await page.selectOption('#f-group', 'country');
   await page.waitForFunction(() => [...document.querySelectorAll('#groups tbody tr[data-key]')].map((tr) => tr.dataset.key).sort().join() === 'FR,US');
 
+  // The SLO panel shows /api/slo: 2 of 3 sessions with a JS error page.
+  const slo = await api(c, '/api/slo');
+  const panel = await page.evaluate(() => ({
+    rows: [...document.querySelectorAll('#slos tbody tr[data-slo]')].map((tr) => ({
+      name: tr.dataset.slo,
+      budget: tr.querySelector('[data-testid="slo-budget"]').dataset.value,
+      sli: tr.querySelector('[data-testid="slo-sli"]').dataset.value,
+      state: tr.querySelector('[data-testid="slo-state"]').textContent,
+      burns: [...tr.querySelectorAll('.burns span')].map((b) => [b.dataset.window, b.dataset.value]),
+    })),
+    firing: [...document.querySelectorAll('#slo-alerts li[data-slo]')].map((li) => [li.dataset.slo, li.dataset.alert]),
+  }));
+  assert.deepEqual(panel.rows.map((r) => r.name), ['web-vitals', 'tti', 'js-errors', 'http']);
+  const js = slo.slos.find((s) => s.name === 'js-errors');
+  assert.equal(js.total, 3);
+  assert.equal(js.bad, 2);
+  assert.equal(js.state, 'page');
+  const row = panel.rows.find((r) => r.name === 'js-errors');
+  assert.equal(row.budget, num(js.error_budget_remaining));
+  assert.equal(row.sli, num(js.sli_window));
+  assert.equal(row.state, 'page');
+  assert.deepEqual(row.burns, js.windows.map((w) => [w.window, num(w.burn_rate)]));
+  assert.deepEqual(panel.firing, slo.firing.map((f) => [f.slo, f.alert]));
+  assert.ok(panel.firing.some(([s, a]) => s === 'js-errors' && a === 'page-fast'));
+  const httpRow = panel.rows.find((r) => r.name === 'http');
+  assert.equal(httpRow.state, 'page', '1 of 3 HTTP calls failed');
+
   assert.equal(shown.canvases >= 2, true, 'uPlot charts rendered');
   assert.deepEqual(page.pageErrors, []);
   assert.deepEqual(page.consoleMessages.filter((m) => m.type === 'error' || m.type === 'warning'), []);

@@ -16,6 +16,8 @@ pub fn run_cmd(args: &[String]) -> Result {
     tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     tools::ensure_firefox()?;
+    // promtool and prometheus for collector/tests/slo_prometheus.rs.
+    tools::ensure_prometheus()?;
     let root = root();
     // The collector's dashboard assets (uPlot, embedded at build time) and
     // the GeoIP test database.

@@ -123,6 +123,19 @@ pub fn ensure_firefox() -> Result {
     Ok(())
 }
 
+/// Debian's `prometheus` package (prometheus and promtool 2.42), for the SLO
+/// tests (`promtool check/test rules`, a real Prometheus scraping the
+/// collector). Only the binaries are used: the package's service is stopped
+/// and disabled where systemd runs it, so it holds no port.
+pub fn ensure_prometheus() -> Result {
+    if !have("promtool") || !have("prometheus") {
+        apt_install(&["prometheus"])?;
+        // Debian starts the packaged service (port 9090) where systemd runs.
+        let _ = Command::new("systemctl").args(["disable", "--now", "prometheus"]).output();
+    }
+    Ok(())
+}
+
 /// `npm ci` in `dir` when its node_modules is missing or older than the lock file.
 pub fn ensure_npm(dir: &Path) -> Result {
     let lock = dir.join("package-lock.json");
