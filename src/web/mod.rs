@@ -18,6 +18,7 @@ mod navigation;
 mod resources;
 mod route;
 mod runtime;
+mod soft;
 mod transport;
 mod ttfb;
 mod tti;
