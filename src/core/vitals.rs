@@ -513,6 +513,37 @@ pub fn count_at(now: f64, latest_id: u64, id: u64) -> f64 {
     (now - after).max(0.0)
 }
 
+/// The order to process a delivery of INP's observer in, given per entry
+/// (a soft navigation read from the browser's buffer, its interaction id).
+/// Live, web-vitals sees an interaction's event entries before the soft
+/// navigation it caused (a frame apart); from the buffer (an agent started
+/// after them) everything comes in one delivery sorted by end time, where a
+/// soft navigation can end before its own click's entries. So the entries of
+/// an interaction up to a buffered soft navigation's own go before it.
+pub fn buffered_order(entries: &[(bool, u64)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let get = |i: usize| entries.get(i).copied().unwrap_or((false, 0));
+    let mut i = 0;
+    while i < order.len() {
+        let (soft, sid) = order.get(i).map_or((false, 0), |x| get(*x));
+        if soft && sid != 0 {
+            let mut k = i + 1;
+            while k < order.len() {
+                let j = order.get(k).copied().unwrap_or(0);
+                let (other_soft, id) = get(j);
+                if !other_soft && id != 0 && id <= sid {
+                    order.remove(k);
+                    order.insert(i, j);
+                    i += 1;
+                }
+                k += 1;
+            }
+        }
+        i += 1;
+    }
+    order
+}
+
 /// The interaction count web-vitals falls back to where
 /// `performance.interactionCount` is missing: interaction ids grow by 7.
 #[derive(Debug, Default)]
@@ -761,6 +792,19 @@ mod tests {
         assert_eq!(v.get(7), Some("view7"));
         assert_eq!(v.get(2), None, "only the last few are kept");
         assert_eq!(v.get(4), Some("view4"));
+    }
+
+    #[test]
+    fn buffered_soft_navigation_comes_after_its_own_interaction() {
+        // click of interaction 14 ends after the soft navigation it caused.
+        let batch = [(false, 7), (true, 14), (false, 14), (false, 0), (false, 21)];
+        assert_eq!(buffered_order(&batch), vec![0, 2, 1, 3, 4]);
+        // A live (not buffered) soft navigation is marked false: order kept.
+        let live = [(false, 7), (false, 14), (false, 21)];
+        assert_eq!(buffered_order(&live), vec![0, 1, 2]);
+        // Two buffered soft navigations.
+        let two = [(true, 7), (false, 7), (true, 21), (false, 14), (false, 21), (false, 28)];
+        assert_eq!(buffered_order(&two), vec![1, 0, 3, 4, 2, 5]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use wasm_bindgen::JsCast;
 use crate::core::attrs::Attrs;
 use crate::core::event::LoafScript;
 use crate::core::json::f64_to_u64;
-use crate::core::vitals::{count_at, inp_parts, EventEntry, Inp, InteractionCount};
+use crate::core::vitals::{buffered_order, count_at, inp_parts, EventEntry, Inp, InteractionCount};
 
 use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
@@ -70,8 +70,13 @@ fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
     // In delivery order: the observer sorts each delivery by end time, as
     // web-vitals' does (queued records read at hide are not sorted, there
     // either).
-    for &(e, start, dur, id) in &read {
-        if rt.soft_navs && super::soft::is(e) {
+    let soft: Vec<bool> = read.iter().map(|r| rt.soft_navs && super::soft::is(r.0)).collect();
+    // Soft navigations from before the agent started: see `buffered_order`.
+    let buffered: Vec<(bool, u64)> = read.iter().zip(&soft).map(|(r, s)| (*s && r.1 < rt.started, r.3)).collect();
+    let order = if buffered.iter().any(|b| b.0) { buffered_order(&buffered) } else { (0..read.len()).collect() };
+    for i in order {
+        let (Some(&(e, start, dur, id)), Some(&is_soft)) = (read.get(i), soft.get(i)) else { continue };
+        if is_soft {
             // web-vitals `handleSoftNavEntry`: the previous view's INP is
             // final; the next counts only the interactions after this.
             let sn = super::soft::read(e);

@@ -320,16 +320,20 @@ impl Runtime {
         if let Some(v) = self.soft.try_borrow().ok().and_then(|s| s.get(sn.navigation_id).map(str::to_string)) {
             return v;
         }
-        self.flush(false);
         let url = self.scrub(&sn.url);
         let prev_url = self.prev_url.try_borrow().map(|u| u.clone()).unwrap_or_default();
+        // The route change came first (a frame before the entry) and
+        // relabelled the view being left: what it still sends, its final
+        // values included, goes under its own URL.
+        self.with(|st| {
+            if st.meta.view.url == url && !prev_url.is_empty() {
+                st.meta.view.url = prev_url;
+            }
+        });
+        self.flush(false);
         let id = random_id(8);
         let old = self.with(|st| {
-            let mut old = st.meta.view.clone();
-            // Route tracking may have relabelled the view already.
-            if old.url == url && !prev_url.is_empty() {
-                old.url = prev_url;
-            }
+            let old = st.meta.view.clone();
             let v = &mut st.meta.view;
             v.parent = core::mem::replace(&mut v.id, id.clone());
             v.nav = "soft-navigation".into();
@@ -576,26 +580,10 @@ impl Runtime {
         let url = self.scrub(&href());
         if self.with(|st| same_route(&st.meta.view.url, &url)) == Some(false) {
             self.flush(false);
-            if self.soft_navs {
-                // A soft navigation's entry follows its route change by a
-                // frame or so, and the view it leaves may still report (LCP
-                // finalised by the same click): relabel only if no soft
-                // navigation took this route in the meantime.
-                self.defer(1000, |rt| rt.relabel(rt.scrub(&href())));
-            } else {
-                self.relabel(url);
-            }
-        }
-    }
-
-    fn relabel(&self, url: String) {
-        if self.with(|st| same_route(&st.meta.view.url, &url)) != Some(false) {
-            return;
-        }
-        self.flush(false);
-        if let Some(prev) = self.with(|st| core::mem::replace(&mut st.meta.view.url, url)) {
-            if let Ok(mut p) = self.prev_url.try_borrow_mut() {
-                *p = prev;
+            if let Some(prev) = self.with(|st| core::mem::replace(&mut st.meta.view.url, url)) {
+                if let Ok(mut p) = self.prev_url.try_borrow_mut() {
+                    *p = prev;
+                }
             }
         }
     }
