@@ -68,6 +68,12 @@ pub struct Config {
     /// Requests waiting for the database writer before new ones get 503.
     #[arg(long, default_value_t = 4096)]
     pub queue: usize,
+
+    /// Repeatable: a route pattern pages are grouped by (`/product/:id`;
+    /// `:name` matches one path segment, a final `*` the rest). Pages no
+    /// pattern matches get numeric, UUID and hex segments replaced by `:id`.
+    #[arg(long = "route", value_name = "PATTERN", value_parser = crate::route::parse_pattern)]
+    pub routes: Vec<crate::route::Pattern>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

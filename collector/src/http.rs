@@ -373,7 +373,8 @@ async fn run_query(state: &AppState, p: Params, f: QueryFn) -> Response {
 async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
     run_query(&s, p, query::events).await
 }
-async fn api_summary(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+async fn api_summary(State(s): State<Arc<AppState>>, Query(mut p): Query<Params>) -> Response {
+    p.routes.clone_from(&s.cfg.routes);
     run_query(&s, p, query::summary).await
 }
 async fn api_timeseries(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {

@@ -17,6 +17,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod query;
+pub mod route;
 pub mod store;
 
 use std::future::Future;

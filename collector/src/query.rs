@@ -15,13 +15,18 @@ use crate::now_ms;
 pub const METRICS: [&str; 8] = ["LCP", "INP", "CLS", "FCP", "TTFB", "TTI", "TBT", "page_load"];
 const METRIC_COLUMNS: [&str; 8] = ["lcp", "inp", "cls", "fcp", "coalesce(ttfb, nav_ttfb)", "tti", "tbt", "page_load"];
 
-pub const GROUP_BY: [(&str, &str); 6] = [
-    ("page", "page"),
-    ("browser", "browser"),
-    ("os", "os"),
-    ("device", "device"),
-    ("country", "country"),
-    ("release", "app_version"),
+/// `group_by` name → page-view column expression (`pv` is `page_views`).
+/// `route` groups `page` by its route pattern (mapped in Rust, see `route`);
+/// `nav` splits hard navigations from soft ones.
+pub const GROUP_BY: [(&str, &str); 8] = [
+    ("page", "pv.page"),
+    ("route", "pv.page"),
+    ("nav", "CASE WHEN pv.nav_type = 'soft-navigation' THEN 'soft' ELSE 'hard' END"),
+    ("browser", "pv.browser"),
+    ("os", "pv.os"),
+    ("device", "pv.device"),
+    ("country", "pv.country"),
+    ("release", "pv.app_version"),
 ];
 
 /// Query-string parameters shared by the endpoints.
@@ -40,6 +45,12 @@ pub struct Params {
     pub page_view_id: Option<String>,
     pub before: Option<String>,
     pub step: Option<String>,
+    /// `hard` (documents, bfcache restores) or `soft` (soft navigations):
+    /// the page views the summary counts.
+    pub nav: Option<String>,
+    /// `--route` patterns (from the config, never from the query string).
+    #[serde(skip)]
+    pub routes: Vec<crate::route::Pattern>,
 }
 
 #[derive(Debug)]
@@ -225,10 +236,10 @@ struct PvRow {
     metrics: [Option<f64>; 8],
 }
 
-fn page_view_rows(conn: &Connection, f: &Filter, group_col: Option<&str>) -> Result<Vec<PvRow>, String> {
+fn page_view_rows(conn: &Connection, f: &Filter, group_col: Option<&str>, nav: &str) -> Result<Vec<PvRow>, String> {
     let (clause, args) = f.clause("started_at");
     let sql = format!(
-        "SELECT {}, started_at, session_id, js_errors, http_calls, http_errors, {} FROM page_views WHERE {clause}",
+        "SELECT {}, started_at, session_id, js_errors, http_calls, http_errors, {} FROM page_views pv WHERE {clause}{nav}",
         group_col.unwrap_or("''"),
         METRIC_COLUMNS.join(", ")
     );
@@ -291,12 +302,14 @@ fn latency_split(
     conn: &Connection,
     f: &Filter,
     group_col: Option<&str>,
+    nav: &str,
+    regroup: &dyn Fn(String) -> String,
 ) -> Result<(Value, HashMap<String, Value>), String> {
     let (clause, args) = f.clause("ts");
     let sql = format!(
         "SELECT {}, {} FROM (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
-         JOIN page_views pv ON pv.id = e.page_view_id",
-        group_col.map_or("''".to_string(), |c| format!("pv.{c}")),
+         JOIN page_views pv ON pv.id = e.page_view_id WHERE 1{nav}",
+        group_col.unwrap_or("''"),
         SPLIT_PARTS.map(|k| format!("json_extract(e.attributes, '$.{k}')")).join(", ")
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
@@ -304,7 +317,7 @@ fn latency_split(
     let mut groups: HashMap<String, [Vec<f64>; 4]> = HashMap::new();
     let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(err)?;
     while let Some(r) = rows.next().map_err(err)? {
-        let g: String = r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default();
+        let g: String = regroup(r.get::<_, Option<String>>(0).map_err(err)?.unwrap_or_default());
         for (i, slot) in all.iter_mut().enumerate() {
             if let Some(v) = r.get::<_, Option<f64>>(i + 1).map_err(err)? {
                 slot.push(v);
@@ -338,16 +351,28 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
             Some(pair) => Some(*pair),
             None => {
                 return Ok(Err(BadParam(format!(
-                    "group_by={g:?}: expected one of page, browser, os, device, country, release"
+                    "group_by={g:?}: expected one of page, route, nav, browser, os, device, country, release"
                 ))))
             }
         },
+    };
+    let nav = match p.nav.as_deref().unwrap_or("") {
+        "" => "",
+        "hard" => " AND pv.nav_type <> 'soft-navigation'",
+        "soft" => " AND pv.nav_type = 'soft-navigation'",
+        other => return Ok(Err(BadParam(format!("nav={other:?}: expected hard or soft")))),
     };
     let limit = match parse_limit(p.limit.as_deref(), 20, 500) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = page_view_rows(conn, &f, group.map(|(_, c)| c))?;
+    // `route`: each page path grouped under its route pattern.
+    let by_route = group.is_some_and(|(k, _)| k == "route");
+    let regroup = |g: String| if by_route { crate::route::route_of(&g, &p.routes) } else { g };
+    let mut rows = page_view_rows(conn, &f, group.map(|(_, c)| c), nav)?;
+    for r in &mut rows {
+        r.group = regroup(std::mem::take(&mut r.group));
+    }
     let mut all = Acc::default();
     let mut groups: HashMap<String, Acc> = HashMap::new();
     for r in &rows {
@@ -357,7 +382,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
         }
     }
     let mut out = all.finish();
-    let (split, mut split_groups) = latency_split(conn, &f, group.map(|(_, c)| c))?;
+    let (split, mut split_groups) = latency_split(conn, &f, group.map(|(_, c)| c), nav, &regroup)?;
     if let Value::Object(o) = &mut out {
         o.insert("latency".into(), split);
         o.insert("filter".into(), serde_json::to_value(&f).unwrap_or(Value::Null));
@@ -408,7 +433,7 @@ pub fn timeseries(conn: &Connection, p: &Params) -> Result<Result<Value, BadPara
         Ok(f) => f,
         Err(e) => return Ok(Err(e)),
     };
-    let rows = page_view_rows(conn, &f, None)?;
+    let rows = page_view_rows(conn, &f, None, "")?;
     // Without a step: buckets from the first page view in the range to now,
     // so a young database still gets a readable trend.
     let end = now_ms().min(f.until);
