@@ -60,6 +60,8 @@
     p.set('since', $('#f-range').value);
     if ($('#f-app').value) p.set('app', $('#f-app').value);
     if ($('#f-release').value) p.set('release', $('#f-release').value);
+    // Hard or soft navigations (the summary's page views; other views ignore it).
+    if ($('#f-nav').value) p.set('nav', $('#f-nav').value);
     for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
     return p.toString();
   }
@@ -321,7 +323,7 @@
   window.rumDashboard = { fmt, load, lastSummary: null, loads: 0 };
   document.addEventListener('DOMContentLoaded', () => {
     if (!window.uPlot) $('#no-charts').hidden = false;
-    for (const id of ['#f-app', '#f-release', '#f-range', '#f-group']) $(id).addEventListener('change', load);
+    for (const id of ['#f-app', '#f-release', '#f-range', '#f-nav', '#f-group']) $(id).addEventListener('change', load);
     $('#f-live').addEventListener('change', schedule);
     $('#filters').addEventListener('submit', (e) => e.preventDefault());
     window.addEventListener('resize', () => {

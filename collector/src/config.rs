@@ -116,6 +116,12 @@ pub struct Config {
     #[arg(long, value_name = "FILE", global = true)]
     pub slo: Option<PathBuf>,
 
+    /// Repeatable: a route pattern pages are grouped by (`/product/:id`;
+    /// `:name` matches one path segment, a final `*` the rest). Pages no
+    /// pattern matches get numeric, UUID and hex segments replaced by `:id`.
+    #[arg(long = "route", value_name = "PATTERN", value_parser = crate::route::parse_pattern)]
+    pub routes: Vec<crate::route::Pattern>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -436,7 +436,8 @@ async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> 
     })
     .await
 }
-async fn api_summary(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+async fn api_summary(State(s): State<Arc<AppState>>, Query(mut p): Query<Params>) -> Response {
+    p.routes.clone_from(&s.cfg.routes);
     run_then(&s, p, query::summary, |c, st, p, v| {
         let f = query::Filter::from_params(p).map_err(|e| e.0)?;
         let top = crate::sourcemap::issues::issues(c, &st.sourcemaps, &f, 10)?;

@@ -19,6 +19,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod query;
+pub mod route;
 pub mod slo;
 pub mod sourcemap;
 pub mod store;

@@ -27,6 +27,8 @@ pub struct PageViewRow {
     pub view_name: String,
     pub referrer: String,
     pub nav_type: String,
+    /// A soft navigation's view: the page view it came from ('' otherwise).
+    pub parent_id: String,
     pub client: Client,
     pub country: Country,
     pub tz: String,
@@ -150,6 +152,7 @@ pub fn build_record(d: &Decoded, client: Client, country: Country, received_at: 
         view_name: cut(&b.view.name, 256),
         referrer: cut(&b.view.referrer, 2048),
         nav_type: cut(&b.view.nav, 32),
+        parent_id: cut(&b.view.parent, 64),
         client,
         country,
         tz: cut(&env.tz, 64),

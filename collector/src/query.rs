@@ -15,8 +15,14 @@ use crate::now_ms;
 pub const METRICS: [&str; 8] = ["LCP", "INP", "CLS", "FCP", "TTFB", "TTI", "TBT", "page_load"];
 const METRIC_COLUMNS: [&str; 8] = ["lcp", "inp", "cls", "fcp", "coalesce(ttfb, nav_ttfb)", "tti", "tbt", "page_load"];
 
-pub const GROUP_BY: [(&str, &str); 6] = [
+/// `group_by` name → expression over a `page_views` row. `route` groups
+/// `page` by its route pattern (`rum_route`, the Rust function
+/// `crate::route::route_of` registered on the connection by `summary`);
+/// `nav` splits hard navigations from soft ones.
+pub const GROUP_BY: [(&str, &str); 8] = [
     ("page", "page"),
+    ("route", "rum_route(page)"),
+    ("nav", "CASE WHEN nav_type = 'soft-navigation' THEN 'soft' ELSE 'hard' END"),
     ("browser", "browser"),
     ("os", "os"),
     ("device", "device"),
@@ -44,6 +50,12 @@ pub struct Params {
     /// `--max-range` and `--retention-days`, never from the query string.
     #[serde(skip)]
     pub max_range_ms: Option<i64>,
+    /// `hard` (documents, bfcache restores) or `soft` (soft navigations):
+    /// the page views the summary counts.
+    pub nav: Option<String>,
+    /// `--route` patterns (from the config, never from the query string).
+    #[serde(skip)]
+    pub routes: Vec<crate::route::Pattern>,
 }
 
 /// The range cap when none is configured (the `--max-range` default).
@@ -269,8 +281,15 @@ impl Agg {
 
 /// Page-view aggregates per group (`group_expr` is `''` for one overall
 /// group), the `limit` largest groups, then their p75s.
-fn page_view_aggs(conn: &Connection, f: &Filter, group_expr: &str, limit: usize) -> Result<Vec<(String, Agg)>, String> {
-    let (clause, args) = f.clause("started_at");
+fn page_view_aggs(
+    conn: &Connection,
+    f: &Filter,
+    nav: &str,
+    group_expr: &str,
+    limit: usize,
+) -> Result<Vec<(String, Agg)>, String> {
+    let (mut clause, args) = f.clause("started_at");
+    clause.push_str(nav);
     let mut cols = vec![
         "count(*)".to_string(),
         "count(DISTINCT session_id)".into(),
@@ -401,20 +420,20 @@ pub const SPLIT_PARTS: [&str; 4] = ["server", "network", "frontend", "frontend_l
 /// p75 (and count) of each part of the latency split — "user latency =
 /// frontend + network + server" — per group (`''` overall), so a slow page or
 /// country shows whether the network, the server or the page is to blame.
-fn latency_split(conn: &Connection, f: &Filter, group_expr: &str) -> Result<HashMap<String, Value>, String> {
+fn latency_split(conn: &Connection, f: &Filter, nav: &str, group_expr: &str) -> Result<HashMap<String, Value>, String> {
     let (clause, args) = f.clause("ts");
     let part = |k: &str| format!("json_extract(attributes, '$.{k}')");
     let parts = SPLIT_PARTS.iter().enumerate().map(|(i, k)| format!("{} AS p{i}", part(k))).collect::<Vec<_>>();
     // The split events once (joined to their page view only when grouped by
     // one of its columns), then every part's p75 per group in one sorted
     // pass: the value at rank ceil(0.75 n) of each (part, group).
-    let source = if group_expr == "''" {
+    let source = if group_expr == "''" && nav.is_empty() {
         format!("SELECT '' AS g, {} FROM events WHERE kind = 'split' AND {clause}", parts.join(", "))
     } else {
         format!(
-            "SELECT coalesce(pv.{group_expr}, '') AS g, {} FROM
+            "SELECT coalesce({group_expr}, '') AS g, {} FROM
              (SELECT page_view_id, attributes FROM events WHERE kind = 'split' AND {clause}) e
-             CROSS JOIN page_views pv ON pv.id = e.page_view_id",
+             CROSS JOIN page_views pv ON pv.id = e.page_view_id WHERE 1{nav}",
             parts.join(", ")
         )
     };
@@ -467,17 +486,37 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
             Some(pair) => Some(*pair),
             None => {
                 return Ok(Err(BadParam(format!(
-                    "group_by={g:?}: expected one of page, browser, os, device, country, release"
+                    "group_by={g:?}: expected one of page, route, nav, browser, os, device, country, release"
                 ))))
             }
         },
+    };
+    // `nav`: only hard navigations (documents, bfcache restores) or only
+    // soft ones (a condition on page_views columns).
+    let nav = match p.nav.as_deref().unwrap_or("") {
+        "" => "",
+        "hard" => " AND nav_type <> 'soft-navigation'",
+        "soft" => " AND nav_type = 'soft-navigation'",
+        other => return Ok(Err(BadParam(format!("nav={other:?}: expected hard or soft")))),
     };
     let limit = match parse_limit(p.limit.as_deref(), 20, MAX_GROUPS_LIMIT) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
-    let overall = page_view_aggs(conn, &f, "''", 1)?;
-    let split = latency_split(conn, &f, "''")?;
+    if group.is_some_and(|(k, _)| k == "route") {
+        // Each page path grouped under its route pattern (`--route`, else
+        // numeric, UUID and hex segments become `:id`), inside SQLite.
+        let routes = p.routes.clone();
+        conn.create_scalar_function(
+            "rum_route",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| Ok(crate::route::route_of(&ctx.get::<String>(0).unwrap_or_default(), &routes)),
+        )
+        .map_err(err)?;
+    }
+    let overall = page_view_aggs(conn, &f, nav, "''", 1)?;
+    let split = latency_split(conn, &f, nav, "''")?;
     let mut out = match overall.into_iter().next() {
         Some((_, mut agg)) => {
             agg.latency = split.get("").cloned().unwrap_or_else(empty_split);
@@ -500,8 +539,8 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
         // route: crate::sourcemap::issues.
         o.insert("top_actions".into(), crate::actions::top_actions(conn, &f, 10)?);
         if let Some((name, col)) = group {
-            let groups = page_view_aggs(conn, &f, col, limit)?;
-            let mut split_groups = latency_split(conn, &f, col)?;
+            let groups = page_view_aggs(conn, &f, nav, col, limit)?;
+            let mut split_groups = latency_split(conn, &f, nav, col)?;
             let list: Vec<Value> = groups
                 .into_iter()
                 .map(|(k, mut agg)| {

@@ -136,6 +136,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_kind_received ON events(kind, received_at);
     CREATE INDEX events_session_kind ON events(session_id, kind);
     CREATE INDEX page_views_first_seen ON page_views(first_seen);
+    // 4: soft navigations: the page view a soft-navigation view came from.
+    r#"
+    ALTER TABLE page_views ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
     "#,
 ];
 
@@ -505,9 +508,9 @@ fn write_one(tx: &rusqlite::Transaction, r: &Record) -> rusqlite::Result<Outcome
         .prepare_cached(
             "INSERT OR IGNORE INTO page_views (id, session_id, app_name, app_version, app_env, started_at,
                 first_seen, last_seen, url, page, view_name, referrer, nav_type, browser, browser_version,
-                os, os_version, device, country, country_source, tz, lang, ua, sdk, viewport, conn, user_id)
+                os, os_version, device, country, country_source, tz, lang, ua, sdk, viewport, conn, user_id, parent_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
         )?
         .execute(params![
             pv.id,
@@ -536,6 +539,7 @@ fn write_one(tx: &rusqlite::Transaction, r: &Record) -> rusqlite::Result<Outcome
             pv.viewport,
             pv.conn,
             (!pv.user_id.is_empty()).then_some(&pv.user_id),
+            pv.parent_id,
         ])?;
     let v = &pv.vitals;
     tx.prepare_cached(

@@ -59,6 +59,8 @@ fn sample_meta() -> Meta {
             referrer: "https://shop.example/".into(),
             nav: "navigate".into(),
             start: T0,
+            // A soft navigation's view: the view it came from travels too.
+            parent: "0e2d5c1b3a4f6789".into(),
         },
         user,
         env: Env {

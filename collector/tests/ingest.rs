@@ -416,3 +416,55 @@ async fn actions_are_stored_and_summarised() {
     let r = t.post(body).await;
     assert!(String::from_utf8_lossy(&r.body).contains("dur"), "{}", String::from_utf8_lossy(&r.body));
 }
+
+#[tokio::test]
+async fn soft_navigations_chain_and_summaries_split_them_by_nav_and_route() {
+    let t = collector(|c| c.routes = vec![rum_collector::route::parse_pattern("/shop/:category").unwrap()]);
+    // One session: a landing view, then three soft navigations chained to it.
+    let views = [
+        ("pv1", "", "navigate", "https://shop.example/", 1200.0),
+        ("pv2", "pv1", "soft-navigation", "https://shop.example/product/8812", 300.0),
+        ("pv3", "pv2", "soft-navigation", "https://shop.example/product/17", 500.0),
+        ("pv4", "pv3", "soft-navigation", "https://shop.example/shop/vases", 100.0),
+    ];
+    for (id, parent, nav, url, lcp) in views {
+        let mut m = meta(id, "s1", "1.0");
+        m.view.parent = parent.into();
+        m.view.nav = nav.into();
+        m.view.url = url.into();
+        assert_eq!(t.post(encode(&m, 1, &[vital("LCP", lcp)])).await.status, StatusCode::NO_CONTENT);
+    }
+    let db = rusqlite::Connection::open(t.dir.path().join("rum.db")).unwrap();
+    let chain: Vec<(String, String, String)> = db
+        .prepare("SELECT id, parent_id, nav_type FROM page_views ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(chain[1], ("pv2".into(), "pv1".into(), "soft-navigation".into()));
+    assert_eq!(chain[3].1, "pv3", "each soft view names the view it came from");
+    assert_eq!(chain[0].1, "", "a document's view has no parent");
+
+    let by_route = t.get("/api/summary?group_by=route").await;
+    let groups: Vec<(String, u64)> = by_route["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap().to_string(), g["page_views"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(groups[0], ("/product/:id".into(), 2), "numeric ids grouped automatically");
+    assert!(groups.contains(&("/shop/:category".into(), 1)), "a configured pattern: {groups:?}");
+    assert!(groups.contains(&("/".into(), 1)));
+    let soft = t.get("/api/summary?nav=soft").await;
+    assert_eq!(soft["page_views"], 3);
+    assert_eq!(soft["vitals"]["LCP"]["count"], 3);
+    let hard = t.get("/api/summary?nav=hard").await;
+    assert_eq!(hard["page_views"], 1);
+    assert_eq!(hard["vitals"]["LCP"]["p75"], 1200.0);
+    let by_nav = t.get("/api/summary?group_by=nav").await;
+    let keys: Vec<&str> = by_nav["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, vec!["soft", "hard"]);
+    let bad = t.send(Request::get("/api/summary?nav=medium").body(Body::empty()).unwrap()).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}

@@ -82,6 +82,9 @@ pub struct Config {
     pub scrub_params: Vec<String>,
     pub format: Format,
     pub report_all_changes: bool,
+    /// Each soft navigation starts a page view (where the browser has the
+    /// Soft Navigation API).
+    pub soft_navigations: bool,
     pub max_resources: u32,
     pub max_errors: u32,
     /// Origins (or URL prefixes) whose requests get a W3C `traceparent`.
@@ -141,6 +144,7 @@ impl Default for Config {
             scrub_params: DEFAULT_SCRUB.iter().map(|s| (*s).to_string()).collect(),
             format: Format::Native,
             report_all_changes: false,
+            soft_navigations: true,
             max_resources: 150,
             max_errors: 100,
             trace_origins: Vec::new(),
@@ -169,6 +173,7 @@ const KNOWN_TOP: &[&str] = &[
     "scrubParams",
     "format",
     "reportAllChanges",
+    "softNavigations",
     "maxResources",
     "maxErrors",
     "tracePropagationTargets",
@@ -428,6 +433,7 @@ pub fn parse(v: &Value) -> Result<Config, String> {
         other => return Err(error_message("format", "one of 'native', 'faro', 'otlp'", other)),
     }
     c.report_all_changes = opt_bool(v.get("reportAllChanges"), "reportAllChanges", false)?;
+    c.soft_navigations = opt_bool(v.get("softNavigations"), "softNavigations", true)?;
     c.persist = opt_bool(v.get("persist"), "persist", true)?;
     c.server_timing_name = opt_str(v.get("serverTimingName"), "serverTimingName")?;
     c.actions = opt_bool(v.get("actions"), "actions", cfg!(feature = "actions"))?;
@@ -467,7 +473,9 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
             "sampleRate" | "maxQueueEvents" | "maxResources" | "maxErrors" | "httpErrorStatus" => {
                 top.push((k.clone(), num()))
             }
-            "reportAllChanges" | "persist" | "actions" => top.push((k.clone(), Value::Bool(raw != "false"))),
+            "reportAllChanges" | "persist" | "actions" | "softNavigations" => {
+                top.push((k.clone(), Value::Bool(raw != "false")))
+            }
             "ignoreUrls" | "ignoreErrors" | "scrubParams" | "tracePropagationTargets" => {
                 let items = raw.split(',').map(str::trim).filter(|s| !s.is_empty());
                 top.push((k.clone(), Value::Arr(items.map(|s| Value::Str(s.to_string())).collect())))
@@ -641,6 +649,10 @@ mod tests {
                 r#"rum-agent: config.reportAllChanges must be true or false, got "yes""#,
             ),
             (
+                base(&[("softNavigations", s("no"))]),
+                r#"rum-agent: config.softNavigations must be true or false, got "no""#,
+            ),
+            (
                 base(&[("sampelRate", Value::Num(1.0))]),
                 "rum-agent: config.sampelRate is not a known option (see the README's config table)",
             ),
@@ -677,6 +689,7 @@ mod tests {
             ("sampleRate", "0.25"),
             ("flushIntervalMs", "2000"),
             ("ignoreUrls", "/a, /b"),
+            ("softNavigations", "false"),
         ]
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -687,6 +700,8 @@ mod tests {
         assert_eq!(c.sample_rate, 0.25);
         assert_eq!(c.flush_interval_ms, 2000);
         assert_eq!(c.ignore_urls, vec![Pattern::Sub("/a".into()), Pattern::Sub("/b".into())]);
+        assert!(!c.soft_navigations, "data-soft-navigations=\"false\" opts out");
+        assert!(parse(&from_dataset(&ds[..2], &num)).unwrap().soft_navigations, "on by default");
         let bad = from_dataset(&[("url".into(), "x".into())], &num);
         assert!(parse(&bad).unwrap_err().contains("config.url"));
     }

@@ -130,6 +130,8 @@ pub fn envelope(meta: &Meta) -> (String, String) {
     let mut pa = Map::new(&mut j, "attributes");
     pa.str("referrer", &view.referrer);
     pa.str("navigation_type", &view.nav);
+    // A soft navigation's view: the page view it came from.
+    pa.str("parent_page_id", &view.parent);
     pa.end();
     j.end_obj();
     browser(&mut j, meta);

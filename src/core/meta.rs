@@ -58,6 +58,9 @@ pub struct View {
     pub nav: String,
     /// Page view start, epoch ms.
     pub start: f64,
+    /// The page view this one came from (a soft navigation's previous view);
+    /// empty for a document's first view.
+    pub parent: String,
 }
 
 /// UA Client Hints (low entropy only: asking for high-entropy hints is async
@@ -130,7 +133,8 @@ impl Meta {
         j.key("session").obj().kstr("id", &self.session.id).kms("start", self.session.start).end_obj();
         let v = &self.view;
         j.key("view").obj().kstr("id", &v.id).kstr_opt("name", &v.name).kstr("url", &v.url);
-        j.kstr_opt("ref", &v.referrer).kstr_opt("nav", &v.nav).kms("start", v.start).end_obj();
+        j.kstr_opt("ref", &v.referrer).kstr_opt("nav", &v.nav).kms("start", v.start);
+        j.kstr_opt("parent", &v.parent).end_obj();
         self.user.encode_opt(j, "user");
         self.env.encode(j);
         j.kms("sent", sent);

@@ -199,6 +199,8 @@ impl Record<'_> {
         a.str("event.name", event);
         a.str("session.id", &meta.session.id);
         a.str("rum.page_view.id", &meta.view.id);
+        // A soft navigation's view: the page view it came from (empty: none).
+        a.str("rum.page_view.parent_id", &meta.view.parent);
         if page {
             a.str("url.full", &meta.view.url);
         }

@@ -172,6 +172,7 @@ fn batch_envelope_round_trips() {
             referrer: "https://search.example/".into(),
             nav: "navigate".into(),
             start: 1_700_000_000_000.0,
+            parent: "pv0".into(),
         },
         user,
         env: Env {

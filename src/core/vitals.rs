@@ -71,11 +71,39 @@ pub struct Lcp {
     pub entry: Option<LcpEntry>,
     pub finalized: bool,
     pub reporter: Reporter,
+    /// A soft navigation's view: the interaction that started it (only its
+    /// `interaction-contentful-paint` entries count) and its start time.
+    pub soft: Option<(u64, f64)>,
 }
 
 impl Lcp {
     pub fn new() -> Self {
         Lcp { value: -1.0, ..Default::default() }
+    }
+
+    /// The LCP of the view a soft navigation starts (web-vitals
+    /// `initNewLCPMetric('soft-navigation', …)`).
+    pub fn soft(nav: &SoftNav) -> Self {
+        Lcp { value: -1.0, soft: Some((nav.interaction_id, nav.start_time)), ..Default::default() }
+    }
+
+    /// An `interaction-contentful-paint` entry (or the soft navigation's
+    /// largest one): counts only for a soft view, and only when it belongs to
+    /// the interaction that started it; the value is its largest paint's
+    /// render time minus the entry's start, never below 0. Ignored once the
+    /// view's LCP is final (web-vitals no longer reports it). Returns true
+    /// when the value changed.
+    pub fn on_icp(&mut self, e: IcpEntry, first_hidden: f64) -> bool {
+        match self.soft {
+            Some((id, _)) if id == e.interaction_id && !self.finalized => {}
+            _ => return false,
+        }
+        if e.render_time >= first_hidden {
+            return false;
+        }
+        self.value = (e.render_time - e.start_time).max(0.0);
+        self.entry = e.lcp;
+        true
     }
 
     /// A batch of entries from one observer callback. Without
@@ -104,6 +132,65 @@ impl Lcp {
             }
         }
         changed
+    }
+}
+
+// ---------------------------------------------------------------- soft navigations
+
+/// A `soft-navigation` entry (the Soft Navigation API, Chromium 151+),
+/// reduced to what web-vitals' `reportSoftNavs` reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoftNav {
+    pub navigation_id: u64,
+    pub interaction_id: u64,
+    pub start_time: f64,
+    /// `startTime + duration`: where it sorts among other entries.
+    pub end: f64,
+    /// `presentationTime || paintTime || 0`.
+    pub paint: f64,
+    pub url: String,
+}
+
+impl SoftNav {
+    /// FCP of the soft view (web-vitals `onFCP` with `reportSoftNavs`): its
+    /// first paint after the navigation's start, never below 0.
+    pub fn fcp(&self) -> f64 {
+        (self.paint - self.start_time).max(0.0)
+    }
+}
+
+/// An `interaction-contentful-paint` entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IcpEntry {
+    pub interaction_id: u64,
+    pub start_time: f64,
+    /// Its `largestContentfulPaint.renderTime` (0 without one).
+    pub render_time: f64,
+    /// Its `largestContentfulPaint`, as an LCP entry.
+    pub lcp: Option<LcpEntry>,
+}
+
+/// The page views soft navigations started, by navigation id: every
+/// metric sees a `soft-navigation` entry in its own stream (as web-vitals'
+/// observers do), and the first to see it starts the view; the others find
+/// it here. Keeps the last few (a metric is at most one navigation behind).
+#[derive(Debug, Default)]
+pub struct SoftViews {
+    views: Vec<(u64, String)>,
+}
+
+const MAX_SOFT_VIEWS: usize = 4;
+
+impl SoftViews {
+    pub fn get(&self, navigation_id: u64) -> Option<&str> {
+        self.views.iter().find(|(n, _)| *n == navigation_id).map(|(_, v)| v.as_str())
+    }
+
+    pub fn add(&mut self, navigation_id: u64, view: String) {
+        if self.views.len() >= MAX_SOFT_VIEWS {
+            self.views.remove(0);
+        }
+        self.views.push((navigation_id, view));
     }
 }
 
@@ -412,6 +499,51 @@ pub fn inp_parts(i: &Interaction, group: &FrameGroup) -> Option<InpParts> {
     })
 }
 
+/// The page's interaction count when the interaction `id` (a soft
+/// navigation's) happened, from the count `now` and the largest interaction
+/// id seen: interaction ids grow by 7 per interaction. web-vitals reads the
+/// count when it processes the soft navigation, a moment after it; for
+/// entries read from the browser's buffer (an agent started later) that
+/// moment is long past.
+pub fn count_at(now: f64, latest_id: u64, id: u64) -> f64 {
+    if id == 0 {
+        return now;
+    }
+    let after = crate::core::json::f64_from_u64(latest_id.saturating_sub(id) / 7);
+    (now - after).max(0.0)
+}
+
+/// The order to process a delivery of INP's observer in, given per entry
+/// (a soft navigation read from the browser's buffer, its interaction id).
+/// Live, web-vitals sees an interaction's event entries before the soft
+/// navigation it caused (a frame apart); from the buffer (an agent started
+/// after them) everything comes in one delivery sorted by end time, where a
+/// soft navigation can end before its own click's entries. So the entries of
+/// an interaction up to a buffered soft navigation's own go before it.
+pub fn buffered_order(entries: &[(bool, u64)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let get = |i: usize| entries.get(i).copied().unwrap_or((false, 0));
+    let mut i = 0;
+    while i < order.len() {
+        let (soft, sid) = order.get(i).map_or((false, 0), |x| get(*x));
+        if soft && sid != 0 {
+            let mut k = i + 1;
+            while k < order.len() {
+                let j = order.get(k).copied().unwrap_or(0);
+                let (other_soft, id) = get(j);
+                if !other_soft && id != 0 && id <= sid {
+                    order.remove(k);
+                    order.insert(i, j);
+                    i += 1;
+                }
+                k += 1;
+            }
+        }
+        i += 1;
+    }
+    order
+}
+
 /// The interaction count web-vitals falls back to where
 /// `performance.interactionCount` is missing: interaction ids grow by 7.
 #[derive(Debug, Default)]
@@ -610,6 +742,91 @@ mod tests {
         assert_eq!(l.value, 0.0);
         l.finalized = true;
         assert!(!l.on_entries(vec![e(500.0, "z")], 0.0, f64::INFINITY, false));
+    }
+
+    fn soft(nav: u64, interaction: u64, start: f64) -> SoftNav {
+        SoftNav {
+            navigation_id: nav,
+            interaction_id: interaction,
+            start_time: start,
+            end: start + 30.0,
+            paint: 0.0,
+            url: "/p2".into(),
+        }
+    }
+
+    #[test]
+    fn soft_navigation_lcp_counts_only_its_interactions_paints() {
+        let icp = |id: u64, start: f64, render: f64| IcpEntry {
+            interaction_id: id,
+            start_time: start,
+            render_time: render,
+            lcp: Some(LcpEntry { start_time: render, url: String::new(), target: "#hero".into() }),
+        };
+        // The document's view never counts interaction paints.
+        let mut hard = Lcp::new();
+        assert!(!hard.on_icp(icp(7, 1000.0, 1200.0), f64::INFINITY));
+        let mut l = Lcp::soft(&soft(2, 7, 1000.0));
+        assert!(!l.on_icp(icp(6, 900.0, 1100.0), f64::INFINITY), "another interaction's paint");
+        assert!(l.on_icp(icp(7, 1000.0, 1250.0), f64::INFINITY));
+        assert_eq!(l.value, 250.0, "relative to the entry's start");
+        assert!(!l.on_icp(icp(7, 1000.0, 1400.0), 1300.0), "painted after the page was hidden");
+        assert!(l.on_icp(icp(7, 1000.0, 990.0), f64::INFINITY));
+        assert_eq!(l.value, 0.0, "never below 0");
+        l.finalized = true;
+        assert!(!l.on_icp(icp(7, 1000.0, 1500.0), f64::INFINITY), "final after input");
+    }
+
+    #[test]
+    fn soft_navigation_fcp_and_views() {
+        let mut sn = soft(2, 7, 1000.0);
+        sn.paint = 1038.0;
+        assert_eq!(sn.fcp(), 38.0);
+        sn.paint = 0.0;
+        assert_eq!(sn.fcp(), 0.0, "no paint time: clamped at 0");
+        let mut v = SoftViews::default();
+        assert_eq!(v.get(2), None);
+        for n in 2..8u64 {
+            v.add(n, format!("view{n}"));
+        }
+        assert_eq!(v.get(7), Some("view7"));
+        assert_eq!(v.get(2), None, "only the last few are kept");
+        assert_eq!(v.get(4), Some("view4"));
+    }
+
+    #[test]
+    fn buffered_soft_navigation_comes_after_its_own_interaction() {
+        // click of interaction 14 ends after the soft navigation it caused.
+        let batch = [(false, 7), (true, 14), (false, 14), (false, 0), (false, 21)];
+        assert_eq!(buffered_order(&batch), vec![0, 2, 1, 3, 4]);
+        // A live (not buffered) soft navigation is marked false: order kept.
+        let live = [(false, 7), (false, 14), (false, 21)];
+        assert_eq!(buffered_order(&live), vec![0, 1, 2]);
+        // Two buffered soft navigations.
+        let two = [(true, 7), (false, 7), (true, 21), (false, 14), (false, 21), (false, 28)];
+        assert_eq!(buffered_order(&two), vec![1, 0, 3, 4, 2, 5]);
+    }
+
+    #[test]
+    fn interaction_count_at_a_soft_navigation() {
+        assert_eq!(count_at(5.0, 3035, 3035), 5.0, "the latest interaction: now");
+        assert_eq!(count_at(5.0, 3035, 3021), 3.0, "two interactions after it");
+        assert_eq!(count_at(5.0, 3035, 0), 5.0, "no id: now");
+        assert_eq!(count_at(1.0, 9000, 7), 0.0, "never below 0");
+    }
+
+    #[test]
+    fn soft_view_inp_counts_interactions_after_the_navigation() {
+        let mut inp = Inp::new();
+        inp.on_entry(ev(1, 100.0, 300.0));
+        assert!(inp.update(1.0, "navigate"));
+        assert_eq!(inp.value, 300.0);
+        // A soft navigation: the next view counts from the 2nd interaction.
+        inp.reset(1.0);
+        assert_eq!(inp.estimate(1.0, "soft-navigation"), None, "no interaction yet: nothing");
+        assert_eq!(inp.estimate(2.0, "soft-navigation").unwrap().0, 8.0, "fast ones only: 8 ms");
+        inp.on_entry(ev(9, 2000.0, 64.0));
+        assert_eq!(inp.estimate(2.0, "soft-navigation").unwrap().0, 64.0);
     }
 
     #[test]

@@ -98,6 +98,22 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn id(this: &Entry) -> JsValue;
 
+    // PerformanceSoftNavigation / InteractionContentfulPaint
+    #[wasm_bindgen(method, getter, js_name = entryType)]
+    pub fn entry_type(this: &Entry) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = navigationId)]
+    pub fn navigation_id(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = presentationTime)]
+    pub fn presentation_time(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = paintTime)]
+    pub fn paint_time(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = renderTime)]
+    pub fn render_time(this: &Entry) -> f64;
+    #[wasm_bindgen(method, getter, js_name = largestContentfulPaint)]
+    pub fn largest_contentful_paint(this: &Entry) -> JsValue;
+    #[wasm_bindgen(method, catch, js_name = getLargestInteractionContentfulPaint)]
+    pub fn largest_icp(this: &Entry) -> Result<JsValue, JsValue>;
+
     // LayoutShift
     #[wasm_bindgen(method, getter)]
     pub fn value(this: &Entry) -> f64;

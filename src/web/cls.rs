@@ -25,7 +25,8 @@ use super::vitals::{load_state, report, selector};
 struct State {
     cls: Cls,
     observer: Option<PerfObserver>,
-    nav: String,
+    /// The page view (id, navigation type) the value belongs to.
+    view: (String, String),
 }
 
 /// web-vitals `getLargestLayoutShiftSource`: the first source whose node is
@@ -48,8 +49,18 @@ fn largest_source_target(e: &Entry) -> String {
     }
 }
 
-fn process(st: &mut State, entries: &[Entry]) {
+fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
     for e in entries {
+        if rt.soft_navs && super::soft::is(e) {
+            // web-vitals `handleSoftNavEntry`: the previous view's CLS is
+            // final; the next starts with fresh session windows.
+            st.cls.update();
+            send(rt, st, true);
+            let sn = super::soft::read(e);
+            st.view = (rt.soft_view(&sn), "soft-navigation".into());
+            st.cls.reset();
+            continue;
+        }
         let recent_input = e.had_recent_input();
         // The selector is only worth computing for shifts that count.
         let target = if recent_input { String::new() } else { largest_source_target(e) };
@@ -71,23 +82,23 @@ fn attribution(cls: &Cls) -> Attrs {
 
 fn send(rt: &Runtime, st: &mut State, force: bool) {
     // CrUX (and web-vitals) only report CLS for page views that had an FCP.
-    if rt.shared.try_borrow().map(|s| s.fcp.is_none()).unwrap_or(true) && st.nav != "back-forward-cache" {
+    if rt.shared.try_borrow().map(|s| s.fcp.is_none()).unwrap_or(true) && st.view.1 != "back-forward-cache" {
         return;
     }
     let value = st.cls.value;
-    let nav = if st.nav.is_empty() { rt.nav() } else { st.nav.clone() };
     let cls = &mut st.cls;
     let attr = attribution(cls);
-    report(rt, &mut cls.reporter, "CLS", value, force, &nav, || (attr, vec![]));
+    report(rt, &mut cls.reporter, "CLS", value, force, (&st.view.0, &st.view.1), || (attr, vec![]));
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let state = Rc::new(RefCell::new(State::default()));
+    let state = Rc::new(RefCell::new(State { view: rt.first_view.clone(), ..Default::default() }));
     let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-    let observer = PerfObserver::new("layout-shift", &[], move |entries| {
+    let kinds: &[&str] = if rt.soft_navs { &["layout-shift", super::soft::KIND] } else { &["layout-shift"] };
+    let observer = PerfObserver::many(kinds, &[], move |entries| {
         let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
-        process(&mut st, &entries);
+        process(&rt, &mut st, &entries);
         if rt.cfg.report_all_changes {
             send(&rt, &mut st, false);
         }
@@ -102,15 +113,15 @@ pub fn install(rt: &Rc<Runtime>) {
         let Some(state) = weak.upgrade() else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
         let queued = st.observer.as_ref().map(PerfObserver::take_records).unwrap_or_default();
-        process(&mut st, &queued);
+        process(rt, &mut st, &queued);
         send(rt, &mut st, true);
     }));
     let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |_, _| {
+    rt.on_restore_hook(Box::new(move |rt, _| {
         if let Some(state) = weak.upgrade() {
             if let Ok(mut st) = state.try_borrow_mut() {
                 st.cls.reset();
-                st.nav = "back-forward-cache".into();
+                st.view = rt.view();
             }
         }
     }));

@@ -40,7 +40,8 @@ pub fn install(rt: &Rc<Runtime>) {
                 shared.fcp = Some(e.start_time());
             }
             if let Ok(mut rep) = r.try_borrow_mut() {
-                report(&rt, &mut rep, "FCP", value, true, &rt.nav(), || (attribution(value, e.start_time()), vec![]));
+                let to = (rt.first_view.0.as_str(), rt.first_view.1.as_str());
+                report(&rt, &mut rep, "FCP", value, true, to, || (attribution(value, e.start_time()), vec![]));
             }
         }
     });
@@ -56,7 +57,32 @@ pub fn install(rt: &Rc<Runtime>) {
             *rep = Reporter::default();
             let mut a = Attrs::new();
             a.n("timeToFirstByte", 0.0).n("firstByteToFCP", now - restored_at).s("loadState", "complete");
-            report(&rt, &mut rep, "FCP", now - restored_at, true, "back-forward-cache", || (a, vec![]));
+            report(&rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || (a, vec![]));
         });
     }));
+    if rt.soft_navs {
+        rt.add_source(PerfObserver::new(super::soft::KIND, &[], soft_fcp_and_ttfb(rt)));
+    }
+}
+
+/// web-vitals `onFCP` and `onTTFB` with `reportSoftNavs`: each soft
+/// navigation's view gets its first paint after the navigation as FCP and a
+/// TTFB of 0 (the latter only where the document's TTFB is known).
+fn soft_fcp_and_ttfb(rt: &Runtime) -> impl FnMut(Vec<super::bindings::Entry>) + 'static {
+    let me = rt.me.clone();
+    move |entries| {
+        let Some(rt) = me.upgrade() else { return };
+        for e in entries {
+            let sn = super::soft::read(&e);
+            let view = rt.soft_view(&sn);
+            let to = (view.as_str(), "soft-navigation");
+            let value = sn.fcp();
+            let mut a = Attrs::new();
+            a.n("timeToFirstByte", 0.0).n("firstByteToFCP", value).s("loadState", "complete");
+            report(&rt, &mut Reporter::default(), "FCP", value, true, to, || (a, vec![]));
+            if sn.navigation_id != 0 && navigation_entry().is_some() {
+                super::ttfb::report_zero(&rt, to);
+            }
+        }
+    }
 }

@@ -26,7 +26,7 @@ use wasm_bindgen::JsCast;
 use crate::core::attrs::Attrs;
 use crate::core::event::LoafScript;
 use crate::core::json::f64_to_u64;
-use crate::core::vitals::{inp_parts, order_by_end, EventEntry, Inp, InteractionCount};
+use crate::core::vitals::{buffered_order, count_at, inp_parts, EventEntry, Inp, InteractionCount};
 
 use super::bindings::{nz, Entry, Loose};
 use super::runtime::Runtime;
@@ -42,6 +42,10 @@ struct State {
     count: InteractionCount,
     observers: Vec<PerfObserver>,
     count_observer: Option<PerfObserver>,
+    /// The page view (id, navigation type) the value belongs to.
+    view: (String, String),
+    /// The largest interaction id seen.
+    latest_id: u64,
 }
 
 const MAX_SCRIPTS: usize = 5;
@@ -58,14 +62,31 @@ fn supported() -> bool {
     proto.is_object() && js_sys::Reflect::has(&proto, &"interactionId".into()).unwrap_or(false)
 }
 
-fn process(st: &mut State, entries: &[Entry]) {
+fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
     // Each field crosses into JS once: this runs for every input event.
-    let read: Vec<(&Entry, f64, f64)> = entries.iter().map(|e| (e, e.start_time(), e.duration())).collect();
-    // `event` and `first-input` come from two observers; web-vitals (one
-    // observer for both) processes each batch in end-time order.
-    let ends: Vec<f64> = read.iter().map(|(_, start, dur)| start + dur).collect();
-    for &(e, start, dur) in order_by_end(&ends).into_iter().filter_map(|i| read.get(i)) {
-        let id = f64_to_u64(nz(e.interaction_id()));
+    let read: Vec<(&Entry, f64, f64, u64)> =
+        entries.iter().map(|e| (e, e.start_time(), e.duration(), f64_to_u64(nz(e.interaction_id())))).collect();
+    st.latest_id = read.iter().fold(st.latest_id, |m, r| m.max(r.3));
+    // In delivery order: the observer sorts each delivery by end time, as
+    // web-vitals' does (queued records read at hide are not sorted, there
+    // either).
+    let soft: Vec<bool> = read.iter().map(|r| rt.soft_navs && super::soft::is(r.0)).collect();
+    // Soft navigations from before the agent started: see `buffered_order`.
+    let buffered: Vec<(bool, u64)> = read.iter().zip(&soft).map(|(r, s)| (*s && r.1 < rt.started, r.3)).collect();
+    let order = if buffered.iter().any(|b| b.0) { buffered_order(&buffered) } else { (0..read.len()).collect() };
+    for i in order {
+        let (Some(&(e, start, dur, id)), Some(&is_soft)) = (read.get(i), soft.get(i)) else { continue };
+        if is_soft {
+            // web-vitals `handleSoftNavEntry`: the previous view's INP is
+            // final; the next counts only the interactions after this.
+            let sn = super::soft::read(e);
+            let count = count_at(interaction_count(st), st.latest_id, sn.interaction_id);
+            st.inp.update(count, &st.view.1);
+            send(rt, st, true);
+            st.view = (rt.soft_view(&sn), "soft-navigation".into());
+            st.inp.reset(count);
+            continue;
+        }
         st.count.on_id(id);
         st.inp.on_entry(EventEntry {
             name: e.name().str().unwrap_or_default(),
@@ -146,17 +167,18 @@ fn attribution(rt: &Runtime, st: &State) -> (Attrs, Vec<LoafScript>) {
 
 fn process_pending(rt: &Runtime, st: &mut State) {
     let pending = core::mem::take(&mut st.pending);
-    process(st, &pending);
+    process(rt, st, &pending);
     let count = interaction_count(st);
-    if st.inp.update(count, &rt.nav()) && rt.cfg.report_all_changes {
+    if st.inp.update(count, &st.view.1) && rt.cfg.report_all_changes {
         send(rt, st, false);
     }
 }
 
 fn send(rt: &Runtime, st: &mut State, force: bool) {
-    let (value, nav) = (st.inp.value, rt.nav());
+    let value = st.inp.value;
     let mut reporter = core::mem::take(&mut st.inp.reporter);
-    report(rt, &mut reporter, "INP", value, force, &nav, || attribution(rt, st));
+    let view = st.view.clone();
+    report(rt, &mut reporter, "INP", value, force, (&view.0, &view.1), || attribution(rt, st));
     st.inp.reporter = reporter;
 }
 
@@ -168,12 +190,17 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn start(rt: &Runtime) {
-    let state = Rc::new(RefCell::new(State { inp: Inp::new(), ..Default::default() }));
+    let state = Rc::new(RefCell::new(State { inp: Inp::new(), view: rt.first_view.clone(), ..Default::default() }));
     let mut observers = Vec::new();
-    for (kind, threshold) in [("event", 40.0), ("first-input", 0.0)] {
+    // One observer for every type, as web-vitals' (the `durationThreshold`
+    // applies to `event` entries only): each delivery is one batch in
+    // end-time order, soft navigations in it where they happened.
+    let kinds: &[&str] =
+        if rt.soft_navs { &["event", "first-input", super::soft::KIND] } else { &["event", "first-input"] };
+    {
         let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-        let extra: &[(&str, f64)] = if kind == "event" { &[("durationThreshold", threshold)] } else { &[] };
-        observers.extend(PerfObserver::new(kind, extra, move |entries| {
+        let extra: &[(&str, f64)] = &[("durationThreshold", 40.0)];
+        observers.extend(PerfObserver::many(kinds, extra, move |entries| {
             let Some(state) = weak.upgrade() else { return };
             let Ok(mut st) = state.try_borrow_mut() else { return };
             let first = st.pending.is_empty();
@@ -216,18 +243,20 @@ fn start(rt: &Runtime) {
         // value reported first; entries still waiting for their idle callback
         // are processed after (and so only reported at a later hide).
         let queued: Vec<Entry> = st.observers.iter().flat_map(PerfObserver::take_records).collect();
-        process(&mut st, &queued);
+        process(rt, &mut st, &queued);
         let count = interaction_count(&st);
-        st.inp.update(count, &rt.nav());
+        let nav = st.view.1.clone();
+        st.inp.update(count, &nav);
         send(rt, &mut st, true);
         process_pending(rt, &mut st);
     }));
     let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |_, _| {
+    rt.on_restore_hook(Box::new(move |rt, _| {
         let Some(state) = weak.upgrade() else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
         let count = interaction_count(&st);
         st.inp.reset(count);
+        st.view = rt.view();
     }));
     rt.add_source(Some(state));
 }

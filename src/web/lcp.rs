@@ -35,8 +35,41 @@ use super::vitals::{
 #[derive(Default)]
 struct State {
     lcp: Lcp,
+    /// The page view (id, navigation type) the value belongs to.
+    view: (String, String),
+    /// Bumped when a new measurement starts (web-vitals' `metric.id`): an
+    /// input's finalization waiting for idle applies to its own.
+    generation: u32,
     observer: Option<PerfObserver>,
     finalizers: Vec<Listener>,
+}
+
+fn lcp_entry(e: &Entry) -> LcpEntry {
+    let el = e.element();
+    let target = if el.is_object() {
+        selector(&el)
+    } else {
+        e.id().str().filter(|id| !id.is_empty()).map(|id| ["#", &id].concat()).unwrap_or_default()
+    };
+    LcpEntry { start_time: e.start_time(), url: e.url().str().unwrap_or_default(), target }
+}
+
+/// web-vitals `handleSoftNavEntry`: the previous view's LCP is final (if
+/// input did not already make it so), the new view starts with the largest
+/// paint of its interaction so far.
+fn soft_navigation(rt: &Runtime, st: &mut State, e: &Entry) {
+    if !st.lcp.finalized {
+        send(rt, st, true);
+    }
+    let sn = super::soft::read(e);
+    st.view = (rt.soft_view(&sn), "soft-navigation".into());
+    st.lcp = Lcp::soft(&sn);
+    st.generation = st.generation.wrapping_add(1);
+    // A soft navigation resets web-vitals' visibility watcher.
+    rt.first_hidden.set(f64::INFINITY);
+    if let Some(icp) = super::soft::largest(e) {
+        st.lcp.on_icp(super::soft::icp(&icp, lcp_entry), rt.first_hidden.get());
+    }
 }
 
 fn attribution(rt: &Runtime, lcp: &Lcp) -> Attrs {
@@ -60,9 +93,11 @@ fn attribution(rt: &Runtime, lcp: &Lcp) -> Attrs {
             })
         })
     };
-    let response_start = navigation_entry().map_or(0.0, |n| n.response_start());
-    let p = if navigation_entry().is_some() {
-        lcp_parts(lcp.value, response_start, activation_start(), res)
+    let p = if let Some((_, nav_start)) = lcp.soft {
+        // A soft view: no first byte, times from the navigation's start.
+        lcp_parts(lcp.value, 0.0, nav_start, res)
+    } else if let Some(nav) = navigation_entry() {
+        lcp_parts(lcp.value, nav.response_start(), activation_start(), res)
     } else {
         crate::core::vitals::LcpParts { render_delay: lcp.value, ..Default::default() }
     };
@@ -79,20 +114,36 @@ fn attribution(rt: &Runtime, lcp: &Lcp) -> Attrs {
     a
 }
 
-fn finalize(rt: &Runtime, state: &RefCell<State>) {
+/// `generation`: the measurement the input belonged to (None: now).
+fn changed_value(rt: &Runtime, st: &mut State, all: bool) {
+    if st.lcp.soft.is_none() {
+        if let Ok(mut sh) = rt.shared.try_borrow_mut() {
+            sh.lcp = Some(st.lcp.value);
+        }
+    }
+    if all {
+        send(rt, st, false);
+    }
+}
+
+fn finalize(rt: &Runtime, state: &RefCell<State>, generation: Option<u32>) {
     let Ok(mut st) = state.try_borrow_mut() else { return };
-    if st.lcp.finalized {
+    if st.lcp.finalized || generation.is_some_and(|g| g != st.generation) {
         return;
     }
     st.lcp.finalized = true;
-    st.observer = None;
-    st.finalizers.clear();
-    send(rt, &mut st.lcp, true);
+    if !rt.soft_navs {
+        // Nothing more to measure (with soft navigations, the next view's).
+        st.observer = None;
+        st.finalizers.clear();
+    }
+    send(rt, &mut st, true);
 }
 
-fn send(rt: &Runtime, lcp: &mut Lcp, force: bool) {
+fn send(rt: &Runtime, st: &mut State, force: bool) {
+    let lcp = &mut st.lcp;
     let mut reporter = core::mem::take(&mut lcp.reporter);
-    report(rt, &mut reporter, "LCP", lcp.value, force, &rt.nav(), || (attribution(rt, lcp), vec![]));
+    report(rt, &mut reporter, "LCP", lcp.value, force, (&st.view.0, &st.view.1), || (attribution(rt, lcp), vec![]));
     lcp.reporter = reporter;
 }
 
@@ -101,35 +152,43 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn start(rt: &Runtime) {
-    let state = Rc::new(RefCell::new(State { lcp: Lcp::new(), ..Default::default() }));
+    let state = Rc::new(RefCell::new(State { lcp: Lcp::new(), view: rt.first_view.clone(), ..Default::default() }));
     let me = rt.me.clone();
     let weak = Rc::downgrade(&state);
-    let observer = PerfObserver::new("largest-contentful-paint", &[], move |entries| {
+    let soft = rt.soft_navs;
+    let kinds: &[&str] = if soft {
+        &["largest-contentful-paint", "interaction-contentful-paint", super::soft::KIND]
+    } else {
+        &["largest-contentful-paint"]
+    };
+    let observer = PerfObserver::many(kinds, &[], move |entries| {
         let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
         let all = rt.cfg.report_all_changes;
+        if soft {
+            // web-vitals with `reportSoftNavs`: every entry, in order.
+            for e in &entries {
+                let changed = match e.entry_type().str().as_deref() {
+                    Some(super::soft::KIND) => {
+                        soft_navigation(&rt, &mut st, e);
+                        true
+                    }
+                    Some("interaction-contentful-paint") => {
+                        st.lcp.on_icp(super::soft::icp(e, lcp_entry), rt.first_hidden.get())
+                    }
+                    _ => st.lcp.on_entries(vec![lcp_entry(e)], activation_start(), rt.first_hidden.get(), true),
+                };
+                if changed {
+                    changed_value(&rt, &mut st, all);
+                }
+            }
+            return;
+        }
         // Selectors only for the entries that can count.
         let skip = if all { 0 } else { entries.len().saturating_sub(1) };
-        let batch = entries
-            .iter()
-            .skip(skip)
-            .map(|e| {
-                let el = e.element();
-                let target = if el.is_object() {
-                    selector(&el)
-                } else {
-                    e.id().str().filter(|id| !id.is_empty()).map(|id| ["#", &id].concat()).unwrap_or_default()
-                };
-                LcpEntry { start_time: e.start_time(), url: e.url().str().unwrap_or_default(), target }
-            })
-            .collect();
+        let batch = entries.iter().skip(skip).map(lcp_entry).collect();
         if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) {
-            if let Ok(mut sh) = rt.shared.try_borrow_mut() {
-                sh.lcp = Some(st.lcp.value);
-            }
-            if all {
-                send(&rt, &mut st.lcp, false);
-            }
+            changed_value(&rt, &mut st, all);
         }
     });
     let Some(observer) = observer else { return };
@@ -143,9 +202,10 @@ fn start(rt: &Runtime) {
                 }
                 // In a task of its own, so it adds nothing to this input's INP.
                 let (me, weak) = (me.clone(), weak.clone());
+                let generation = weak.upgrade().and_then(|s| s.try_borrow().ok().map(|s| s.generation));
                 when_idle(move || {
                     if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
-                        finalize(&rt, &state);
+                        finalize(&rt, &state, generation);
                     }
                 });
             }));
@@ -158,7 +218,7 @@ fn start(rt: &Runtime) {
     let weak = Rc::downgrade(&state);
     rt.on_hidden_hook(Box::new(move |rt| {
         if let Some(state) = weak.upgrade() {
-            finalize(rt, &state);
+            finalize(rt, &state, None);
         }
     }));
     let weak = Rc::downgrade(&state);
@@ -167,6 +227,8 @@ fn start(rt: &Runtime) {
         if let Ok(mut st) = state.try_borrow_mut() {
             st.lcp = Lcp::new();
             st.lcp.finalized = true; // no new entries after a restore: the frame time is the value
+            st.view = rt.view();
+            st.generation = st.generation.wrapping_add(1);
         }
         let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
         double_raf(move |now| {
@@ -177,7 +239,8 @@ fn start(rt: &Runtime) {
             let value = st.lcp.value;
             let mut a = Attrs::new();
             a.n("elementRenderDelay", value);
-            report(&rt, &mut st.lcp.reporter, "LCP", value, true, "back-forward-cache", || (a, vec![]));
+            let view = st.view.0.clone();
+            report(&rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || (a, vec![]));
         });
     }));
     // The state lives as long as the agent: dropped (observer disconnected,

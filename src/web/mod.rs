@@ -30,6 +30,7 @@ mod navigation;
 mod resources;
 mod route;
 mod runtime;
+mod soft;
 mod transport;
 mod ttfb;
 mod tti;

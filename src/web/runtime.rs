@@ -98,6 +98,21 @@ pub struct Runtime {
     own_urls: Vec<String>,
     /// One-shot timers not yet fired (fired ones are pruned on each insert).
     deferred: RefCell<Vec<(Rc<Cell<bool>>, Timer)>>,
+    /// Soft navigations start page views (configured, and the browser has
+    /// the Soft Navigation API).
+    pub soft_navs: bool,
+    /// The document's first page view: every metric starts measuring it
+    /// (their observers read buffered entries), whatever view is current
+    /// when they are installed.
+    pub first_view: (String, String),
+    /// Views started by soft navigations, by navigation id.
+    soft: RefCell<crate::core::vitals::SoftViews>,
+    /// The last views left by a soft navigation: a metric may report a
+    /// final value for one after the next has started.
+    past: RefCell<Vec<View>>,
+    /// The view's URL before the last route change (a soft navigation's
+    /// route change is seen before its entry).
+    prev_url: RefCell<String>,
     pub me: Weak<Runtime>,
 }
 
@@ -120,6 +135,7 @@ impl Runtime {
                 nav: super::navigation::nav_type(),
                 start: t0,
                 name: String::new(),
+                parent: String::new(),
             },
             user: Attrs::new(),
             env: super::context::env(),
@@ -144,7 +160,14 @@ impl Runtime {
                 .map(|c| if c.path.is_empty() { base.to_string() } else { [trimmed, c.path].concat() })
                 .collect()
         };
+        let first_view = (meta.view.id.clone(), meta.view.nav.clone());
+        let soft_navs = cfg.soft_navigations && super::soft::supported();
         let rt = Rc::new_cyclic(|me| Runtime {
+            soft_navs,
+            first_view,
+            soft: RefCell::new(Default::default()),
+            past: RefCell::new(Vec::new()),
+            prev_url: RefCell::new(String::new()),
             cfg,
             hooks,
             transport,
@@ -284,8 +307,69 @@ impl Runtime {
         }
     }
 
-    pub fn nav(&self) -> String {
-        self.st.try_borrow().map(|s| s.meta.view.nav.clone()).unwrap_or_default()
+    /// The current page view's id and navigation type.
+    pub fn view(&self) -> (String, String) {
+        self.st.try_borrow().map(|s| (s.meta.view.id.clone(), s.meta.view.nav.clone())).unwrap_or_default()
+    }
+
+    /// The page view a soft navigation starts (the first caller starts it:
+    /// what is queued goes first, under the view it belongs to; later
+    /// callers get the same view). Its start is the entry's on the epoch
+    /// clock, its parent the view it came from.
+    pub fn soft_view(&self, sn: &crate::core::vitals::SoftNav) -> String {
+        if let Some(v) = self.soft.try_borrow().ok().and_then(|s| s.get(sn.navigation_id).map(str::to_string)) {
+            return v;
+        }
+        let url = self.scrub(&sn.url);
+        let prev_url = self.prev_url.try_borrow().map(|u| u.clone()).unwrap_or_default();
+        // The route change came first (a frame before the entry) and
+        // relabelled the view being left: what it still sends, its final
+        // values included, goes under its own URL.
+        self.with(|st| {
+            if st.meta.view.url == url && !prev_url.is_empty() {
+                st.meta.view.url = prev_url;
+            }
+        });
+        self.flush(false);
+        let id = random_id(8);
+        let old = self.with(|st| {
+            let old = st.meta.view.clone();
+            let v = &mut st.meta.view;
+            v.parent = core::mem::replace(&mut v.id, id.clone());
+            v.nav = "soft-navigation".into();
+            v.start = super::util::epoch(sn.start_time);
+            v.url = url;
+            st.errors.reset();
+            st.res_sent = 0;
+            st.split_sent = true; // the latency split is the document's
+            old
+        });
+        if let (Some(old), Ok(mut past)) = (old, self.past.try_borrow_mut()) {
+            if past.len() >= 3 {
+                past.remove(0);
+            }
+            past.push(old);
+        }
+        if let Ok(mut soft) = self.soft.try_borrow_mut() {
+            soft.add(sn.navigation_id, id.clone());
+        }
+        id
+    }
+
+    /// Pushes an event of page view `view` (a final value reported after the
+    /// next view started goes in a request of its own, under its own view).
+    pub fn push_to(&self, view: &str, ev: Event) {
+        let old = self
+            .with(|st| st.meta.view.id != view)
+            .filter(|other| *other)
+            .and_then(|_| self.past.try_borrow().ok()?.iter().find(|v| v.id == view).cloned());
+        let Some(old) = old else { return self.push(ev) };
+        let hidden = super::lifecycle::hidden();
+        self.flush(hidden);
+        let Some(current) = self.with(|st| core::mem::replace(&mut st.meta.view, old)) else { return };
+        self.enqueue(&ev);
+        self.flush(hidden);
+        self.with(|st| st.meta.view = current);
     }
 
     pub fn scrub(&self, url: &str) -> String {
@@ -510,7 +594,11 @@ impl Runtime {
         let url = self.scrub(&href());
         if self.with(|st| same_route(&st.meta.view.url, &url)) == Some(false) {
             self.flush(false);
-            self.with(|st| st.meta.view.url = url);
+            if let Some(prev) = self.with(|st| core::mem::replace(&mut st.meta.view.url, url)) {
+                if let Ok(mut p) = self.prev_url.try_borrow_mut() {
+                    *p = prev;
+                }
+            }
         }
     }
 

@@ -15,11 +15,16 @@ use super::runtime::Runtime;
 use super::vitals::{navigation_entry, report};
 
 pub fn report_restore(rt: &Runtime) {
+    report_zero(rt, ("", "back-forward-cache"));
+}
+
+/// TTFB 0: after a bfcache restore, and for a soft navigation's view.
+pub fn report_zero(rt: &Runtime, to: (&str, &str)) {
     let mut a = Attrs::new();
     for k in ["waitingDuration", "cacheDuration", "dnsDuration", "connectionDuration", "requestDuration"] {
         a.n(k, 0.0);
     }
-    report(rt, &mut Reporter::default(), "TTFB", 0.0, true, "back-forward-cache", || (a, vec![]));
+    report(rt, &mut Reporter::default(), "TTFB", 0.0, true, to, || (a, vec![]));
 }
 
 /// Called by navigation.rs when it has read the navigation entry.
@@ -35,5 +40,5 @@ pub fn report_nav(rt: &Runtime, nav: &NavTiming) {
         .n("dnsDuration", p.dns)
         .n("connectionDuration", p.connection)
         .n("requestDuration", p.request);
-    report(rt, &mut Reporter::default(), "TTFB", value, true, &rt.nav(), || (a, vec![]));
+    report(rt, &mut Reporter::default(), "TTFB", value, true, (&rt.first_view.0, &rt.first_view.1), || (a, vec![]));
 }

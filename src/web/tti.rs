@@ -46,12 +46,13 @@ fn evaluate(rt: &Runtime, st: &mut State) {
     st.done = true;
     st.timer = None;
     let activation = activation_start();
-    let nav = rt.nav();
+    // The document's first view (soft views have no TTI).
+    let to = (rt.first_view.0.as_str(), rt.first_view.1.as_str());
     let mut a = Attrs::new();
     a.n("fcp", fcp - activation).n("domContentLoaded", dcl_end - activation);
     a.n("longTasks", crate::core::json::f64_from_u64(u64::try_from(tasks).unwrap_or(0)));
-    report(rt, &mut Reporter::default(), "TTI", (value - activation).max(0.0), true, &nav, || (a, vec![]));
-    report(rt, &mut Reporter::default(), "TBT", blocking, true, &nav, || (Attrs::new(), vec![]));
+    report(rt, &mut Reporter::default(), "TTI", (value - activation).max(0.0), true, to, || (a, vec![]));
+    report(rt, &mut Reporter::default(), "TBT", blocking, true, to, || (Attrs::new(), vec![]));
 }
 
 pub fn install(rt: &Rc<Runtime>) {

@@ -91,31 +91,56 @@ impl PerfObserver {
     /// Observes `kind` with `buffered: true` (so entries from before the agent
     /// loaded are delivered too). `None` when the browser lacks
     /// PerformanceObserver or this entry type: the signal is simply absent.
-    pub fn new(kind: &str, extra: &[(&str, f64)], mut f: impl FnMut(Vec<Entry>) + 'static) -> Option<PerfObserver> {
-        // Browsers ignore unknown types with a console warning rather than
-        // throwing; check first so we add no console noise.
-        if !supports(kind) {
-            return None;
-        }
-        Self::boxed(kind, extra, closure(Box::new(move |list: JsValue| f(entries_of(list)))))
+    pub fn new(kind: &str, extra: &[(&str, f64)], f: impl FnMut(Vec<Entry>) + 'static) -> Option<PerfObserver> {
+        Self::many(&[kind], extra, f)
     }
 
-    fn boxed(kind: &str, extra: &[(&str, f64)], cb: Closure<dyn FnMut(JsValue)>) -> Option<PerfObserver> {
-        let obs = Observer::new(cb.as_ref().unchecked_ref()).ok()?;
-        let opts = Object::new();
-        set(&opts, "type", &JsValue::from_str(kind));
-        set(&opts, "buffered", &JsValue::TRUE);
-        for (k, v) in extra {
-            set(&opts, k, &JsValue::from_f64(*v));
+    /// One observer for several entry types (those the browser has; `None`
+    /// when it has none): as web-vitals' `observe`, each delivery of more
+    /// than one type is sorted by end time (`startTime + duration`), since
+    /// entries of different types can arrive out of order.
+    pub fn many(
+        kinds: &[&str],
+        extra: &[(&str, f64)],
+        mut f: impl FnMut(Vec<Entry>) + 'static,
+    ) -> Option<PerfObserver> {
+        // Browsers ignore unknown types with a console warning rather than
+        // throwing; check first so we add no console noise.
+        let kinds: Vec<&str> = kinds.iter().copied().filter(|k| supports(k)).collect();
+        if kinds.is_empty() {
+            return None;
         }
-        obs.observe(&opts).ok()?;
+        let sort = kinds.len() > 1;
+        Self::boxed(&kinds, extra, closure(Box::new(move |list: JsValue| f(entries_of(list, sort)))))
+    }
+
+    fn boxed(kinds: &[&str], extra: &[(&str, f64)], cb: Closure<dyn FnMut(JsValue)>) -> Option<PerfObserver> {
+        let obs = Observer::new(cb.as_ref().unchecked_ref()).ok()?;
+        for kind in kinds {
+            let opts = Object::new();
+            set(&opts, "type", &JsValue::from_str(kind));
+            set(&opts, "buffered", &JsValue::TRUE);
+            for (k, v) in extra {
+                set(&opts, k, &JsValue::from_f64(*v));
+            }
+            obs.observe(&opts).ok()?;
+        }
         Some(PerfObserver { obs, _cb: cb })
     }
 }
 
-fn entries_of(list: JsValue) -> Vec<Entry> {
+fn entries_of(list: JsValue, sort: bool) -> Vec<Entry> {
     let entries: Array = list.unchecked_into::<EntryList>().get_entries();
-    entries.iter().map(JsCast::unchecked_into).collect()
+    let entries: Vec<Entry> = entries.iter().map(JsCast::unchecked_into).collect();
+    if !sort {
+        return entries;
+    }
+    let ends: Vec<f64> = entries.iter().map(|e| e.start_time() + e.duration()).collect();
+    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+    crate::core::vitals::order_by_end(&ends)
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 impl Drop for PerfObserver {

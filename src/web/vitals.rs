@@ -148,36 +148,40 @@ pub fn selector(node: &JsValue) -> String {
     sel
 }
 
-/// Reports a metric when `Reporter` says so: `force` for a final value.
+/// Reports a metric of page view `to` (id, navigation type; an empty id:
+/// the current view) when `Reporter` says so: `force` for a final value.
 pub fn report(
     rt: &Runtime,
     reporter: &mut Reporter,
     name: &str,
     value: f64,
     force: bool,
-    nav: &str,
+    to: (&str, &str),
     attribution: impl FnOnce() -> (Attrs, Vec<LoafScript>),
 ) {
     if reporter.report(value, force, rt.cfg.report_all_changes).is_none() {
         return;
     }
     let (attr, scripts) = attribution();
-    push_vital(rt, name, value, nav, attr, scripts);
+    push_vital(rt, name, value, to, attr, scripts);
 }
 
 /// The part of `report` that does not depend on its closure: one copy
 /// instead of one per caller (a dozen).
 #[inline(never)]
-fn push_vital(rt: &Runtime, name: &str, value: f64, nav: &str, attr: Attrs, scripts: Vec<LoafScript>) {
-    rt.push(Event::Vital(Vital {
-        t: super::util::now(),
-        name: name.to_string(),
-        value,
-        rating: rate(name, value).to_string(),
-        nav: nav.to_string(),
-        attr,
-        scripts,
-    }));
+fn push_vital(rt: &Runtime, name: &str, value: f64, (view, nav): (&str, &str), attr: Attrs, scripts: Vec<LoafScript>) {
+    rt.push_to(
+        view,
+        Event::Vital(Vital {
+            t: super::util::now(),
+            name: name.to_string(),
+            value,
+            rating: rate(name, value).to_string(),
+            nav: nav.to_string(),
+            attr,
+            scripts,
+        }),
+    );
 }
 
 /// Scrubbed and capped URL for attribution.

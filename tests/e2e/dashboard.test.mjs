@@ -132,6 +132,48 @@ test('dashboard numbers equal /api/summary', async (t) => {
   assert.deepEqual(page.consoleMessages.filter((m) => m.type === 'error' || m.type === 'warning'), []);
 });
 
+test('soft navigations: hard/soft filter and the breakdown by route', async (t) => {
+  const c = await startCollector();
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await c.stop();
+  });
+  // A landing view and two soft navigations chained to it (ids in the URLs).
+  const soft = (b, parent) => ({ ...b, view: { ...b.view, nav: 'soft-navigation', parent } });
+  const hard = batch({ view: 'pv-hard', session: 's1', url: 'https://shop.example/product/12', events: [vital('LCP', 1000)] });
+  const beacons = [
+    hard,
+    soft(batch({ view: 'pv-soft1', session: 's1', url: 'https://shop.example/product/13', events: [vital('LCP', 200)] }), 'pv-hard'),
+    soft(batch({ view: 'pv-soft2', session: 's1', url: 'https://shop.example/cart', events: [vital('LCP', 400)] }), 'pv-soft1'),
+  ];
+  for (const b of beacons) assert.equal((await post(c.url, b)).status, 204);
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
+  await page.goto(c.url + '/');
+  await page.waitForSelector('body[data-loaded]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="page_views"]').textContent === '3');
+  // Soft navigations only: the numbers follow the API's.
+  await page.selectOption('#f-nav', 'soft');
+  await page.waitForFunction(() => document.querySelector('[data-testid="page_views"]').textContent === '2');
+  const s = await api(c, '/api/summary?since=1h&nav=soft');
+  assert.equal(s.page_views, 2);
+  assert.equal(await page.getAttribute('[data-testid="p75-LCP"]', 'data-value'), String(s.vitals.LCP.p75));
+  await page.selectOption('#f-nav', 'hard');
+  await page.waitForFunction(() => document.querySelector('[data-testid="page_views"]').textContent === '1');
+  // By route, all navigations: /product/12 and /product/13 are one route.
+  await page.selectOption('#f-nav', '');
+  await page.selectOption('#f-group', 'route');
+  await page.waitForFunction(() => document.querySelector('#groups tbody tr[data-key="/product/:id"]'));
+  const g = await api(c, '/api/summary?since=1h&group_by=route');
+  const shown = await page.evaluate(() => [...document.querySelectorAll('#groups tbody tr[data-key]')].map((tr) => [tr.dataset.key, tr.children[1].dataset.value]));
+  assert.deepEqual(shown, g.groups.map((x) => [x.key, String(x.page_views)]));
+  assert.deepEqual(shown[0], ['/product/:id', '2']);
+  // By navigation type.
+  await page.selectOption('#f-group', 'nav');
+  await page.waitForFunction(() => [...document.querySelectorAll('#groups tbody tr[data-key]')].map((tr) => tr.dataset.key).join() === 'soft,hard');
+  assert.deepEqual(page.pageErrors, []);
+});
+
 test('live refresh picks up new beacons', async (t) => {
   const c = await startCollector();
   const browser = await launch();

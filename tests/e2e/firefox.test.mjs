@@ -98,3 +98,34 @@ test('Firefox: user actions without long-animation-frame data, no error from us'
   assert.ok(!events(server.beacons).some((e) => e.k === 'error'), 'no error from the agent');
   console.log(`Firefox ${ff.version}: ${actions.length} actions`);
 });
+
+test('Firefox: the single-page app of soft.test.mjs: routes relabel, no soft view, no error', { skip: !available() && 'firefox-esr or geckodriver missing' }, async () => {
+  server.beacons.length = 0;
+  const landing = `${server.url}/test/soft/`;
+  await ff.goto(landing);
+  const state = await ff.run(`
+    const errors = [];
+    addEventListener('error', (e) => errors.push(String(e.message)));
+    await window.bothReady;
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    document.getElementById('go-p2').click();
+    await wait(300);
+    document.getElementById('go-p3').click();
+    await wait(300);
+    // Back (popstate): seen with or without the Navigation API.
+    document.getElementById('back').click();
+    await wait(300);
+    await window.rum.pushEvent('after back');
+    return { errors, softApi: PerformanceObserver.supportedEntryTypes.includes('soft-navigation'), path: location.pathname, hasNavigationApi: !!window.navigation };
+  `);
+  assert.equal(state.softApi, false, 'Firefox has no Soft Navigation API');
+  assert.equal(state.path, '/test/soft/p2');
+  assert.deepEqual(state.errors, []);
+  await ff.goto('about:blank');
+  await server.waitFor((b) => events(b).some((e) => e.k === 'event' && e.name === 'after back'));
+  const evs = events(server.beacons);
+  assert.equal(new Set(evs.map((e) => e.batch.view.id)).size, 1, 'one page view');
+  assert.ok(!evs.some((e) => e.batch.view.nav === 'soft-navigation' || e.nav === 'soft-navigation'), 'no soft view');
+  assert.equal(evs.find((e) => e.k === 'event' && e.name === 'after back').batch.view.url, `${server.url}/test/soft/p2`, 'the route relabels the view');
+  assert.ok(!evs.some((e) => e.k === 'error'), 'no error');
+});

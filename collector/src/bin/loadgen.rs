@@ -79,6 +79,7 @@ fn template(n: usize) -> String {
             referrer: "https://shop.example/".into(),
             nav: "navigate".into(),
             start: t - 5_000.0,
+            parent: String::new(),
         },
         user: Attrs::new(),
         env: Env {

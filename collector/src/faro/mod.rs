@@ -122,6 +122,7 @@ pub fn decode_faro(body: &[u8]) -> Result<Decoded, RequestError> {
             referrer: meta.page.attributes.get("referrer").cloned().unwrap_or_default(),
             nav: meta.page.attributes.get("navigation_type").cloned().unwrap_or_default(),
             start: if start.is_finite() { start } else { 0.0 },
+            parent: meta.page.attributes.get("parent_page_id").cloned().unwrap_or_default(),
         },
         user: user(&meta.user),
         env: env(&meta.browser),

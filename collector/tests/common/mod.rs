@@ -87,6 +87,7 @@ pub fn meta(view: &str, session: &str, version: &str) -> Meta {
             referrer: String::new(),
             nav: "navigate".into(),
             start: t - 3000.0,
+            parent: String::new(),
         },
         user: Attrs::new(),
         env: Env {
