@@ -529,13 +529,15 @@ struct SloParams {
 /// `GET /api/slo`: every SLO's objective, SLI, budget left, burn rates and alert state.
 async fn api_slo(State(s): State<Arc<AppState>>, Query(p): Query<SloParams>) -> Response {
     let now = match p.at.as_deref().map(|a| query::parse_time(a, "at")).transpose() {
-        Ok(t) => t.unwrap_or_else(now_ms),
+        // Windows are [at - w, at): "now" includes what was received in
+        // this very millisecond (a beacon answered just before this query).
+        Ok(t) => t.unwrap_or_else(|| now_ms() + 1),
         Err(e) => return bad_param(e),
     };
     let slos = s.slo.slos.clone();
     match s.reads.run(move |conn| crate::slo::eval::evaluate(conn, &slos, now)).await {
         Ok(v) => json_response(StatusCode::OK, v),
-        Err(e) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "query_failed", &e),
+        Err(e) => query_error(&e),
     }
 }
 

@@ -136,6 +136,7 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_kind_received ON events(kind, received_at);
     CREATE INDEX events_session_kind ON events(session_id, kind);
     CREATE INDEX page_views_first_seen ON page_views(first_seen);
+    "#,
     // 4: soft navigations: the page view a soft-navigation view came from.
     r#"
     ALTER TABLE page_views ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
