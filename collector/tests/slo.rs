@@ -286,3 +286,46 @@ async fn a_bad_slo_file_is_refused_at_start_with_line_and_field() {
     let e = rum_collector::build(cfg).err().unwrap();
     assert!(e.contains("slo.yaml:5:") && e.contains("slos[0].filters") && e.contains("browser"), "{e}");
 }
+
+/// An action-level SLO ("Add to cart settles within 1 s, without a
+/// failure") over real action events sent through ingest.
+#[tokio::test]
+async fn action_slo_counts_slow_or_failed_actions() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let yaml = "slos:\n  - name: add-to-cart\n    objective: 0.95\n    sli: {kind: action_duration, action: Add to cart, threshold: 1000}\n  - name: any-action\n    objective: 0.9\n    sli: {kind: action_duration, threshold: 1000}\n";
+    std::fs::write(file.path(), yaml).unwrap();
+    let t = collector(|c| c.slo = Some(file.path().to_path_buf()));
+    let action = |name: &str, dur: f64, http_fail: u32, errors: u32| {
+        rum_agent::core::event::Event::Action(rum_agent::core::event::UserAction {
+            t: now() - 100.0,
+            kind: "click".into(),
+            name: name.into(),
+            target: "button#b".into(),
+            dur,
+            http: 1,
+            http_fail,
+            errors,
+            clicks: 1,
+            ..Default::default()
+        })
+    };
+    let evs = [
+        action("Add to cart", 300.0, 0, 0),  // good
+        action("Add to cart", 1500.0, 0, 0), // slow
+        action("Add to cart", 200.0, 1, 0),  // its call failed
+        action("Add to cart", 900.0, 0, 0),  // good
+        action("Menu", 2500.0, 0, 1),        // slow and an error: another action
+    ];
+    let r = t.post(encode(&meta("pv1", "s1", "1.0"), 1, &evs)).await;
+    assert_eq!(r.status.as_u16(), 204, "{}", String::from_utf8_lossy(&r.body));
+    let v = t.get("/api/slo").await;
+    let cart = slo(&v, "add-to-cart");
+    assert_eq!((cart["total"].as_i64(), cart["bad"].as_i64()), (Some(4), Some(2)), "{cart}");
+    assert_eq!(cart["sli"]["kind"], "action_duration", "{cart}");
+    let any = slo(&v, "any-action");
+    assert_eq!((any["total"].as_i64(), any["bad"].as_i64()), (Some(5), Some(3)), "{any}");
+    // A bad threshold is refused with the line and field.
+    let bad = "slos:\n  - name: a\n    objective: 0.9\n    sli: {kind: action_duration, threshold: 0}\n";
+    let e = rum_collector::slo::parse(bad, "slo.yaml").unwrap_err();
+    assert!(e.contains("slo.yaml:4") && e.contains("threshold"), "{e}");
+}

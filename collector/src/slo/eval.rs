@@ -65,6 +65,10 @@ const JS_ERROR: &str = "kind = 'error' AND json_extract(ATTR, '$.src') IN ('js',
 const HTTP_BAD: &str =
     "(coalesce(json_extract(e.attributes, '$.status'), 0) >= 500 OR coalesce(json_extract(e.attributes, '$.fail'), '') <> '')";
 
+/// An action failed: an HTTP call it started failed, or an error happened in it.
+const ACTION_FAILED: &str =
+    "(coalesce(json_extract(e.attributes, '$.http_fail'), 0) > 0 OR coalesce(json_extract(e.attributes, '$.errors'), 0) > 0)";
+
 /// A subquery with columns `t` (epoch ms), `app`, `env`: one row per unit of
 /// `slo` entering `side` at `t`, for `lo <= t < hi`.
 pub fn unit_rows(slo: &Slo, side: Side, lo: i64, hi: i64) -> (String, Vec<Sql>) {
@@ -115,6 +119,22 @@ pub fn unit_rows(slo: &Slo, side: Side, lo: i64, hi: i64) -> (String, Vec<Sql>) 
             s.push_str(" AND NOT EXISTS (SELECT 1 FROM page_views w INDEXED BY page_views_session WHERE w.session_id = v.session_id");
             filters_sql(f, "w", false, &mut s, &mut p);
             s.push_str(" AND (w.first_seen < v.first_seen OR (w.first_seen = v.first_seen AND w.id < v.id)))");
+        }
+        (Sli::ActionDuration { action, threshold }, side) => {
+            s.push_str("SELECT e.received_at AS t, e.app_name AS app, e.app_env AS env FROM events e WHERE e.kind = 'action' AND e.received_at >= ? AND e.received_at < ?");
+            p.push(Sql::Integer(lo));
+            p.push(Sql::Integer(hi));
+            if let Some(name) = action {
+                s.push_str(" AND e.name = ?");
+                p.push(Sql::Text(name.clone()));
+            }
+            if side == Side::Bad {
+                s.push_str(" AND (coalesce(e.value, 0) > ? OR ");
+                s.push_str(ACTION_FAILED);
+                s.push(')');
+                p.push(Sql::Real(*threshold));
+            }
+            filters_sql(f, "e", true, &mut s, &mut p);
         }
         (Sli::HttpSuccess, side) => {
             s.push_str("SELECT e.received_at AS t, e.app_name AS app, e.app_env AS env FROM events e WHERE e.kind = 'http' AND e.received_at >= ? AND e.received_at < ?");

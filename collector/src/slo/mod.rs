@@ -155,6 +155,25 @@ pub enum Sli {
     /// cors, or `http`: a status at or above the page's `httpErrorStatus`),
     /// as the summary's HTTP error rate counts them.
     HttpSuccess,
+    /// Unit: a user action (click, key, submit; the `full` build's
+    /// `actions`), optionally only those named `action` ("Add to cart").
+    /// Total: the action. Bad: it took longer than `threshold` ms to settle,
+    /// or it failed (an HTTP call it started failed, or an error happened
+    /// in it): "Add to cart settles within 1 s, without a failure".
+    ActionDuration {
+        #[serde(default)]
+        action: Option<String>,
+        #[serde(deserialize_with = "positive_ms")]
+        threshold: f64,
+    },
+}
+
+fn positive_ms<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v: f64 = Deserialize::deserialize(d)?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(serde::de::Error::custom("threshold must be a number of milliseconds above 0, e.g. 1000"));
+    }
+    Ok(v)
 }
 
 impl Sli {
@@ -164,6 +183,7 @@ impl Sli {
             Sli::SessionAllGood { .. } => "session_all_good",
             Sli::ErrorFreeSessions => "error_free_sessions",
             Sli::HttpSuccess => "http_success",
+            Sli::ActionDuration { .. } => "action_duration",
         }
     }
     pub fn unit(&self) -> &'static str {
@@ -171,6 +191,7 @@ impl Sli {
             Sli::PageViewThreshold { .. } => "page view",
             Sli::SessionAllGood { .. } | Sli::ErrorFreeSessions => "session",
             Sli::HttpSuccess => "HTTP call",
+            Sli::ActionDuration { .. } => "user action",
         }
     }
     /// One line for people: "page views with LCP ≤ 2500 ms, …".
@@ -186,6 +207,10 @@ impl Sli {
             Sli::SessionAllGood { thresholds } => format!("sessions whose page loads all have {}", th(thresholds)),
             Sli::ErrorFreeSessions => "sessions without a JavaScript error".into(),
             Sli::HttpSuccess => "HTTP calls without a network failure or 5xx".into(),
+            Sli::ActionDuration { action, threshold } => format!(
+                "{} settled within {threshold} ms, without a failure",
+                action.as_deref().map_or_else(|| "user actions".to_string(), |a| format!("\"{a}\" actions"))
+            ),
         }
     }
 }
