@@ -156,13 +156,15 @@ const ROUTES = {
     let nav = 0;
     const vitals = {};
     for (const b of bodies.map(json)) {
-      if (b?.meta?.view?.name) views.add(b.meta.view.name);
+      // Faro has no page view: its beacons carry the page URL (meta.page, read
+      // at send time) and a view only when the app calls setView.
+      if (b?.meta?.page?.url) views.add(new URL(b.meta.page.url).pathname);
       nav += (b?.events || []).filter((e) => e.name === 'faro.navigation').length;
       for (const m of b?.measurements || [])
         if (m.type === 'web-vitals' && m.context?.navigation_type === 'soft-navigation')
           for (const [k, n] of [['lcp', 'LCP'], ['cls', 'CLS'], ['inp', 'INP'], ['fcp', 'FCP'], ['ttfb', 'TTFB']]) if (k in m.values) vitals[n] = m.values[k];
     }
-    return { views: views.size, routeViews: nav, vitals, how: 'meta.view names; faro.navigation events' };
+    return { views: views.size, routeViews: nav, vitals, how: 'meta.page URLs; faro.navigation events' };
   },
   datadog(bodies) {
     const latest = new Map(); // view id → latest update
