@@ -77,7 +77,11 @@ export function summarize(meta, views) {
 function routeSummary(all) {
   const withRoutes = all.filter((v) => v.routes);
   const vitals = {};
-  for (const m of ['LCP', 'CLS', 'INP', 'FCP', 'TTFB']) vitals[m] = stats(withRoutes.map((v) => v.routes.vitals?.[m]));
+  const diff = {};
+  for (const m of ['LCP', 'CLS', 'INP', 'FCP', 'TTFB']) {
+    vitals[m] = stats(withRoutes.map((v) => v.routes.vitals?.[m]));
+    diff[m] = stats(withRoutes.filter((v) => num(v.routes.vitals?.[m]) && num(v.routeBrowser?.[m])).map((v) => Math.abs(v.routes.vitals[m] - v.routeBrowser[m])));
+  }
   return {
     n: withRoutes.length,
     views: stats(withRoutes.map((v) => v.routes.views)),
@@ -86,6 +90,8 @@ function routeSummary(all) {
     routeAgentMs: stats(all.map((v) => v.trace?.route?.agentMs)),
     how: withRoutes[0]?.routes.how ?? null,
     vitals,
+    absDiffVsBrowser: diff,
+    browser: { LCP: stats(all.map((v) => v.routeBrowser?.LCP)), INP: stats(all.map((v) => v.routeBrowser?.INP)) },
   };
 }
 
@@ -262,7 +268,8 @@ export function markdown(meta, sum) {
         (bs ? `; the browser emitted ${fmt.n(bs.median)} \`soft-navigation\` entr${bs.median === 1 ? 'y' : 'ies'} per view (median)` : '') +
         '), then makes 4 interactions on the new route, one of them the 30 ms "add to cart". From the beacons of every recorded view (medians): ' +
         'how many page views / route views they contain (the landing one included), how many of those the agent started for the route change, and the vitals ' +
-        'it attributed to the new route itself ((n/m): views where it did). Document-wide values sent while the route was shown do not count.',
+        'it attributed to the new route itself ((n/m): views where it did; [Δ …]: median |difference| from the browser\'s own entries of the same view: ' +
+        'LCP the largest interaction-contentful-paint of the navigation, INP the longest interaction after it). Document-wide values sent while the route was shown do not count.',
     );
     L.push('');
     row(['contender', 'views in its beacons', 'of which for the route change', 'route LCP', 'route INP', 'route CLS', 'route FCP', 'route TTFB', 'main thread, soft navigation + 4 interactions (agent)', 'read from']);
@@ -270,7 +277,8 @@ export function markdown(meta, sum) {
     const rv = (r, m) => {
       const v = r?.vitals[m];
       if (!v) return `none (0/${r?.n ?? 0})`;
-      return `${(m === 'CLS' ? fmt.cls : fmt.ms)(v.median)} (${v.n}/${r.n})`;
+      const d = r.absDiffVsBrowser?.[m];
+      return `${(m === 'CLS' ? fmt.cls : fmt.ms)(v.median)} (${v.n}/${r.n})${d ? ` [Δ ${d.median.toFixed(1)}]` : ''}`;
     };
     for (const id of peers) {
       const r = sum[id].routes;
@@ -284,6 +292,8 @@ export function markdown(meta, sum) {
         known ? r.how : 'raw entries, no views',
       ]);
     }
+    const br = sum.baseline.routes?.browser;
+    if (br) row(['*browser entries, no agent*', '', '', br.LCP ? fmt.ms(br.LCP.median) : '—', br.INP ? fmt.ms(br.INP.median) : '—', '', '', '', '', '']);
     L.push('');
   }
   const wv = sum['web-vitals'];
