@@ -12,7 +12,7 @@ import { launchChrome } from './lib/cdp.mjs';
 import { startServers } from './lib/server.mjs';
 import { analyzeTrace } from './lib/trace.mjs';
 import * as session from './lib/session.mjs';
-import { decode, contents } from './lib/decode.mjs';
+import { decode, contents, routes } from './lib/decode.mjs';
 import { report, resultsJson } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -52,6 +52,38 @@ const SHIPS_WASM = new Set(['rum-agent', 'floor']);
 const NETWORK = { offline: false, latency: 20, downloadThroughput: (20e6 / 8) | 0, uploadThroughput: (5e6 / 8) | 0 };
 const POST_LOAD_MS = 1000; // the load window ends this long after the load event
 const IDLE_MS = 500; // after the interactions, for work agents defer to idle callbacks
+// The browser's reference for the soft route (installed after the session, so
+// it costs nothing in the measured windows): LCP = the largest
+// interaction-contentful-paint of the navigation's interaction, from its
+// start; INP = the longest interaction after it (4 interactions: no
+// percentile to skip).
+const ROUTE_OBSERVER_JS = `(() => {
+  const r = (window.__route = { icp: [], ev: [] });
+  const obs = (type, f, o = {}) => { try { new PerformanceObserver((l) => l.getEntries().forEach(f)).observe({ type, ...o }); } catch {} };
+  obs('interaction-contentful-paint', (e) => r.icp.push({ id: e.interactionId, t: e.largestContentfulPaint?.startTime ?? e.startTime, size: e.largestContentfulPaint?.size ?? 0 }));
+  obs('event', (e) => e.interactionId && r.ev.push({ id: e.interactionId, s: e.startTime, d: e.duration }), { durationThreshold: 16 });
+})()`;
+const ROUTE_REFERENCE_JS = `(() => {
+  const navs = PerformanceObserver.supportedEntryTypes.includes('soft-navigation') ? performance.getEntriesByType('soft-navigation') : [];
+  const nav = navs[navs.length - 1];
+  const r = window.__route || { icp: [], ev: [] };
+  const vitals = {};
+  if (nav) {
+    const icp = r.icp.filter((e) => e.id === nav.interactionId).sort((a, b) => b.size - a.size)[0];
+    if (icp) vitals.LCP = Math.max(0, icp.t - nav.startTime);
+    const after = r.ev.filter((e) => e.id !== nav.interactionId && e.s >= nav.startTime);
+    if (after.length) vitals.INP = Math.max(...after.map((e) => e.d));
+  }
+  return { navs: navs.map((e) => ({ url: new URL(e.name).pathname, start: e.startTime })), vitals };
+})()`;
+const SOFT_SETTLE_MS = 300; // after the soft navigation's hero image has loaded
+// On the second route: a size, a view, a tab, and "add to cart" (30 ms handler).
+const ROUTE_STEPS = [
+  { type: 'click', what: 'size', i: 2 },
+  { type: 'click', what: 'thumb', i: 1 },
+  { type: 'click', what: 'tab', i: 1 },
+  { type: 'click', what: 'add', i: 0 },
+];
 // Not 'devtools.timeline': it records a JS stack for every timer set or
 // cleared and every function call, which slows timer-heavy agents far more
 // than others and would make the measurement unfair.
@@ -179,6 +211,30 @@ async function view(chrome, srv, c, run, kind, steps) {
     out.marks = { session: [s0, s1] };
     lap('session');
 
+    // A soft navigation (bench/page/js/app.js's "Next product": a trusted
+    // click, history.pushState, a new product rendered with a new hero
+    // image), then a few interactions on the new route (one of them the 30 ms
+    // "add to cart"), so an agent with per-route vitals has LCP and INP to
+    // report for it. The same for every contender.
+    // The browser's own reference for the route, observed from here on
+    // (after the measured session): its soft-navigation entry, the
+    // interaction-contentful-paint entries and every interaction's duration.
+    await page.evaluate(ROUTE_OBSERVER_JS);
+    const r0 = await page.evaluate('performance.now()');
+    const [nx, ny] = await page.evaluate(`(() => { const r = document.getElementById('next').getBoundingClientRect(); return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]; })()`);
+    await session.run(page, [{ type: 'click', what: 'next', i: 0 }], { next: [[nx, ny]] });
+    await page.waitFor(`location.pathname.startsWith('/products/') && document.getElementById('hero').complete`);
+    await sleep(SOFT_SETTLE_MS);
+    await session.run(page, ROUTE_STEPS, await page.evaluate(session.TARGETS_JS));
+    await sleep(IDLE_MS);
+    out.marks.route = [r0, await page.evaluate('performance.now()')];
+    // What the browser itself saw: its soft-navigation entries (none where
+    // the API is missing) and the route's LCP and INP by web-vitals' rules.
+    const ref = await page.evaluate(ROUTE_REFERENCE_JS);
+    out.softNavigations = ref.navs;
+    out.routeBrowser = ref.vitals;
+    lap('route');
+
     // Memory after the session, after a full GC.
     await page.send('HeapProfiler.collectGarbage');
     const heap = await page.send('Runtime.getHeapUsage');
@@ -220,6 +276,7 @@ async function view(chrome, srv, c, run, kind, steps) {
       const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: SHIPS_WASM.has(c) });
       out.trace = { load: tr.window(0, out.load.now), profileStartMs: tr.profileStartMs };
       if (out.marks?.session) out.trace.session = tr.window(...out.marks.session);
+      if (out.marks?.route) out.trace.route = tr.window(...out.marks.route);
       if (out.marks?.hide) out.trace.hide = tr.window(out.marks.hide, Infinity);
       lap('traceAnalysis');
     }
@@ -233,6 +290,7 @@ async function view(chrome, srv, c, run, kind, steps) {
     methods: [...new Set(mine.map((r) => r.method))],
   };
   out.reported = decode(c, mine);
+  out.routes = routes(c, mine);
   out.contents = contents(c, mine);
   if (DUMP) {
     const dir = path.join(BUILD, 'dump', c);

@@ -2,7 +2,10 @@
 // new AwsRum(appMonitorId, version, region, config). Offline there is no
 // Cognito identity pool to sign with, so `signing: false` and our sink as the
 // `endpoint`; the telemetries are the console snippet's (performance,
-// errors, http; no session replay, as for Datadog slim).
+// errors, http; no session replay, as for Datadog slim). Route changes: its
+// page-view plugin (always on, `disableAutoPageView: false`) records a
+// `page_view_event` per history.pushState; its web vitals are the document's
+// (web-vitals without `reportSoftNavs`).
 import { AwsRum } from 'aws-rum-web';
 
 export function start(url) {

@@ -2,6 +2,10 @@
 // datadogRum.init with every RUM collection the docs' snippet turns on;
 // `proxy` points the intake at our sink (the documented way to send
 // through your own endpoint). The ids are placeholders: nothing checks them.
+// Views: automatic (the default, `trackViewsManually: false`): a new
+// `route_change` view when history.pushState changes the path; the
+// experimental `soft_navigation` feature (7.x) gives such a view an LCP from
+// Chromium's Soft Navigation API.
 import { datadogRum } from '@datadog/browser-rum-slim';
 
 export function start(url) {
@@ -16,5 +20,6 @@ export function start(url) {
     trackResources: true,
     trackLongTasks: true,
     proxy: url,
+    enableExperimentalFeatures: ['soft_navigation'],
   });
 }

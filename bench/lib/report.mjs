@@ -65,11 +65,34 @@ export function summarize(meta, views) {
       errors: [...new Set([...all.map((v) => v.load?.error), ...views.filter((v) => v.failed && v.contender === id).map((v) => `view failed: ${v.failed}`)].filter(Boolean))],
       views: { page: pages.length, session: sessions.length },
       vitals,
+      routes: routeSummary(all),
       breakdown: breakdown(all, sessions),
       largestSlice: medianBy(all.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
     };
   }
   return out;
+}
+
+/** Per-route reporting over every recorded view (bench/lib/decode.mjs `routes`). */
+function routeSummary(all) {
+  const withRoutes = all.filter((v) => v.routes);
+  const vitals = {};
+  const diff = {};
+  for (const m of ['LCP', 'CLS', 'INP', 'FCP', 'TTFB']) {
+    vitals[m] = stats(withRoutes.map((v) => v.routes.vitals?.[m]));
+    diff[m] = stats(withRoutes.filter((v) => num(v.routes.vitals?.[m]) && num(v.routeBrowser?.[m])).map((v) => Math.abs(v.routes.vitals[m] - v.routeBrowser[m])));
+  }
+  return {
+    n: withRoutes.length,
+    views: stats(withRoutes.map((v) => v.routes.views)),
+    routeViews: stats(withRoutes.map((v) => v.routes.routeViews)),
+    browserSoftNavs: stats(all.map((v) => v.softNavigations?.length)),
+    routeAgentMs: stats(all.map((v) => v.trace?.route?.agentMs)),
+    how: withRoutes[0]?.routes.how ?? null,
+    vitals,
+    absDiffVsBrowser: diff,
+    browser: { LCP: stats(all.map((v) => v.routeBrowser?.LCP)), INP: stats(all.map((v) => v.routeBrowser?.INP)) },
+  };
 }
 
 /** The item whose `key` is the median (the upper one of an even count), or null. */
@@ -234,6 +257,45 @@ export function markdown(meta, sum) {
   const b = sum.baseline.vitals;
   row(['*browser entries, no agent*', ...['LCP', 'CLS', 'INP', 'FCP', 'TTFB'].map((m) => (b[m].browser ? (m === 'CLS' ? fmt.cls : fmt.ms)(b[m].browser.median) : '—'))]);
   L.push('');
+  L.push('## Views reported after a soft navigation');
+  L.push('');
+  if (!peers.some((id) => sum[id].routes?.n > 0)) L.push('Not measured in this run (recorded before the bench made a soft navigation).', '');
+  else routeTable();
+  function routeTable() {
+    const bs = sum.baseline.routes?.browserSoftNavs;
+    L.push(
+      'After the session each view clicks "Next product" (history.pushState and a new product with a new hero image: a soft navigation' +
+        (bs ? `; the browser emitted ${fmt.n(bs.median)} \`soft-navigation\` entr${bs.median === 1 ? 'y' : 'ies'} per view (median)` : '') +
+        '), then makes 4 interactions on the new route, one of them the 30 ms "add to cart". From the beacons of every recorded view (medians): ' +
+        'how many page views / route views they contain (the landing one included), how many of those the agent started for the route change, and the vitals ' +
+        'it attributed to the new route itself ((n/m): views where it did; [Δ …]: median |difference| from the browser\'s own entries of the same view: ' +
+        'LCP the largest interaction-contentful-paint of the navigation, INP the longest interaction after it). Document-wide values sent while the route was shown do not count.',
+    );
+    L.push('');
+    row(['contender', 'views in its beacons', 'of which for the route change', 'route LCP', 'route INP', 'route CLS', 'route FCP', 'route TTFB', 'main thread, soft navigation + 4 interactions (agent)', 'read from']);
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']);
+    const rv = (r, m) => {
+      const v = r?.vitals[m];
+      if (!v) return `none (0/${r?.n ?? 0})`;
+      const d = r.absDiffVsBrowser?.[m];
+      return `${(m === 'CLS' ? fmt.cls : fmt.ms)(v.median)} (${v.n}/${r.n})${d ? ` [Δ ${d.median.toFixed(1)}]` : ''}`;
+    };
+    for (const id of peers) {
+      const r = sum[id].routes;
+      const known = r?.n > 0; // the floor sends raw entries: nothing to decode
+      row([
+        label[id],
+        known ? cell(r.views, fmt.n, { range: false }) : '—',
+        known ? cell(r.routeViews, fmt.n, { range: false }) : '—',
+        ...['LCP', 'INP', 'CLS', 'FCP', 'TTFB'].map((m) => (known ? rv(r, m) : '—')),
+        cell(r?.routeAgentMs ?? null, fmt.ms, { range: false }),
+        known ? r.how : 'raw entries, no views',
+      ]);
+    }
+    const br = sum.baseline.routes?.browser;
+    if (br) row(['*browser entries, no agent*', '', '', br.LCP ? fmt.ms(br.LCP.median) : '—', br.INP ? fmt.ms(br.INP.median) : '—', '', '', '', '', '']);
+    L.push('');
+  }
   const wv = sum['web-vitals'];
   if (R.sessionAgentMs && wv?.sessionAgentMs) {
     L.push('## Issue 5: vitals code over a 1,000-interaction session');

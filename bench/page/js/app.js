@@ -45,4 +45,21 @@
     $('#matches').textContent = q ? `${hits.length} matches${hits.length ? ': ' + hits.slice(0, 3).map((p) => p.name).join(', ') : ''}` : '';
     if (search.value.length > 24) search.value = '';
   });
+  // "Next product": a single-page-app route change, as a router does it (the
+  // History API and a re-render, no document load): the click pushes the
+  // second product's URL (query kept) and renders it into the same layout,
+  // with a new hero image, its largest paint. A soft navigation for Chromium.
+  const next = $('#next');
+  next.addEventListener('click', (e) => {
+    e.preventDefault();
+    history.pushState({ product: 2 }, '', next.getAttribute('href') + location.search);
+    document.title = 'Summit Glide 2 — Northwind Outfitters';
+    $('.info h1').textContent = 'Summit Glide 2';
+    $('#price').textContent = '€139.00';
+    $('.info .lead').textContent = 'A cushioned long-distance trail shoe: 8 mm drop, a wide toe box and a sticky outsole for wet rock.';
+    next.remove();
+    const hero = h('img', { id: 'hero', class: 'hero', src: '/img/hero2/640x480.png', width: 640, height: 480, alt: 'Summit Glide 2, side view' });
+    $('#hero').replaceWith(hero);
+    $('#caption').textContent = 'Side view';
+  });
 })();
