@@ -24,7 +24,7 @@ pub fn top_actions(conn: &Connection, f: &Filter, limit: usize) -> Result<Value,
         "SELECT name, count(*) AS n, count(DISTINCT session_id), coalesce(json_extract(attributes, '$.type'), '') AS ty,
                 max(coalesce(json_extract(attributes, '$.target'), '')),
                 sum({} OR {}), sum(json_array_length(coalesce(json_extract(attributes, '$.frust'), '[]')) > 0),
-                sum({}), sum({}), sum({})
+                sum({}), sum({}), sum({}), count(value)
          FROM events WHERE kind = 'action' AND {clause}
          GROUP BY name, ty ORDER BY n DESC, max(ts) DESC LIMIT ?",
         has("http_fail"),
@@ -49,6 +49,7 @@ pub fn top_actions(conn: &Connection, f: &Filter, limit: usize) -> Result<Value,
                     r.get::<_, i64>(8)?,
                     r.get::<_, i64>(9)?,
                 ],
+                r.get::<_, i64>(10)?,
             ))
         })
         .map_err(err)?
@@ -62,19 +63,10 @@ pub fn top_actions(conn: &Connection, f: &Filter, limit: usize) -> Result<Value,
              ORDER BY value LIMIT 1 OFFSET ?"
         ))
         .map_err(err)?;
-    let mut count_stmt = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM events WHERE kind = 'action' AND name = ?
-               AND coalesce(json_extract(attributes, '$.type'), '') = ? AND value IS NOT NULL AND {clause}"
-        ))
-        .map_err(err)?;
     let mut out = Vec::with_capacity(rows.len());
-    for (name, n, sessions, kind, target, [failed, frustrated, rage, dead, error]) in rows {
-        let mut a = vec![Sql::Text(name.clone()), Sql::Text(kind.clone())];
-        a.extend(filter_args.iter().cloned());
-        let with_value: i64 = count_stmt.query_row(rusqlite::params_from_iter(a.clone()), |r| r.get(0)).map_err(err)?;
+    for (name, n, sessions, kind, target, [failed, frustrated, rage, dead, error], with_value) in rows {
         let p75 = if with_value > 0 {
-            let rank = crate::sat_i64((0.75 * with_value as f64).ceil()).max(1);
+            let rank = i64::try_from(crate::query::p75_rank(usize::try_from(with_value).unwrap_or(0))).unwrap_or(1);
             let mut b = vec![Sql::Text(name.clone()), Sql::Text(kind.clone())];
             b.extend(filter_args.iter().cloned());
             b.push(Sql::Integer(rank - 1));

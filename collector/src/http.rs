@@ -368,13 +368,8 @@ fn bad_param(e: BadParam) -> Response {
 
 type QueryFn = fn(&rusqlite::Connection, &Params) -> Result<Result<serde_json::Value, BadParam>, String>;
 
-async fn run_query(state: &AppState, mut p: Params, f: QueryFn) -> Response {
-    p.max_range_ms = Some(max_range_ms(&state.cfg));
-    match state.reads.run(move |c| f(c, &p)).await {
-        Ok(Ok(v)) => json_response(StatusCode::OK, v),
-        Ok(Err(e)) => bad_param(e),
-        Err(e) => query_error(&e),
-    }
+async fn run_query(state: &Arc<AppState>, p: Params, f: QueryFn) -> Response {
+    run_then(state, p, f, |_, _, _, _| Ok(())).await
 }
 
 // ---- Error events are symbolicated when read (crate::sourcemap): the

@@ -166,16 +166,6 @@ fn err(e: rusqlite::Error) -> String {
     e.to_string()
 }
 
-/// Nearest-rank percentile: the smallest value with at least `p` of the
-/// values at or below it (a value that was actually measured).
-pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = usize::try_from(crate::sat_u64((p * sorted.len() as f64).ceil().max(1.0))).unwrap_or(usize::MAX);
-    sorted.get(rank - 1).copied()
-}
-
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
 pub struct MetricStats {
     /// Page views with a value.
@@ -194,7 +184,7 @@ pub struct MetricStats {
 /// loaded into Rust).
 ///
 /// Nearest-rank 75th percentile's rank among `n` values, `ceil(0.75 n)`.
-fn p75_rank(n: usize) -> usize {
+pub(crate) fn p75_rank(n: usize) -> usize {
     (3 * n).div_ceil(4).max(1)
 }
 
@@ -384,34 +374,6 @@ fn group_restriction(group_expr: &str, groups: &[(String, Agg)]) -> (String, Vec
         format!(" AND coalesce({group_expr}, '') IN ({marks})"),
         groups.iter().map(|(g, _)| Sql::Text(g.clone())).collect(),
     )
-}
-
-pub fn top_errors(conn: &Connection, f: &Filter, limit: usize) -> Result<Value, String> {
-    let (clause, mut args) = f.clause("ts");
-    args.push(Sql::Integer(i64::try_from(limit).unwrap_or(10)));
-    let sql = format!(
-        "SELECT name, sum(coalesce(value, 1)) AS n, count(DISTINCT session_id), min(ts), max(ts),
-                max(json_extract(attributes, '$.src')), max(json_extract(attributes, '$.type')),
-                max(json_extract(attributes, '$.msg'))
-         FROM events WHERE kind = 'error' AND {clause}
-         GROUP BY name ORDER BY n DESC, max(ts) DESC LIMIT ?"
-    );
-    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok(json!({
-                "name": r.get::<_, String>(0)?,
-                "count": r.get::<_, f64>(1)?,
-                "sessions": r.get::<_, i64>(2)?,
-                "first_seen": r.get::<_, i64>(3)?,
-                "last_seen": r.get::<_, i64>(4)?,
-                "src": r.get::<_, Option<String>>(5)?,
-                "type": r.get::<_, Option<String>>(6)?,
-                "message": r.get::<_, Option<String>>(7)?,
-            }))
-        })
-        .map_err(err)?;
-    Ok(Value::Array(rows.collect::<Result<Vec<_>, _>>().map_err(err)?))
 }
 
 /// The latency split's parts (agent event `split`), in this order.
@@ -776,10 +738,11 @@ mod tests {
 
     #[test]
     fn nearest_rank() {
-        assert_eq!(percentile(&[], 0.75), None);
-        assert_eq!(percentile(&[5.0], 0.75), Some(5.0));
-        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 0.75), Some(3.0));
-        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.75), Some(4.0));
+        // ceil(0.75 n), at least 1: of [1, 2, 3, 4] the 3rd, of five the 4th.
+        assert_eq!(p75_rank(0), 1);
+        assert_eq!(p75_rank(1), 1);
+        assert_eq!(p75_rank(4), 3);
+        assert_eq!(p75_rank(5), 4);
     }
 
     #[test]
