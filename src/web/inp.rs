@@ -5,8 +5,9 @@
 //! interaction, skipping one per 50 interactions (a p98 estimate over the
 //! 10 longest kept). The interaction count is `performance.interactionCount`
 //! where the browser has it, else estimated from interaction ids as
-//! web-vitals does. Reported when the page is hidden (queued entries read
-//! first); nothing when there was no interaction. After a bfcache restore a
+//! web-vitals does. Reported when the page is hidden (entries waiting for
+//! their idle callback and queued ones processed first: see the hide hook);
+//! nothing when there was no interaction. After a bfcache restore a
 //! new period starts (8 ms if there were interactions but none long enough).
 //!
 //! Attribution: the target's selector, the interaction type, input delay,
@@ -239,16 +240,21 @@ fn start(rt: &Runtime) {
     rt.on_hidden_hook(Box::new(move |rt| {
         let Some(state) = weak.upgrade() else { return };
         let Ok(mut st) = state.try_borrow_mut() else { return };
-        // web-vitals' order on hidden: the queued records are processed and the
-        // value reported first; entries still waiting for their idle callback
-        // are processed after (and so only reported at a later hide).
-        let queued: Vec<Entry> = st.observers.iter().flat_map(PerfObserver::take_records).collect();
-        process(rt, &mut st, &queued);
+        // Everything the page saw counts before the report: first the entries
+        // delivered but still waiting for their idle callback, then the queued
+        // records. web-vitals reports before processing the waiting ones (its
+        // per-delivery `visibilitychange` listeners run after its reporter's),
+        // so an interaction delivered shortly before the page is hidden is
+        // missing from its value; where no idle period comes (headless
+        // Chromium runs such callbacks only on their 1 s timeout) that is every
+        // interaction of the last second, and a route's INP falls back to 8 ms.
+        let mut entries = core::mem::take(&mut st.pending);
+        entries.extend(st.observers.iter().flat_map(PerfObserver::take_records));
+        process(rt, &mut st, &entries);
         let count = interaction_count(&st);
         let nav = st.view.1.clone();
         st.inp.update(count, &nav);
         send(rt, &mut st, true);
-        process_pending(rt, &mut st);
     }));
     let weak = Rc::downgrade(&state);
     rt.on_restore_hook(Box::new(move |rt, _| {

@@ -73,7 +73,7 @@ async function activatePrerendered(path) {
   }
 }
 
-async function scenario(name, path, actions = async () => {}, { background = false, prerender = false } = {}) {
+async function scenario(name, path, actions = async () => {}, { background = false, prerender = false, onlyOurs = [] } = {}) {
   server.beacons.length = 0;
   server.wv.length = 0;
   // A background tab is hidden only if another tab is in front.
@@ -102,7 +102,8 @@ async function scenario(name, path, actions = async () => {}, { background = fal
   }
   for (const key of ours.keys()) {
     if (!wv.has(key)) table.push({ scenario: name, name: key.split('|')[0], nav: key.split('|')[1], wv: '—', ours: ours.get(key).value, delta: '—' });
-    assert.ok(wv.has(key), `${name}: we reported ${key} = ${ours.get(key).value}, web-vitals reported nothing`);
+    // `onlyOurs`: where we knowingly count more than web-vitals (see the test).
+    if (!onlyOurs.includes(key)) assert.ok(wv.has(key), `${name}: we reported ${key} = ${ours.get(key).value}, web-vitals reported nothing`);
   }
   assert.deepEqual(page.exceptions.filter((e) => !/boom/.test(JSON.stringify(e))), [], `${name}: page exceptions`);
   await page.close();
@@ -172,22 +173,32 @@ test('one slow click: INP with attribution', async () => {
   assert.ok(inp.attr.processingDuration >= 290, `processing ${inp.attr.processingDuration}`);
 });
 
-test('slow click just before leaving: both wait for idle, neither reports it', async () => {
-  // web-vitals reports INP on hide only from entries already processed; an
-  // interaction still waiting for its idle callback is counted after the
-  // report. We follow the same order so the two never disagree.
-  const { wv, ours } = await scenario('slow click then leave', '/test/vitals/inp.html', async (page) => {
-    await page.evaluate('document.getElementById("slow").dataset.ms = 300');
-    await page.click('#slow');
-    await sleep(100);
-  });
-  // Both measured the page (so "neither reports INP" is not both silent)…
+test('slow click just before leaving: counted (web-vitals drops it)', async () => {
+  // The interaction's entries are delivered after its paint, and web-vitals
+  // and we both process deliveries in an idle callback. Headless Chromium
+  // runs those only on their 1 s timeout, so the page is hidden 100 ms later
+  // with the entries still waiting. web-vitals reports first and processes
+  // them after (its per-delivery visibilitychange listeners run after its
+  // reporter's), so its INP misses the interaction; we process them before
+  // the report, so the 300 ms click is this view's INP.
+  const { wv, ours } = await scenario(
+    'slow click then leave',
+    '/test/vitals/inp.html',
+    async (page) => {
+      await page.evaluate('document.getElementById("slow").dataset.ms = 300');
+      await page.click('#slow');
+      await sleep(100);
+    },
+    { onlyOurs: ['INP|navigate'] },
+  );
   for (const key of ['TTFB|navigate', 'FCP|navigate']) {
     assert.ok(wv.has(key) && ours.has(key), `${key}: web-vitals ${wv.has(key)}, ours ${ours.has(key)}`);
   }
-  // …and neither reported the interaction still waiting for idle.
-  assert.equal(wv.has('INP|navigate'), false, 'web-vitals reported INP');
-  assert.equal(ours.has('INP|navigate'), false, 'we reported INP');
+  const inp = ours.get('INP|navigate');
+  assert.ok(inp && inp.value >= 300, `INP ${inp?.value}: the 300 ms click`);
+  assert.ok(inp.attr.processingDuration >= 290, `processing ${inp.attr.processingDuration}`);
+  // web-vitals' value, where it has one, misses the click (logged in the table).
+  if (wv.has('INP|navigate')) assert.ok(wv.get('INP|navigate').value < 300, `web-vitals INP ${wv.get('INP|navigate').value}`);
 });
 
 test('many interactions: the p98 estimate skips the longest', async () => {
