@@ -1,0 +1,243 @@
+//! The ClickHouse writer: one thread that takes the same jobs as the SQLite
+//! writer (`store::Writer`, so the ingest path is unchanged), batches them by
+//! size (`store::MAX_BATCH_JOBS` requests / `MAX_BATCH_EVENTS` events) and
+//! time (`FLUSH_AFTER`), drops requests already stored (a `(view_id, seq)`
+//! in `requests`), and inserts JSONEachRow into `events`, then
+//! `page_view_parts`, then `requests`, retrying with backoff. A request is
+//! acknowledged only once all three inserts succeeded; while ClickHouse is
+//! down the queue fills and agents get 503 with Retry-After.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::{as_i64, as_str, lit, Client};
+use crate::metrics::Metrics;
+use crate::model::Record;
+use crate::store::{Job, Msg, Outcome, Writer, WriterThread, MAX_BATCH_EVENTS, MAX_BATCH_JOBS, RETENTION_EVERY};
+
+/// Longest a request waits for others to share its insert.
+pub const FLUSH_AFTER: Duration = Duration::from_millis(100);
+/// Waits between attempts of one insert (then the requests fail with 503).
+const BACKOFF: [Duration; 4] =
+    [Duration::from_millis(100), Duration::from_millis(300), Duration::from_millis(900), Duration::from_millis(2700)];
+
+/// A random 62-bit id for one stored copy of a request.
+fn copy_id() -> u64 {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(N.fetch_add(1, Ordering::Relaxed));
+    h.write_i64(crate::now_ms());
+    h.write_u32(std::process::id());
+    h.finish() >> 2
+}
+
+pub fn start_writer(
+    client: Client,
+    queue: usize,
+    retention_days: Option<u32>,
+    metrics: Arc<Metrics>,
+) -> (Writer, WriterThread) {
+    let (tx, rx) = mpsc::channel(queue.max(1));
+    let depth = Arc::new(AtomicI64::new(0));
+    let d = depth.clone();
+    let handle = std::thread::Builder::new()
+        .name("rum-ch-writer".into())
+        .spawn(move || writer_loop(client, rx, d, metrics))
+        .ok();
+    if let Some(days) = retention_days {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RETENTION_EVERY);
+            loop {
+                tick.tick().await;
+                if tx.send(Msg::Prune(days)).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    if handle.is_none() {
+        tracing::error!("could not start the ClickHouse writer thread");
+    }
+    (Writer { tx: tx.clone(), depth }, WriterThread { tx, handle })
+}
+
+fn writer_loop(client: Client, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicI64>, metrics: Arc<Metrics>) {
+    let mut shutting_down = false;
+    while !shutting_down {
+        let Some(first) = rx.blocking_recv() else { break };
+        let mut jobs = Vec::new();
+        let mut events = 0usize;
+        match first {
+            Msg::Job(j) => {
+                events += j.record.events.len();
+                jobs.push(j);
+            }
+            Msg::Prune(days) => {
+                if let Err(e) = client.prune(days) {
+                    tracing::error!("retention: {e}");
+                }
+                continue;
+            }
+            Msg::Shutdown => shutting_down = true,
+        }
+        // Batch: what arrives within FLUSH_AFTER, up to the size bounds.
+        let deadline = Instant::now() + FLUSH_AFTER;
+        while !shutting_down && jobs.len() < MAX_BATCH_JOBS && events < MAX_BATCH_EVENTS {
+            match rx.try_recv() {
+                Ok(Msg::Job(j)) => {
+                    events += j.record.events.len();
+                    jobs.push(j);
+                }
+                Ok(Msg::Prune(_)) => {}
+                Ok(Msg::Shutdown) => shutting_down = true,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        }
+        if jobs.is_empty() {
+            continue;
+        }
+        depth.fetch_sub(i64::try_from(jobs.len()).unwrap_or(0), Ordering::Relaxed);
+        let started = Instant::now();
+        let outcomes = write_batch(&client, &jobs);
+        metrics.observe_write(started.elapsed().as_secs_f64(), jobs.len());
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            let _ = job.reply.send(outcome);
+        }
+    }
+    rx.close();
+    let mut rest = Vec::new();
+    while let Ok(m) = rx.try_recv() {
+        if let Msg::Job(j) = m {
+            rest.push(j);
+        }
+    }
+    // Anything still queued was accepted: store it too.
+    let outcomes: Vec<Outcome> = rest.chunks(MAX_BATCH_JOBS).flat_map(|c| write_batch(&client, c)).collect();
+    for (job, outcome) in rest.into_iter().zip(outcomes) {
+        let _ = job.reply.send(outcome);
+    }
+    tracing::info!("ClickHouse writer stopped; all accepted requests are stored");
+}
+
+/// `(view_id, seq)` of the numbered requests among `jobs` already stored.
+fn stored_before(client: &Client, jobs: &[Box<Job>]) -> Result<HashSet<(String, u32)>, String> {
+    let keys: Vec<String> = jobs
+        .iter()
+        .filter(|j| j.record.seq > 0)
+        .map(|j| format!("({}, {})", lit(&j.record.view_id), j.record.seq))
+        .collect();
+    let mut out = HashSet::new();
+    for chunk in keys.chunks(500) {
+        let sql = format!("SELECT view_id, seq FROM requests WHERE (view_id, seq) IN ({})", chunk.join(", "));
+        for r in client.rows(&sql)? {
+            out.insert((as_str(r.first()), u32::try_from(as_i64(r.get(1))).unwrap_or(0)));
+        }
+    }
+    Ok(out)
+}
+
+fn with_retry<T>(what: &str, f: impl Fn() -> Result<T, String>) -> Result<T, String> {
+    let mut last = String::new();
+    for (i, wait) in std::iter::once(Duration::ZERO).chain(BACKOFF).enumerate() {
+        std::thread::sleep(wait);
+        match f() {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                tracing::warn!(attempt = i + 1, "clickhouse {what}: {e}");
+                last = e;
+            }
+        }
+    }
+    Err(last)
+}
+
+fn write_batch(client: &Client, jobs: &[Box<Job>]) -> Vec<Outcome> {
+    let seen = match with_retry("duplicate check", || stored_before(client, jobs)) {
+        Ok(s) => s,
+        Err(e) => return jobs.iter().map(|_| Outcome::Failed(e.clone())).collect(),
+    };
+    let mut in_batch: HashSet<(String, u32)> = HashSet::new();
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let (mut ev, mut pv, mut rq) = (Vec::new(), Vec::new(), Vec::new());
+    for job in jobs {
+        let r = &job.record;
+        let key = (r.view_id.clone(), r.seq);
+        if r.seq > 0 && (seen.contains(&key) || !in_batch.insert(key)) {
+            outcomes.push(Outcome::Duplicate);
+            continue;
+        }
+        rows(r, copy_id(), &mut ev, &mut pv, &mut rq);
+        outcomes.push(Outcome::Stored { events: r.events.len() });
+    }
+    for (table, body) in [("events", ev), ("page_view_parts", pv), ("requests", rq)] {
+        if body.is_empty() {
+            continue;
+        }
+        if let Err(e) = with_retry(table, || client.insert(table, body.clone())) {
+            tracing::error!("storing a batch in ClickHouse failed: {e}");
+            return jobs.iter().map(|_| Outcome::Failed(e.clone())).collect();
+        }
+    }
+    outcomes
+}
+
+fn line(out: &mut Vec<u8>, v: &serde_json::Value) {
+    let _ = serde_json::to_writer(&mut *out, v);
+    out.push(b'\n');
+}
+
+/// The rows of one request: its events, its page-view part, its register row.
+fn rows(r: &Record, copy: u64, ev: &mut Vec<u8>, pv: &mut Vec<u8>, rq: &mut Vec<u8>) {
+    let p = &r.page_view;
+    let c = &p.client;
+    for (i, e) in r.events.iter().enumerate() {
+        let idx = i64::try_from(i).unwrap_or(0) & 0xffff;
+        line(
+            ev,
+            &json!({
+                "app_name": p.app_name, "ts": e.ts, "kind": e.kind, "name": e.name, "value": e.value,
+                "attributes": e.attributes, "received_at": r.received_at, "page_view_id": p.id,
+                "session_id": p.session_id, "app_version": p.app_version, "app_env": p.app_env,
+                "browser": c.browser, "os": c.os, "device": c.device, "country": p.country.code,
+                "page_url": p.url, "view_id": r.view_id, "seq": r.seq, "copy": copy,
+                "id": r.received_at.saturating_mul(65_536) + idx,
+            }),
+        );
+    }
+    let v = &p.vitals;
+    line(
+        pv,
+        &json!({
+            "app_name": p.app_name, "started_at": p.started_at, "id": p.id, "session_id": p.session_id,
+            "app_version": p.app_version, "app_env": p.app_env, "received_at": r.received_at,
+            "url": p.url, "page": p.page, "view_name": p.view_name, "referrer": p.referrer,
+            "nav_type": p.nav_type, "parent_id": p.parent_id, "browser": c.browser,
+            "browser_version": c.browser_version, "os": c.os, "os_version": c.os_version, "device": c.device,
+            "country": p.country.code, "country_source": p.country.source, "tz": p.tz, "lang": p.lang,
+            "ua": p.ua, "sdk": p.sdk, "viewport": p.viewport, "conn": p.conn, "clock_skew_ms": p.clock_skew_ms,
+            "user_id": p.user_id,
+            "lcp": v[0], "inp": v[1], "cls": v[2], "fcp": v[3], "ttfb": v[4], "tti": v[5], "tbt": v[6],
+            "page_load": p.page_load, "nav_ttfb": p.nav_ttfb,
+            "js_errors": p.js_errors, "errors": p.errors, "http_calls": p.http_calls,
+            "http_errors": p.http_errors, "events": p.events, "agent_dropped": p.agent_dropped,
+            "view_id": r.view_id, "seq": r.seq, "copy": copy,
+        }),
+    );
+    line(
+        rq,
+        &json!({"view_id": r.view_id, "seq": r.seq, "copy": copy, "received_at": r.received_at, "events": r.events.len()}),
+    );
+}
