@@ -237,3 +237,105 @@ async fn clickhouse_down_answers_503_and_keeps_what_was_acknowledged() {
     assert_eq!(s["page_views"], 2, "{s}");
     assert_eq!(s["vitals"]["LCP"]["p75"], 2000.0);
 }
+
+/// Two ClickHouse servers, one shard each, `Distributed` tables over them;
+/// two collectors, each querying its own shard first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_collectors_on_a_two_shard_cluster() {
+    let mut shards = ClickHouse::cluster(2);
+    let (p1, p2) = (shards[0].http_port, shards[1].http_port);
+    let a = collector(|c| c.store = Some(format!("clickhouse://127.0.0.1:{p1},127.0.0.1:{p2}/rum?cluster=rum")));
+    let b = collector(|c| c.store = Some(format!("clickhouse://127.0.0.1:{p2},127.0.0.1:{p1}/rum?cluster=rum")));
+    let lite = collector(|_| {});
+    // The fixture, alternately through each collector, and every request
+    // also into SQLite for the expected answers.
+    let t0 = rum_collector::now_ms();
+    for (i, (ua, body)) in fixture().into_iter().enumerate() {
+        let to = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(to.post_ua(ua, body.clone()).await.status, lite.post_ua(ua, body).await.status);
+    }
+    // The same request to both collectors at once: stored once.
+    let m = meta("pv-both", "s-both", "1.0.0");
+    let body = encode(&m, 1, &[vital("LCP", 4321.0)]);
+    let (ra, rb) = tokio::join!(a.post(body.clone()), b.post(body.clone()));
+    assert_eq!((ra.status, rb.status), (StatusCode::NO_CONTENT, StatusCode::NO_CONTENT));
+    assert_eq!(lite.post(body).await.status, StatusCode::NO_CONTENT);
+    // Rows are on both shards.
+    for ch in &shards {
+        let url = format!("http://127.0.0.1:{}/?database=rum", ch.http_port);
+        let n: i64 = ureq::post(&url)
+            .send("SELECT count() FROM events_local")
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(n > 0, "shard on port {} holds no events", ch.http_port);
+    }
+    let range = format!("since={}&until={}", t0 - 3_600_000, t0 + 3_600_000);
+    let mut problems = Vec::new();
+    for uri in [
+        format!("/api/summary?{range}&group_by=route"),
+        format!("/api/events?{range}&limit=1000"),
+        format!("/api/errors?{range}"),
+        "/api/slo".to_string(),
+    ] {
+        let mut want = lite.get(&uri).await;
+        normalize(&mut want);
+        for t in [&a, &b] {
+            let mut got = t.get(&uri).await;
+            normalize(&mut got);
+            diff(&uri, &want, &got, &mut problems);
+        }
+    }
+    assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
+    // One shard down: requests for it answer 503 with Retry-After, in
+    // batches mixed with requests for the live shard; after it returns and
+    // the refused ones are resent, each request is counted exactly once.
+    shards[1].kill();
+    let bodies: Vec<String> = (0..8)
+        .map(|i| encode(&meta(&format!("pv-down{i}"), "s-down", "1.0.0"), 1, &[vital("LCP", 100.0 + f64::from(i))]))
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let router = a.c.router.clone();
+        let body = body.clone();
+        tasks.spawn(async move {
+            use tower::ServiceExt;
+            let req = axum::http::Request::post("/collect")
+                .header("user-agent", CHROME_UA)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let r = router.oneshot(req).await.unwrap();
+            (i, r.status(), r.headers().get("retry-after").is_some())
+        });
+    }
+    let mut refused = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        let (i, status, retry_after) = r.unwrap();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(retry_after);
+            refused.push(i);
+        } else {
+            assert_eq!(status, StatusCode::NO_CONTENT);
+        }
+    }
+    assert!(!refused.is_empty(), "no request was refused with a shard down");
+    shards[1].resume();
+    for i in refused {
+        assert_eq!(b.post(bodies[i].clone()).await.status, StatusCode::NO_CONTENT);
+    }
+    let ev = a.get(&format!("/api/events?{range}&session_id=s-down")).await;
+    assert_eq!(ev["events"].as_array().unwrap().len(), 8, "{ev}");
+    let st = a.get("/api/stats").await;
+    let want = lite.get("/api/stats").await;
+    assert_eq!(
+        st["database"]["events"].as_i64().unwrap(),
+        want["database"]["events"].as_i64().unwrap() + 8,
+        "{st} {want}"
+    );
+    let ev = b.get("/api/events?page_view_id=pv-both").await;
+    assert_eq!(ev["events"].as_array().unwrap().len(), 1);
+}

@@ -29,6 +29,11 @@ use serde_json::Value;
 #[derive(Clone)]
 pub struct Client {
     base: String,
+    /// With `?cluster=NAME`: every shard's HTTP base (`base` first), where
+    /// the local tables are created and pruned.
+    shards: Vec<String>,
+    /// `?cluster=NAME`: the tables are `Distributed` over the cluster's shards.
+    pub cluster: Option<String>,
     pub database: String,
     user: Option<String>,
     password: Option<String>,
@@ -111,6 +116,15 @@ impl Client {
             None => (None, rest),
         };
         let (hostport, db) = rest.split_once('/').ok_or_else(|| bad("no database"))?;
+        let (db, cluster) = match db.split_once('?') {
+            Some((d, q)) => match q.strip_prefix("cluster=") {
+                Some(c) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+                    (d, Some(c.to_string()))
+                }
+                _ => return Err(bad("the only option is ?cluster=NAME (letters, digits and _)")),
+            },
+            None => (db, None),
+        };
         let db = db.trim_end_matches('/');
         if db.is_empty() || !db.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(bad("the database name must be letters, digits and _"));
@@ -118,7 +132,17 @@ impl Client {
         if hostport.is_empty() || hostport.contains(['?', '#', ' ']) {
             return Err(bad("no host"));
         }
-        let hostport = if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:8123") };
+        // HOST:PORT[,HOST:PORT…]: the first is queried; with a cluster, the
+        // tables are created on each.
+        let shards: Vec<String> = hostport
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| if h.contains(':') { format!("http://{h}/") } else { format!("http://{h}:8123/") })
+            .collect();
+        if shards.len() > 1 && cluster.is_none() {
+            return Err(bad("several hosts need ?cluster=NAME"));
+        }
+        let base = shards.first().cloned().ok_or_else(|| bad("no host"))?;
         let (mut user, mut password) = match auth {
             Some(a) => match a.split_once(':') {
                 Some((u, p)) => (Some(percent_decode(u)), Some(percent_decode(p))),
@@ -137,14 +161,7 @@ impl Client {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Ok(Client {
-            base: format!("http://{hostport}/"),
-            database: db.to_string(),
-            user,
-            password,
-            agent,
-            max_execution_time: 10,
-        })
+        Ok(Client { base, shards, cluster, database: db.to_string(), user, password, agent, max_execution_time: 10 })
     }
 
     pub fn with_timeout(mut self, d: Duration) -> Client {
@@ -154,10 +171,17 @@ impl Client {
 
     /// POST `body` with `query` (already encoded, may be empty) in the URL.
     fn post(&self, query: &str, body: Vec<u8>, with_db: bool) -> Result<String, String> {
-        let mut url = format!(
-            "{}?output_format_json_quote_64bit_integers=0&max_execution_time={}",
-            self.base, self.max_execution_time
-        );
+        self.post_to(&self.base, query, body, with_db)
+    }
+
+    fn post_to(&self, base: &str, query: &str, body: Vec<u8>, with_db: bool) -> Result<String, String> {
+        let mut url =
+            format!("{base}?output_format_json_quote_64bit_integers=0&max_execution_time={}", self.max_execution_time);
+        if self.cluster.is_some() {
+            // An insert is acknowledged once on its shard; a subquery over
+            // the Distributed tables runs once on the initiator (GLOBAL IN).
+            url.push_str("&insert_distributed_sync=1&distributed_product_mode=global");
+        }
         if with_db {
             url.push_str("&database=");
             url.push_str(&self.database);
@@ -223,20 +247,49 @@ impl Client {
         self.rows("SELECT 1").map(|_| ())
     }
 
-    /// Creates the database and the tables (idempotent).
+    /// Creates the database and the tables (idempotent). With a cluster:
+    /// on every shard listed, the tables as `TABLE_local` and a `Distributed`
+    /// table of the same name over them, sharded by `cityHash64(view_id)`
+    /// (all copies of a request, and all parts of a page view, on one shard).
     pub fn migrate(&self) -> Result<(), String> {
-        self.exec_no_db(&format!("CREATE DATABASE IF NOT EXISTS {}", self.database))?;
-        for sql in SCHEMA {
-            self.exec(sql)?;
+        let Some(cluster) = &self.cluster else {
+            self.exec_no_db(&format!("CREATE DATABASE IF NOT EXISTS {}", self.database))?;
+            for sql in SCHEMA {
+                self.exec(sql)?;
+            }
+            return Ok(());
+        };
+        for shard in &self.shards {
+            let run = |sql: &str, db: bool| self.post_to(shard, "", sql.as_bytes().to_vec(), db).map(|_| ());
+            run(&format!("CREATE DATABASE IF NOT EXISTS {}", self.database), false)?;
+            for (t, sql) in TABLES.iter().zip(SCHEMA) {
+                run(&sql.replacen(&format!("EXISTS {t} ("), &format!("EXISTS {t}_local ("), 1), true)?;
+                run(
+                    &format!(
+                        "CREATE TABLE IF NOT EXISTS {t} AS {t}_local ENGINE = Distributed({cluster}, {}, {t}_local, cityHash64(view_id))",
+                        self.database
+                    ),
+                    true,
+                )?;
+            }
         }
         Ok(())
     }
 
-    /// Retention: deletes rows received more than `days` ago (mutations).
+    /// Retention: deletes rows received more than `days` ago (mutations;
+    /// on each shard's local tables with a cluster).
     pub fn prune(&self, days: u32) -> Result<(), String> {
         let cutoff = crate::now_ms() - i64::from(days) * 86_400_000;
         for t in TABLES {
-            self.exec(&format!("ALTER TABLE {t} DELETE WHERE received_at < {cutoff}"))?;
+            match &self.cluster {
+                None => self.exec(&format!("ALTER TABLE {t} DELETE WHERE received_at < {cutoff}"))?,
+                Some(_) => {
+                    for shard in &self.shards {
+                        let sql = format!("ALTER TABLE {t}_local DELETE WHERE received_at < {cutoff}");
+                        self.post_to(shard, "", sql.into_bytes(), true)?;
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -247,7 +300,7 @@ pub const TABLES: [&str; 3] = ["events", "page_view_parts", "requests"];
 /// The tables, each partitioned by the receive month (the server's clock:
 /// a client's wrong clock cannot spread one insert over many partitions). `copy` identifies one stored copy of a request (random per
 /// write): copies of the same `(view_id, seq)` beyond the first are
-/// excluded at read time (`LOSERS`).
+/// excluded at read time (`WINNERS`).
 pub const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS events (
         app_name String, ts Int64, kind String, name String, value Nullable(Float64), attributes String,
@@ -272,11 +325,12 @@ pub const SCHEMA: [&str; 3] = [
     ) ENGINE = MergeTree() PARTITION BY toYYYYMM(toDate(intDiv(received_at, 1000))) ORDER BY (view_id, seq)",
 ];
 
-/// Read-time de-duplication: the copies of a numbered request stored more
-/// than once (by two collectors racing, or a resend that passed the write-time
-/// check), all but the smallest `copy`.
-pub const LOSERS: &str = "(SELECT arrayJoin(arraySlice(arraySort(groupArray(copy)), 2)) FROM requests
-    WHERE seq > 0 GROUP BY view_id, seq HAVING count() > 1)";
+/// Read-time de-duplication: the one copy counted of each stored request,
+/// the smallest `copy` registered for its `(view_id, seq)` (each unnumbered
+/// request, `seq` 0, is its own). Rows of copies never registered (a
+/// collector killed between its inserts, a failed attempt) are left out too.
+pub const WINNERS: &str = "(SELECT min(copy) FROM requests WHERE received_at >= LO
+    GROUP BY view_id, seq, if(seq = 0, copy, 0))";
 
 pub fn as_i64(v: Option<&Value>) -> i64 {
     match v {
@@ -318,6 +372,11 @@ mod tests {
         assert!(Client::parse("clickhouse://h:1/").is_err());
         assert!(Client::parse("clickhouse://h:1/a-b").is_err());
         assert!(Client::parse("http://h:1/a").is_err());
+        let c = Client::parse("clickhouse://a:1,b:2/rum?cluster=rum_2").unwrap();
+        assert_eq!(c.shards, ["http://a:1/", "http://b:2/"]);
+        assert_eq!(c.cluster.as_deref(), Some("rum_2"));
+        assert!(Client::parse("clickhouse://a:1,b:2/rum").is_err());
+        assert!(Client::parse("clickhouse://a:1/rum?x=1").is_err());
     }
 
     #[test]

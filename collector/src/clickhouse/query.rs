@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use rum_agent::core::rating;
 use serde_json::{json, Value};
 
-use super::{as_f64, as_i64, as_str, lit, Client, LOSERS};
+use super::{as_f64, as_i64, as_str, lit, Client, WINNERS};
 use crate::query::{
     auto_step, empty_split, parse_limit, summary_args, Agg, BadParam, Filter, MetricStats, Params, METRICS,
     METRIC_COLUMNS, SPLIT_PARTS,
@@ -30,12 +30,10 @@ fn p75(x: &str) -> String {
     )
 }
 
-/// ` AND copy NOT IN (losers received since lo)`: read-time de-duplication.
+/// ` AND copy IN (the counted copies of the requests received since lo)`:
+/// read-time de-duplication.
 fn dedup(lo: i64) -> String {
-    format!(
-        " AND copy NOT IN {}",
-        LOSERS.replace("WHERE seq > 0", &format!("WHERE seq > 0 AND received_at >= {}", lo - SLACK_MS))
-    )
+    format!(" AND copy IN {}", WINNERS.replace("LO", &(lo - SLACK_MS).to_string()))
 }
 
 /// The time range and app/release/env filter as a ClickHouse condition.

@@ -133,12 +133,12 @@ fn writer_loop(client: Client, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicI64
 }
 
 /// `(view_id, seq)` of the numbered requests among `jobs` already stored.
-fn stored_before(client: &Client, jobs: &[Box<Job>]) -> Result<HashSet<(String, u32)>, String> {
-    let keys: Vec<String> = jobs
-        .iter()
-        .filter(|j| j.record.seq > 0)
-        .map(|j| format!("({}, {})", lit(&j.record.view_id), j.record.seq))
-        .collect();
+fn stored_before<'a>(
+    client: &Client,
+    jobs: impl Iterator<Item = &'a Box<Job>>,
+) -> Result<HashSet<(String, u32)>, String> {
+    let keys: Vec<String> =
+        jobs.filter(|j| j.record.seq > 0).map(|j| format!("({}, {})", lit(&j.record.view_id), j.record.seq)).collect();
     let mut out = HashSet::new();
     for chunk in keys.chunks(500) {
         let sql = format!("SELECT view_id, seq FROM requests WHERE (view_id, seq) IN ({})", chunk.join(", "));
@@ -149,49 +149,75 @@ fn stored_before(client: &Client, jobs: &[Box<Job>]) -> Result<HashSet<(String, 
     Ok(out)
 }
 
-fn with_retry<T>(what: &str, f: impl Fn() -> Result<T, String>) -> Result<T, String> {
+/// Stores a batch, answering each request. Each attempt checks the register
+/// again and writes what is still unstored under fresh `copy` ids: the rows
+/// of a failed attempt (a partial insert, e.g. one shard down) have no
+/// register row, or a register row of their own, and reads count one copy
+/// per `(view_id, seq)` (`WINNERS`), so a retry never counts twice.
+fn write_batch(client: &Client, jobs: &[Box<Job>]) -> Vec<Outcome> {
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    let mut tried: HashSet<(String, u32)> = HashSet::new();
     let mut last = String::new();
     for (i, wait) in std::iter::once(Duration::ZERO).chain(BACKOFF).enumerate() {
         std::thread::sleep(wait);
-        match f() {
-            Ok(v) => return Ok(v),
+        match attempt(client, jobs, &mut outcomes, &mut tried) {
+            Ok(()) => break,
             Err(e) => {
-                tracing::warn!(attempt = i + 1, "clickhouse {what}: {e}");
+                tracing::warn!(attempt = i + 1, "storing a batch in ClickHouse: {e}");
                 last = e;
             }
         }
     }
-    Err(last)
+    if outcomes.iter().any(Option::is_none) {
+        tracing::error!("storing a batch in ClickHouse failed: {last}");
+    }
+    outcomes.into_iter().map(|o| o.unwrap_or_else(|| Outcome::Failed(last.clone()))).collect()
 }
 
-fn write_batch(client: &Client, jobs: &[Box<Job>]) -> Vec<Outcome> {
-    let seen = match with_retry("duplicate check", || stored_before(client, jobs)) {
-        Ok(s) => s,
-        Err(e) => return jobs.iter().map(|_| Outcome::Failed(e.clone())).collect(),
-    };
+fn attempt(
+    client: &Client,
+    jobs: &[Box<Job>],
+    outcomes: &mut [Option<Outcome>],
+    tried: &mut HashSet<(String, u32)>,
+) -> Result<(), String> {
+    let open: Vec<usize> = (0..jobs.len()).filter(|i| outcomes.get(*i).is_some_and(Option::is_none)).collect();
+    let seen = stored_before(client, open.iter().filter_map(|i| jobs.get(*i)))?;
     let mut in_batch: HashSet<(String, u32)> = HashSet::new();
-    let mut outcomes = Vec::with_capacity(jobs.len());
     let (mut ev, mut pv, mut rq) = (Vec::new(), Vec::new(), Vec::new());
-    for job in jobs {
+    let mut writing = Vec::new();
+    for i in open {
+        let (Some(job), Some(slot)) = (jobs.get(i), outcomes.get_mut(i)) else { continue };
         let r = &job.record;
         let key = (r.view_id.clone(), r.seq);
-        if r.seq > 0 && (seen.contains(&key) || !in_batch.insert(key)) {
-            outcomes.push(Outcome::Duplicate);
+        if r.seq > 0 && seen.contains(&key) {
+            // Registered: by an earlier attempt of ours (complete: the
+            // register row is written last), or by another collector.
+            *slot = Some(if tried.contains(&key) {
+                Outcome::Stored { events: r.events.len() }
+            } else {
+                Outcome::Duplicate
+            });
             continue;
         }
+        if r.seq > 0 && !in_batch.insert(key.clone()) {
+            *slot = Some(Outcome::Duplicate);
+            continue;
+        }
+        tried.insert(key);
         rows(r, copy_id(), &mut ev, &mut pv, &mut rq);
-        outcomes.push(Outcome::Stored { events: r.events.len() });
+        writing.push(i);
     }
     for (table, body) in [("events", ev), ("page_view_parts", pv), ("requests", rq)] {
-        if body.is_empty() {
-            continue;
-        }
-        if let Err(e) = with_retry(table, || client.insert(table, body.clone())) {
-            tracing::error!("storing a batch in ClickHouse failed: {e}");
-            return jobs.iter().map(|_| Outcome::Failed(e.clone())).collect();
+        if !body.is_empty() {
+            client.insert(table, body)?;
         }
     }
-    outcomes
+    for i in writing {
+        if let (Some(job), Some(slot)) = (jobs.get(i), outcomes.get_mut(i)) {
+            *slot = Some(Outcome::Stored { events: job.record.events.len() });
+        }
+    }
+    Ok(())
 }
 
 fn line(out: &mut Vec<u8>, v: &serde_json::Value) {

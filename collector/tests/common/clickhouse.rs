@@ -39,9 +39,32 @@ fn free_port() -> u16 {
 
 impl ClickHouse {
     pub fn start() -> ClickHouse {
-        let bin = server_bin();
+        let mut ch = ClickHouse::configure(free_port(), free_port(), "");
+        ch.resume();
+        ch
+    }
+
+    /// `n` servers forming the cluster `rum` (one shard each, listed in
+    /// every server's `remote_servers`), all started.
+    pub fn cluster(n: usize) -> Vec<ClickHouse> {
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let shards: String = ports
+            .iter()
+            .map(|(_, tcp)| format!("<shard><replica><host>127.0.0.1</host><port>{tcp}</port></replica></shard>"))
+            .collect();
+        let remote = format!("<remote_servers><rum>{shards}</rum></remote_servers>");
+        let mut all: Vec<ClickHouse> =
+            ports.iter().map(|(http, tcp)| ClickHouse::configure(*http, *tcp, &remote)).collect();
+        for ch in all.iter_mut() {
+            ch.resume();
+        }
+        all
+    }
+
+    fn configure(http_port: u16, tcp_port: u16, extra: &str) -> ClickHouse {
+        let _ = server_bin();
         let dir = tempfile::tempdir().unwrap();
-        let mut ch = ClickHouse { dir, http_port: free_port(), tcp_port: free_port(), child: None };
+        let ch = ClickHouse { dir, http_port, tcp_port, child: None };
         let d = ch.dir.path();
         std::fs::create_dir_all(d.join("data")).unwrap();
         std::fs::create_dir_all(d.join("tmp")).unwrap();
@@ -63,15 +86,13 @@ impl ClickHouse {
              <path>{d}/data/</path><tmp_path>{d}/tmp/</tmp_path><users_config>{}</users_config>\
              <default_profile>default</default_profile><default_database>default</default_database>\
              <mark_cache_size>268435456</mark_cache_size><max_concurrent_queries>100</max_concurrent_queries>\
-             <mlock_executable>false</mlock_executable></yandex>",
+             <mlock_executable>false</mlock_executable>{extra}</yandex>",
             ch.http_port,
             ch.tcp_port,
             users.display(),
             d = d.display()
         );
         std::fs::write(d.join("config.xml"), cfg).unwrap();
-        let _ = bin;
-        ch.resume();
         ch
     }
 
