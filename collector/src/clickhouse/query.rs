@@ -497,9 +497,10 @@ pub fn dimensions(ch: &Client, p: &Params) -> Result<Result<Value, BadParam>, St
 /// Events, page views and sessions stored (de-duplicated), for `/api/stats`.
 pub fn counts(ch: &Client) -> Result<(i64, i64, i64), String> {
     let r = ch.rows(&format!(
-        "SELECT (SELECT count() FROM {}), (SELECT uniqExact(id) FROM page_view_parts),
-                (SELECT uniqExact(session_id) FROM page_view_parts)",
-        ev("1", 0)
+        "SELECT (SELECT count() FROM {}), (SELECT uniqExact(id) FROM page_view_parts WHERE 1{d}),
+                (SELECT uniqExact(session_id) FROM page_view_parts WHERE 1{d})",
+        ev("1", 0),
+        d = dedup(0)
     ))?;
     let r = r.first();
     Ok((as_i64(r.and_then(|r| r.first())), as_i64(r.and_then(|r| r.get(1))), as_i64(r.and_then(|r| r.get(2)))))

@@ -1,8 +1,8 @@
-//! The ClickHouse writer: one thread that takes the same jobs as the SQLite
-//! writer (`store::Writer`, so the ingest path is unchanged), batches them by
-//! size (`store::MAX_BATCH_JOBS` requests / `MAX_BATCH_EVENTS` events) and
-//! time (`FLUSH_AFTER`), drops requests already stored (a `(view_id, seq)`
-//! in `requests`), and inserts JSONEachRow into `events`, then
+//! The ClickHouse writer: `WRITERS` threads that take the same jobs as the
+//! SQLite writer (`store::Writer`, so the ingest path is unchanged), batch
+//! them by size (`store::MAX_BATCH_JOBS` requests / `MAX_BATCH_EVENTS`
+//! events) and time (`FLUSH_AFTER`), drop requests already stored (a
+//! `(view_id, seq)` in `requests`), and inserts JSONEachRow into `events`, then
 //! `page_view_parts`, then `requests`, retrying with backoff. A request is
 //! acknowledged only once all three inserts succeeded; while ClickHouse is
 //! down the queue fills and agents get 503 with Retry-After.
@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -22,7 +22,9 @@ use crate::model::Record;
 use crate::store::{Job, Msg, Outcome, Writer, WriterThread, MAX_BATCH_EVENTS, MAX_BATCH_JOBS, RETENTION_EVERY};
 
 /// Longest a request waits for others to share its insert.
-pub const FLUSH_AFTER: Duration = Duration::from_millis(100);
+pub const FLUSH_AFTER: Duration = Duration::from_millis(50);
+/// Batches being inserted at once (each on its own thread).
+pub const WRITERS: usize = 4;
 /// Waits between attempts of one insert (then the requests fail with 503).
 const BACKOFF: [Duration; 4] =
     [Duration::from_millis(100), Duration::from_millis(300), Duration::from_millis(900), Duration::from_millis(2700)];
@@ -68,42 +70,69 @@ pub fn start_writer(
     (Writer { tx: tx.clone(), depth }, WriterThread { tx, handle })
 }
 
-fn writer_loop(client: Client, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicI64>, metrics: Arc<Metrics>) {
-    let mut shutting_down = false;
-    while !shutting_down {
-        let Some(first) = rx.blocking_recv() else { break };
+/// Runs `WRITERS` workers over the one queue and waits for them.
+fn writer_loop(client: Client, rx: mpsc::Receiver<Msg>, depth: Arc<AtomicI64>, metrics: Arc<Metrics>) {
+    let rx = Arc::new(Mutex::new(rx));
+    let workers: Vec<_> = (0..WRITERS)
+        .filter_map(|i| {
+            let (client, rx, depth, metrics) = (client.clone(), rx.clone(), depth.clone(), metrics.clone());
+            std::thread::Builder::new()
+                .name(format!("rum-ch-writer-{i}"))
+                .spawn(move || worker(&client, &rx, &depth, &metrics))
+                .ok()
+        })
+        .collect();
+    if workers.is_empty() {
+        tracing::error!("could not start the ClickHouse writer threads");
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    tracing::info!("ClickHouse writer stopped; all accepted requests are stored");
+}
+
+/// One writer: takes a batch (holding the queue while it gathers, so the
+/// others insert meanwhile), stores it, answers. On `Shutdown` the queue is
+/// closed: what is still in it is stored, then every worker ends.
+fn worker(client: &Client, rx: &Mutex<mpsc::Receiver<Msg>>, depth: &AtomicI64, metrics: &Metrics) {
+    loop {
         let mut jobs = Vec::new();
-        let mut events = 0usize;
-        match first {
-            Msg::Job(j) => {
-                events += j.record.events.len();
-                jobs.push(j);
-            }
-            Msg::Prune(days) => {
-                if let Err(e) = client.prune(days) {
-                    tracing::error!("retention: {e}");
-                }
-                continue;
-            }
-            Msg::Shutdown => shutting_down = true,
-        }
-        // Batch: what arrives within FLUSH_AFTER, up to the size bounds.
-        let deadline = Instant::now() + FLUSH_AFTER;
-        while !shutting_down && jobs.len() < MAX_BATCH_JOBS && events < MAX_BATCH_EVENTS {
-            match rx.try_recv() {
-                Ok(Msg::Job(j)) => {
+        let mut prune = None;
+        {
+            let Ok(mut rx) = rx.lock() else { return };
+            let mut events = 0usize;
+            match rx.blocking_recv() {
+                None => return,
+                Some(Msg::Job(j)) => {
                     events += j.record.events.len();
                     jobs.push(j);
                 }
-                Ok(Msg::Prune(_)) => {}
-                Ok(Msg::Shutdown) => shutting_down = true,
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    if Instant::now() >= deadline {
-                        break;
+                Some(Msg::Prune(days)) => prune = Some(days),
+                Some(Msg::Shutdown) => rx.close(),
+            }
+            // Batch: what arrives within FLUSH_AFTER, up to the size bounds.
+            let deadline = Instant::now() + FLUSH_AFTER;
+            while !jobs.is_empty() && jobs.len() < MAX_BATCH_JOBS && events < MAX_BATCH_EVENTS {
+                match rx.try_recv() {
+                    Ok(Msg::Job(j)) => {
+                        events += j.record.events.len();
+                        jobs.push(j);
                     }
-                    std::thread::sleep(Duration::from_millis(2));
+                    Ok(Msg::Prune(_)) => {}
+                    Ok(Msg::Shutdown) => rx.close(),
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        if Instant::now() >= deadline {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
                 }
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        }
+        if let Some(days) = prune {
+            if let Err(e) = client.prune(days) {
+                tracing::error!("retention: {e}");
             }
         }
         if jobs.is_empty() {
@@ -111,25 +140,12 @@ fn writer_loop(client: Client, mut rx: mpsc::Receiver<Msg>, depth: Arc<AtomicI64
         }
         depth.fetch_sub(i64::try_from(jobs.len()).unwrap_or(0), Ordering::Relaxed);
         let started = Instant::now();
-        let outcomes = write_batch(&client, &jobs);
+        let outcomes = write_batch(client, &jobs);
         metrics.observe_write(started.elapsed().as_secs_f64(), jobs.len());
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
             let _ = job.reply.send(outcome);
         }
     }
-    rx.close();
-    let mut rest = Vec::new();
-    while let Ok(m) = rx.try_recv() {
-        if let Msg::Job(j) = m {
-            rest.push(j);
-        }
-    }
-    // Anything still queued was accepted: store it too.
-    let outcomes: Vec<Outcome> = rest.chunks(MAX_BATCH_JOBS).flat_map(|c| write_batch(&client, c)).collect();
-    for (job, outcome) in rest.into_iter().zip(outcomes) {
-        let _ = job.reply.send(outcome);
-    }
-    tracing::info!("ClickHouse writer stopped; all accepted requests are stored");
 }
 
 /// `(view_id, seq)` of the numbered requests among `jobs` already stored.
