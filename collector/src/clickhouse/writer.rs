@@ -22,9 +22,9 @@ use crate::model::Record;
 use crate::store::{Job, Msg, Outcome, Writer, WriterThread, MAX_BATCH_EVENTS, MAX_BATCH_JOBS, RETENTION_EVERY};
 
 /// Longest a request waits for others to share its insert.
-pub const FLUSH_AFTER: Duration = Duration::from_millis(50);
+pub const FLUSH_AFTER: Duration = Duration::from_millis(100);
 /// Batches being inserted at once (each on its own thread).
-pub const WRITERS: usize = 4;
+pub const WRITERS: usize = 1;
 /// Waits between attempts of one insert (then the requests fail with 503).
 const BACKOFF: [Duration; 4] =
     [Duration::from_millis(100), Duration::from_millis(300), Duration::from_millis(900), Duration::from_millis(2700)];
