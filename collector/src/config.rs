@@ -23,6 +23,14 @@ pub struct Config {
     #[arg(long, default_value = "rum.db")]
     pub db: PathBuf,
 
+    /// Where collected data is stored: `sqlite:PATH` (the default, at
+    /// `--db`) or `clickhouse://[USER[:PASSWORD]@]HOST:8123/DATABASE` (the
+    /// HTTP interface; user and password also from RUM_CLICKHOUSE_USER and
+    /// RUM_CLICKHOUSE_PASSWORD). With ClickHouse, `--db` still holds the
+    /// uploaded source maps (configuration, not collected data).
+    #[arg(long, env = "RUM_STORE", value_name = "URL")]
+    pub store: Option<String>,
+
     /// Origin allowed to send beacons (repeatable). Without any, every origin
     /// is allowed (development); with some, beacons carrying another Origin
     /// header are refused with 403.

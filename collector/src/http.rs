@@ -367,9 +367,28 @@ fn bad_param(e: BadParam) -> Response {
 }
 
 type QueryFn = fn(&rusqlite::Connection, &Params) -> Result<Result<serde_json::Value, BadParam>, String>;
+/// The same query on ClickHouse (`--store clickhouse://…`).
+type ChQueryFn = fn(&crate::clickhouse::Client, &Params) -> Result<Result<serde_json::Value, BadParam>, String>;
 
-async fn run_query(state: &Arc<AppState>, p: Params, f: QueryFn) -> Response {
-    run_then(state, p, f, |_, _, _, _| Ok(())).await
+async fn run_query(state: &Arc<AppState>, p: Params, f: QueryFn, chf: ChQueryFn) -> Response {
+    run_then(state, p, f, chf, |_, _, _, _| Ok(())).await
+}
+
+/// The issues (errors grouped by cause) from the backend in use; source
+/// maps are always read from the local SQLite `c`.
+fn issues_of(
+    c: &rusqlite::Connection,
+    st: &AppState,
+    f: &query::Filter,
+    limit: usize,
+) -> Result<serde_json::Value, String> {
+    match &st.ch {
+        Some(ch) => {
+            let rows = crate::clickhouse::query::error_rows(ch, f, crate::sourcemap::issues::MAX_SCANNED)?;
+            crate::sourcemap::issues::group(c, &st.sourcemaps, rows, limit)
+        }
+        None => crate::sourcemap::issues::issues(c, &st.sourcemaps, f, limit),
+    }
 }
 
 // ---- Error events are symbolicated when read (crate::sourcemap): the
@@ -380,6 +399,7 @@ async fn run_then(
     state: &Arc<AppState>,
     mut p: Params,
     f: QueryFn,
+    chf: ChQueryFn,
     finish: fn(&rusqlite::Connection, &AppState, &Params, &mut serde_json::Value) -> Result<(), String>,
 ) -> Response {
     p.max_range_ms = Some(max_range_ms(&state.cfg));
@@ -387,7 +407,11 @@ async fn run_then(
     match state
         .reads
         .run(move |c| {
-            let mut v = match f(c, &p)? {
+            let answer = match &st.ch {
+                Some(ch) => chf(ch, &p)?,
+                None => f(c, &p)?,
+            };
+            let mut v = match answer {
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
@@ -425,7 +449,7 @@ pub fn query_error(e: &str) -> Response {
 }
 
 async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
-    run_then(&s, p, query::events, |c, st, _, v| {
+    run_then(&s, p, query::events, crate::clickhouse::query::events, |c, st, _, v| {
         crate::sourcemap::symbolicate_events(c, &st.sourcemaps, v);
         Ok(())
     })
@@ -433,9 +457,9 @@ async fn api_events(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> 
 }
 async fn api_summary(State(s): State<Arc<AppState>>, Query(mut p): Query<Params>) -> Response {
     p.routes.clone_from(&s.cfg.routes);
-    run_then(&s, p, query::summary, |c, st, p, v| {
+    run_then(&s, p, query::summary, crate::clickhouse::query::summary, |c, st, p, v| {
         let f = query::Filter::from_params(p).map_err(|e| e.0)?;
-        let top = crate::sourcemap::issues::issues(c, &st.sourcemaps, &f, 10)?;
+        let top = issues_of(c, st, &f, 10)?;
         if let serde_json::Value::Object(o) = v {
             o.insert("top_errors".into(), top);
         }
@@ -445,20 +469,22 @@ async fn api_summary(State(s): State<Arc<AppState>>, Query(mut p): Query<Params>
 }
 /// `GET /api/errors?since=&until=&app=&release=&env=&limit=`: the issues.
 async fn api_errors(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
+    fn check(p: &Params) -> Result<serde_json::Value, BadParam> {
+        match (query::Filter::from_params(p), p.limit.as_deref().map(str::parse::<usize>)) {
+            (Err(e), _) => Err(e),
+            (_, Some(Err(_))) | (_, Some(Ok(0))) => Err(BadParam("limit: expected a positive integer".into())),
+            (Ok(f), _) => Ok(serde_json::json!({"filter": f})),
+        }
+    }
     run_then(
         &s,
         p,
-        |_, p| {
-            Ok(match (query::Filter::from_params(p), p.limit.as_deref().map(str::parse::<usize>)) {
-                (Err(e), _) => Err(e),
-                (_, Some(Err(_))) | (_, Some(Ok(0))) => Err(BadParam("limit: expected a positive integer".into())),
-                (Ok(f), _) => Ok(serde_json::json!({"filter": f})),
-            })
-        },
+        |_, p| Ok(check(p)),
+        |_, p| Ok(check(p)),
         |c, st, p, v| {
             let f = query::Filter::from_params(p).map_err(|e| e.0)?;
             let limit = p.limit.as_deref().and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).min(500);
-            let list = crate::sourcemap::issues::issues(c, &st.sourcemaps, &f, limit)?;
+            let list = issues_of(c, st, &f, limit)?;
             if let serde_json::Value::Object(o) = v {
                 o.insert("errors".into(), list);
             }
@@ -468,14 +494,21 @@ async fn api_errors(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> 
     .await
 }
 async fn api_timeseries(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
-    run_query(&s, p, query::timeseries).await
+    run_query(&s, p, query::timeseries, crate::clickhouse::query::timeseries).await
 }
 async fn api_dimensions(State(s): State<Arc<AppState>>, Query(p): Query<Params>) -> Response {
-    run_query(&s, p, query::dimensions).await
+    run_query(&s, p, query::dimensions, crate::clickhouse::query::dimensions).await
 }
 
 async fn api_stats(State(s): State<Arc<AppState>>) -> Response {
-    let counts = s.reads.run(crate::store::counts).await;
+    let ch = s.ch.clone();
+    let counts = s
+        .reads
+        .run(move |c| match &ch {
+            Some(ch) => crate::clickhouse::query::counts(ch),
+            None => crate::store::counts(c),
+        })
+        .await;
     let mut v = s.metrics.snapshot();
     if let (serde_json::Value::Object(o), Ok((e, p, se))) = (&mut v, counts) {
         o.insert("database".into(), json!({"events": e, "page_views": p, "sessions": se}));
@@ -487,7 +520,11 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
     // Not held hostage by the query slots: when every slot is busy with a
     // dashboard query the database is working, so a liveness probe must not
     // fail (and restart the collector) for it. Only an error is unhealthy.
-    let probe = s.reads.run(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string()));
+    let ch = s.ch.clone();
+    let probe = s.reads.run(move |c| match &ch {
+        Some(ch) => ch.ping().map(|_| 1),
+        None => c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(|e| e.to_string()),
+    });
     let (db_ok, db_busy) = match tokio::time::timeout(Duration::from_millis(500), probe).await {
         Ok(Ok(_)) => (Ok(()), false),
         Ok(Err(e)) if e == crate::store::QUERY_TIMEOUT => (Ok(()), true),
@@ -503,6 +540,7 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
             "version": env!("CARGO_PKG_VERSION"),
             "schema_version": crate::store::schema_version(),
             "db": s.cfg.db.display().to_string(),
+            "store": s.ch.as_ref().map_or_else(|| "sqlite".to_string(), |c| format!("{c:?}")),
             "db_error": db_ok.err(),
             "db_busy": db_busy,
             "writer": if writer { "running" } else { "stopped" },
@@ -530,7 +568,16 @@ async fn api_slo(State(s): State<Arc<AppState>>, Query(p): Query<SloParams>) -> 
         Err(e) => return bad_param(e),
     };
     let slos = s.slo.slos.clone();
-    match s.reads.run(move |conn| crate::slo::eval::evaluate(conn, &slos, now)).await {
+    let ch = s.ch.clone();
+    let eval = move |conn: &rusqlite::Connection| match &ch {
+        Some(ch) => crate::slo::eval::evaluate_with(
+            &|slo, side, now, ms| crate::clickhouse::query::count_windows(ch, slo, side, now, ms),
+            &slos,
+            now,
+        ),
+        None => crate::slo::eval::evaluate(conn, &slos, now),
+    };
+    match s.reads.run(eval).await {
         Ok(v) => json_response(StatusCode::OK, v),
         Err(e) => query_error(&e),
     }

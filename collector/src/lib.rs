@@ -7,8 +7,11 @@
 //! → `model` (rows and roll-ups) → `store` (writer thread, group commit) →
 //! answer once committed. Queries: `query` over read-only connections.
 
+#![recursion_limit = "256"]
+
 pub mod actions;
 pub mod auth;
+pub mod clickhouse;
 pub mod config;
 pub mod dashboard;
 pub mod decode;
@@ -57,6 +60,9 @@ pub struct AppState {
     pub enricher: enrich::Enricher,
     pub writer: store::Writer,
     pub reads: store::ReadPool,
+    /// `--store clickhouse://…`: collected data is read from ClickHouse
+    /// (`reads` then only serves the source maps of the local `--db`).
+    pub ch: Option<clickhouse::Client>,
     pub metrics: Arc<metrics::Metrics>,
     /// SLO definitions (`--slo` or the defaults) and their Prometheus metrics.
     pub slo: Arc<slo::prom::SloMetrics>,
@@ -77,7 +83,21 @@ pub struct Collector {
 }
 
 /// Opens the database (migrating it), starts the writer. Call inside a Tokio runtime.
-pub fn build(cfg: Config) -> Result<Collector, String> {
+pub fn build(mut cfg: Config) -> Result<Collector, String> {
+    let query_timeout = std::time::Duration::from_millis(u64::try_from(cfg.query_timeout).unwrap_or(10_000));
+    let ch = match cfg.store.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) if s.starts_with("sqlite:") => {
+            cfg.db = std::path::PathBuf::from(s.trim_start_matches("sqlite:").trim_start_matches("//"));
+            None
+        }
+        Some(s) if clickhouse::is_url(s) => {
+            let c = clickhouse::Client::parse(s)?.with_timeout(query_timeout);
+            c.migrate().map_err(|e| format!("--store {}: {e}", c.database))?;
+            Some(c)
+        }
+        Some(s) => return Err(format!("--store {s:?}: expected sqlite:PATH or clickhouse://HOST:8123/DATABASE")),
+    };
     for m in &cfg.statics {
         if !m.dir.is_dir() {
             return Err(format!("--static {}={}: not a directory", m.prefix, m.dir.display()));
@@ -87,17 +107,23 @@ pub fn build(cfg: Config) -> Result<Collector, String> {
     let slos = slo::load(cfg.slo.as_deref())?;
     let conn = store::open_writer(&cfg.db)?;
     let metrics = Arc::new(metrics::Metrics::new());
-    let (writer, writer_thread) = store::start_writer(conn, cfg.queue, cfg.retention_days, metrics.clone());
+    let (writer, writer_thread) = match &ch {
+        Some(c) => {
+            drop(conn);
+            clickhouse::writer::start_writer(c.clone(), cfg.queue, cfg.retention_days, metrics.clone())
+        }
+        None => store::start_writer(conn, cfg.queue, cfg.retention_days, metrics.clone()),
+    };
     let mut statics: Vec<(String, std::path::PathBuf)> =
         cfg.statics.iter().map(|m| (m.prefix.clone(), m.dir.clone())).collect();
     statics.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     let cfg_cache = cfg.sourcemap_cache;
-    let query_timeout = std::time::Duration::from_millis(u64::try_from(cfg.query_timeout).unwrap_or(10_000));
     let reads = store::ReadPool::new(&cfg.db).with_timeout(query_timeout);
     let slo_metrics = Arc::new(slo::prom::SloMetrics::new(Arc::new(slos)));
-    slo::prom::spawn_ticker(slo_metrics.clone(), reads.clone());
+    slo::prom::spawn_ticker(slo_metrics.clone(), reads.clone(), ch.clone());
     let state = Arc::new(AppState {
         reads,
+        ch,
         slo: slo_metrics,
         read_limiter: guard::ReadLimiter::new(cfg.rate_limit),
         cfg,

@@ -13,7 +13,8 @@ use crate::now_ms;
 
 /// Metrics of the summary: the rated vitals, then page load (loadEventEnd).
 pub const METRICS: [&str; 8] = ["LCP", "INP", "CLS", "FCP", "TTFB", "TTI", "TBT", "page_load"];
-const METRIC_COLUMNS: [&str; 8] = ["lcp", "inp", "cls", "fcp", "coalesce(ttfb, nav_ttfb)", "tti", "tbt", "page_load"];
+pub(crate) const METRIC_COLUMNS: [&str; 8] =
+    ["lcp", "inp", "cls", "fcp", "coalesce(ttfb, nav_ttfb)", "tti", "tbt", "page_load"];
 
 /// `group_by` name → expression over a `page_views` row. `route` groups
 /// `page` by its route pattern (`rum_route`, the Rust function
@@ -88,7 +89,7 @@ pub fn parse_time(s: &str, name: &str) -> Result<i64, BadParam> {
     Err(BadParam(format!("{name}={s:?}: expected epoch milliseconds, an RFC 3339 time, or a duration such as 24h")))
 }
 
-fn parse_limit(s: Option<&str>, default: usize, max: usize) -> Result<usize, BadParam> {
+pub(crate) fn parse_limit(s: Option<&str>, default: usize, max: usize) -> Result<usize, BadParam> {
     match s {
         None => Ok(default),
         Some(v) => match v.parse::<usize>() {
@@ -237,18 +238,18 @@ fn p75_by_group(
 }
 
 /// One group's aggregates (the p75s are filled in afterwards).
-struct Agg {
-    page_views: i64,
-    sessions: i64,
-    error_sessions: i64,
-    http_calls: i64,
-    http_errors: i64,
-    vitals: [MetricStats; 8],
-    latency: Value,
+pub(crate) struct Agg {
+    pub(crate) page_views: i64,
+    pub(crate) sessions: i64,
+    pub(crate) error_sessions: i64,
+    pub(crate) http_calls: i64,
+    pub(crate) http_errors: i64,
+    pub(crate) vitals: [MetricStats; 8],
+    pub(crate) latency: Value,
 }
 
 impl Agg {
-    fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let vitals: serde_json::Map<String, Value> = METRICS
             .iter()
             .zip(self.vitals.iter())
@@ -338,7 +339,9 @@ fn page_view_aggs(
     // p75s, only for the groups kept. When the range holds much of the
     // table, a plain scan beats walking the time index row by row.
     let in_range: i64 = out.iter().map(|(_, a)| a.page_views).sum();
-    let clause = if in_range > table_rows(conn)? / 4 { f.clause("+started_at").0 } else { clause };
+    // (The nav condition stays: without it the p75s of `nav=hard|soft`
+    // were those of every page view when the range held much of the table.)
+    let clause = if in_range > table_rows(conn)? / 4 { f.clause("+started_at").0 + nav } else { clause };
     let (restrict, rargs) = group_restriction(group_expr, &out);
     let mut pargs = args;
     pargs.extend(rargs);
@@ -433,23 +436,24 @@ fn latency_split(conn: &Connection, f: &Filter, nav: &str, group_expr: &str) -> 
         .collect())
 }
 
-fn empty_split() -> Value {
+pub(crate) fn empty_split() -> Value {
     Value::Object(SPLIT_PARTS.iter().map(|k| (k.to_string(), json!({ "p75": null, "count": 0 }))).collect())
 }
 
-pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
-    let f = match Filter::from_params(p) {
-        Ok(f) => f,
-        Err(e) => return Ok(Err(e)),
-    };
+/// What `/api/summary` was asked: the filter, the grouping (name, SQLite
+/// expression), the nav condition on `page_views` and the group limit.
+pub(crate) type SummaryArgs = (Filter, Option<(&'static str, &'static str)>, &'static str, usize);
+
+pub(crate) fn summary_args(p: &Params) -> Result<SummaryArgs, BadParam> {
+    let f = Filter::from_params(p)?;
     let group = match p.group_by.as_deref().filter(|g| !g.is_empty()) {
         None => None,
         Some(g) => match GROUP_BY.iter().find(|(k, _)| *k == g) {
             Some(pair) => Some(*pair),
             None => {
-                return Ok(Err(BadParam(format!(
+                return Err(BadParam(format!(
                     "group_by={g:?}: expected one of page, route, nav, browser, os, device, country, release"
-                ))))
+                )))
             }
         },
     };
@@ -459,10 +463,15 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
         "" => "",
         "hard" => " AND nav_type <> 'soft-navigation'",
         "soft" => " AND nav_type = 'soft-navigation'",
-        other => return Ok(Err(BadParam(format!("nav={other:?}: expected hard or soft")))),
+        other => return Err(BadParam(format!("nav={other:?}: expected hard or soft"))),
     };
-    let limit = match parse_limit(p.limit.as_deref(), 20, MAX_GROUPS_LIMIT) {
-        Ok(l) => l,
+    let limit = parse_limit(p.limit.as_deref(), 20, MAX_GROUPS_LIMIT)?;
+    Ok((f, group, nav, limit))
+}
+
+pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>, String> {
+    let (f, group, nav, limit) = match summary_args(p) {
+        Ok(a) => a,
         Err(e) => return Ok(Err(e)),
     };
     if group.is_some_and(|(k, _)| k == "route") {
@@ -523,7 +532,7 @@ pub fn summary(conn: &Connection, p: &Params) -> Result<Result<Value, BadParam>,
 }
 
 /// A step that gives at most ~60 buckets, from a list of round sizes.
-fn auto_step(range: i64) -> i64 {
+pub(crate) fn auto_step(range: i64) -> i64 {
     const STEPS: [i64; 12] = [
         10_000,
         30_000,

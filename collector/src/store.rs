@@ -302,7 +302,7 @@ pub struct Job {
     pub reply: oneshot::Sender<Outcome>,
 }
 
-enum Msg {
+pub(crate) enum Msg {
     Job(Box<Job>),
     /// Retention: delete what is older than this many days.
     Prune(u32),
@@ -312,8 +312,8 @@ enum Msg {
 /// The handle request handlers use to reach the writer thread.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Msg>,
-    depth: Arc<AtomicI64>,
+    pub(crate) tx: mpsc::Sender<Msg>,
+    pub(crate) depth: Arc<AtomicI64>,
 }
 
 pub enum SubmitError {
@@ -347,8 +347,8 @@ impl Writer {
 
 /// Joins the writer thread after asking it to finish what is queued.
 pub struct WriterThread {
-    tx: mpsc::Sender<Msg>,
-    handle: Option<std::thread::JoinHandle<()>>,
+    pub(crate) tx: mpsc::Sender<Msg>,
+    pub(crate) handle: Option<std::thread::JoinHandle<()>>,
 }
 
 impl WriterThread {
@@ -362,9 +362,9 @@ impl WriterThread {
 }
 
 /// Most requests (and events) one transaction carries.
-const MAX_BATCH_JOBS: usize = 512;
-const MAX_BATCH_EVENTS: usize = 20_000;
-const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_BATCH_JOBS: usize = 512;
+pub(crate) const MAX_BATCH_EVENTS: usize = 20_000;
+pub(crate) const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 pub fn start_writer(
     conn: Connection,

@@ -15,7 +15,15 @@ use crate::tools::{root, Result};
 pub fn run_cmd(args: &[String]) -> Result {
     let concurrency: u32 = demo::flag(args, "--concurrency")?.unwrap_or(32);
     let duration: String = demo::flag(args, "--duration")?.unwrap_or_else(|| "15s".into());
-    let prefill: u64 = demo::flag(args, "--events")?.unwrap_or(1_000_000);
+    let store: Option<String> = demo::flag(args, "--store")?;
+    let clickhouse = match store.as_deref() {
+        None | Some("sqlite") => false,
+        Some("clickhouse") => true,
+        Some(other) => return Err(format!("--store {other}: expected sqlite or clickhouse")),
+    };
+    // The synthetic prefill is written straight into SQLite (rum-loadgen
+    // --fill-db): with ClickHouse the bench starts from an empty database.
+    let prefill: u64 = if clickhouse { 0 } else { demo::flag(args, "--events")?.unwrap_or(1_000_000) };
     demo::build_collector()?;
     let dir = root().join("target/bench-collector");
     let _ = std::fs::remove_dir_all(&dir);
@@ -30,19 +38,17 @@ pub fn run_cmd(args: &[String]) -> Result {
         return Err(format!("rum-loadgen --fill-db failed: {}", String::from_utf8_lossy(&fill.stderr)));
     }
     let filled = String::from_utf8_lossy(&fill.stdout).to_string();
+    let server = if clickhouse { Some(crate::clickhouse::Server::start(&dir.join("clickhouse"))?) } else { None };
+    let store_url = server.as_ref().map(|s| s.store("rum_bench"));
     // Reads need the key, as in production; the per-IP read rate limit is
     // off (one loopback client asks in a loop on purpose).
     let key = "bench-read-key";
-    let mut c = Collector::start(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        &db.to_string_lossy(),
-        "--read-key",
-        key,
-        "--rate-limit",
-        "0",
-    ])?;
+    let db_arg = db.to_string_lossy().to_string();
+    let mut argv = vec!["--listen", "127.0.0.1:0", "--db", &db_arg, "--read-key", key, "--rate-limit", "0"];
+    if let Some(u) = &store_url {
+        argv.extend(["--store", u.as_str()]);
+    }
+    let mut c = Collector::start(&argv)?;
     eprintln!("rum-collector pid {} at {}; {concurrency} clients for {duration}", c.pid(), c.url);
     let out = Command::new(demo::bin("rum-loadgen"))
         .args([
@@ -75,9 +81,11 @@ pub fn run_cmd(args: &[String]) -> Result {
         .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db.display())).ok())
         .map(|m| m.len())
         .sum();
+    drop(server);
     println!(
-        "rum-collector bench (loopback, {} cores)",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        "rum-collector bench (loopback, {} cores, store {})",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        if clickhouse { "ClickHouse 18.16" } else { "SQLite" }
     );
     for line in filled.lines().chain(text.lines()).filter(|l| !l.starts_with("accepted_events")) {
         println!("  {line}");
@@ -85,7 +93,7 @@ pub fn run_cmd(args: &[String]) -> Result {
     if let Some(kib) = peak_rss_kib {
         println!("  peak RSS          {:.0} MiB (collector process, VmHWM)", kib as f64 / 1024.0);
     }
-    if events > 0 {
+    if events > 0 && !clickhouse {
         println!(
             "  database          {:.1} MB for {events} events ({prefill} synthetic + {ingested} ingested) = {:.0} MB per million events ({:.0} bytes/event)",
             bytes as f64 / 1e6,

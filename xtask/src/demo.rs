@@ -128,12 +128,24 @@ pub fn run_cmd(args: &[String]) -> Result {
     if !Path::new(&root().join("www/demo/index.html")).exists() {
         return Err("www/demo is missing".into());
     }
-    let mut c =
-        Collector::start(&["--listen", &listen, "--db", &db, "--static", "/pkg=pkg", "--static", "/demo=www/demo"])?;
+    let mut argv = vec!["--listen", &listen, "--db", &db, "--static", "/pkg=pkg", "--static", "/demo=www/demo"];
+    // `--store clickhouse`: a local ClickHouse under target/ holds the data
+    // (`--db` keeps the source maps); stopped after the collector.
+    let store: Option<String> = parse_flag(args, "--store")?;
+    let server = match store.as_deref() {
+        None | Some("sqlite") => None,
+        Some("clickhouse") => Some(crate::clickhouse::Server::start(&root().join("target/clickhouse-demo"))?),
+        Some(other) => return Err(format!("--store {other}: expected sqlite or clickhouse")),
+    };
+    let store_url = server.as_ref().map(|s| s.store("rum_demo"));
+    if let Some(u) = &store_url {
+        argv.extend(["--store", u.as_str()]);
+    }
+    let mut c = Collector::start(&argv)?;
     println!();
     println!("  dashboard   {}/", c.url);
     println!("  demo shop   {}/demo/", c.url);
-    println!("  database    {db}");
+    println!("  database    {}", store_url.as_deref().unwrap_or(&db));
     println!();
     if let Some(n) = traffic_runs {
         traffic(&c.url, n)?;
@@ -141,9 +153,13 @@ pub fn run_cmd(args: &[String]) -> Result {
         println!("  dashboard   {}/", c.url);
     }
     if exit {
-        return c.stop();
+        let r = c.stop();
+        drop(server);
+        return r;
     }
     println!("Ctrl-C to stop.");
     // Ctrl-C reaches the collector too (same process group): it commits and exits.
-    c.wait()
+    let r = c.wait();
+    drop(server);
+    r
 }

@@ -6,6 +6,7 @@
 mod bench;
 mod bench_collector;
 mod build;
+mod clickhouse;
 mod demo;
 mod minify;
 mod screenshot;
@@ -21,10 +22,12 @@ cargo xtask <command>
   build            build the npm package into pkg/ (release wasm, wasm-opt -Oz, shim)
   test             install what is missing, then run every test (CI runs this)
   size             print raw / gzip / brotli bytes of what a browser downloads
-  demo [--traffic N]
-                   collector + demo shop on http://127.0.0.1:8787 (Ctrl-C to stop)
+  demo [--traffic N] [--store clickhouse]
+                   collector + demo shop on http://127.0.0.1:8787 (Ctrl-C to stop);
+                   --store clickhouse: data in a local ClickHouse (installed where missing)
   screenshot       write a PNG of the populated dashboard
-  bench-collector  load the collector; print events/s, latency, bytes per event
+  bench-collector [--store clickhouse]
+                   load the collector; print events/s, latency, bytes per event
   bench            side-by-side benchmark against other RUM agents
 ";
 

@@ -18,6 +18,8 @@ pub fn run_cmd(args: &[String]) -> Result {
     tools::ensure_firefox()?;
     // promtool and prometheus for collector/tests/slo_prometheus.rs.
     tools::ensure_prometheus()?;
+    // clickhouse-server for collector/tests/clickhouse.rs (the ClickHouse backend).
+    tools::ensure_clickhouse()?;
     let root = root();
     // The collector's dashboard assets (uPlot, embedded at build time) and
     // the GeoIP test database.

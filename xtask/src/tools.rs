@@ -136,6 +136,20 @@ pub fn ensure_prometheus() -> Result {
     Ok(())
 }
 
+/// Debian's `clickhouse-server` and `clickhouse-client` (18.16), for the
+/// collector's ClickHouse backend tests (collector/tests/clickhouse.rs) and
+/// `cargo xtask demo --store clickhouse`. The tests start their own servers
+/// on loopback ports with a config of their own; the packaged service, where
+/// systemd starts it, is stopped and disabled so it holds no port.
+pub fn ensure_clickhouse() -> Result {
+    let present = |b: &str| Path::new("/usr/bin").join(b).exists() || Path::new("/usr/sbin").join(b).exists();
+    if !present("clickhouse-server") || !present("clickhouse-client") {
+        apt_install(&["clickhouse-server", "clickhouse-client"])?;
+        let _ = Command::new("systemctl").args(["disable", "--now", "clickhouse-server"]).output();
+    }
+    Ok(())
+}
+
 /// `npm ci` in `dir` when its node_modules is missing or older than the lock file.
 pub fn ensure_npm(dir: &Path) -> Result {
     let lock = dir.join("package-lock.json");

@@ -200,15 +200,23 @@ pub struct WindowStat {
     pub burn_rate: Option<f64>,
 }
 
+/// Counts units entering a side in each window (`count_windows` of one backend).
+pub type CountWindows<'a> = &'a dyn Fn(&Slo, Side, i64, &[i64]) -> Result<Vec<i64>, String>;
+
 /// One SLO evaluated at `now`.
 pub fn evaluate_one(conn: &Connection, slo: &Slo, now: i64) -> Result<Value, String> {
+    evaluate_one_with(&|s, side, now, ms| count_windows(conn, s, side, now, ms), slo, now)
+}
+
+/// One SLO evaluated at `now`, counting with `count` (SQLite or ClickHouse).
+pub fn evaluate_one_with(count: CountWindows, slo: &Slo, now: i64) -> Result<Value, String> {
     let slo_window_ms = i64::try_from(slo.window.as_millis()).unwrap_or(i64::MAX / 2);
     let mut names: Vec<String> = WINDOWS.iter().map(|(n, _)| n.to_string()).collect();
     let mut ms: Vec<i64> = WINDOWS.iter().map(|(_, s)| i64::try_from(*s).unwrap_or(0) * 1000).collect();
     names.push(slo.window_label());
     ms.push(slo_window_ms);
-    let total = count_windows(conn, slo, Side::Total, now, &ms)?;
-    let bad = count_windows(conn, slo, Side::Bad, now, &ms)?;
+    let total = count(slo, Side::Total, now, &ms)?;
+    let bad = count(slo, Side::Bad, now, &ms)?;
     let budget = slo.budget();
     let stats: Vec<WindowStat> = names
         .into_iter()
@@ -266,7 +274,12 @@ pub fn evaluate_one(conn: &Connection, slo: &Slo, now: i64) -> Result<Value, Str
 
 /// The body of `GET /api/slo`.
 pub fn evaluate(conn: &Connection, slos: &[Slo], now: i64) -> Result<Value, String> {
-    let list = slos.iter().map(|s| evaluate_one(conn, s, now)).collect::<Result<Vec<_>, _>>()?;
+    evaluate_with(&|s, side, now, ms| count_windows(conn, s, side, now, ms), slos, now)
+}
+
+/// The body of `GET /api/slo`, counting with `count` (SQLite or ClickHouse).
+pub fn evaluate_with(count: CountWindows, slos: &[Slo], now: i64) -> Result<Value, String> {
+    let list = slos.iter().map(|s| evaluate_one_with(count, s, now)).collect::<Result<Vec<_>, _>>()?;
     let firing: Vec<Value> = list
         .iter()
         .flat_map(|s| {

@@ -291,7 +291,7 @@ impl SloMetrics {
 /// Advances the SLO counters every `TICK` over `[last, now − LAG)`, with the
 /// same SQL as `/api/slo`: consecutive intervals never overlap, so the
 /// counters' increase over any span equals what `/api/slo` counts for it.
-pub fn spawn_ticker(m: Arc<SloMetrics>, reads: ReadPool) {
+pub fn spawn_ticker(m: Arc<SloMetrics>, reads: ReadPool, ch: Option<crate::clickhouse::Client>) {
     let start = crate::now_ms() - LAG_MS;
     tokio::spawn(async move {
         let mut last = start;
@@ -304,12 +304,17 @@ pub fn spawn_ticker(m: Arc<SloMetrics>, reads: ReadPool) {
             }
             let slos = m.slos.clone();
             let lo = last;
+            let ch = ch.clone();
             let res = reads
                 .run(move |conn| {
                     let mut out = Vec::new();
                     for s in slos.iter() {
                         for side in [Side::Total, Side::Bad] {
-                            out.push((s.name.clone(), side, count_by_app_env(conn, s, side, lo, hi)?));
+                            let rows = match &ch {
+                                Some(ch) => crate::clickhouse::query::count_by_app_env(ch, s, side, lo, hi)?,
+                                None => count_by_app_env(conn, s, side, lo, hi)?,
+                            };
+                            out.push((s.name.clone(), side, rows));
                         }
                     }
                     Ok(out)

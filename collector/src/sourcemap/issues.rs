@@ -35,6 +35,17 @@ struct Issue {
     minified: Option<Value>,
 }
 
+/// One error event as the grouping reads it (from either backend).
+pub struct ErrorRow {
+    pub ts: i64,
+    pub name: String,
+    pub value: Option<f64>,
+    pub attributes: String,
+    pub release: String,
+    pub browser: String,
+    pub session_id: String,
+}
+
 /// The issues of the range, most frequent first.
 pub fn issues(conn: &Connection, cache: &Cache, f: &Filter, limit: usize) -> Result<Value, String> {
     let (clause, mut args) = f.clause("ts");
@@ -44,18 +55,38 @@ pub fn issues(conn: &Connection, cache: &Cache, f: &Filter, limit: usize) -> Res
          FROM events WHERE kind = 'error' AND {clause} ORDER BY ts DESC LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(|e| e.to_string())?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args)).map_err(|e| e.to_string())?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            let get = |i: usize| r.get::<_, Option<String>>(i).ok().flatten().unwrap_or_default();
+            Ok(ErrorRow {
+                ts: r.get(0)?,
+                name: get(1),
+                value: r.get::<_, Option<f64>>(2).ok().flatten(),
+                attributes: get(3),
+                release: get(4),
+                browser: get(5),
+                session_id: get(6),
+            })
+        })
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    group(conn, cache, rows, limit)
+}
+
+/// Groups error rows (most recent first, at most `MAX_SCANNED`) into issues;
+/// `conn` is the store of the source maps.
+pub fn group(conn: &Connection, cache: &Cache, rows: Vec<ErrorRow>, limit: usize) -> Result<Value, String> {
     let sym = Symbolicator::new(conn, cache);
     let mut groups: HashMap<String, Issue> = HashMap::new();
     let mut scanned = 0usize;
-    while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+    for r in rows {
         scanned += 1;
-        let get = |i: usize| r.get::<_, Option<String>>(i).ok().flatten().unwrap_or_default();
-        let ts: i64 = r.get(0).map_err(|e| e.to_string())?;
-        let name = get(1);
-        let count = r.get::<_, Option<f64>>(2).ok().flatten().unwrap_or(1.0);
-        let attrs: Value = serde_json::from_str(&get(3)).unwrap_or(Value::Null);
-        let release = get(4);
+        let ts = r.ts;
+        let name = r.name;
+        let count = r.value.unwrap_or(1.0);
+        let attrs: Value = serde_json::from_str(&r.attributes).unwrap_or(Value::Null);
+        let release = r.release;
         let frames: Vec<Frame> = attrs
             .get("frames")
             .and_then(Value::as_array)
@@ -82,11 +113,11 @@ pub fn issues(conn: &Connection, cache: &Cache, f: &Filter, limit: usize) -> Res
         is.count += count;
         is.first_seen = is.first_seen.min(ts);
         is.last_seen = is.last_seen.max(ts);
-        is.sessions.insert(get(6));
+        is.sessions.insert(r.session_id);
         if is.releases.len() < MAX_LISTED {
             is.releases.insert(release);
         }
-        let browser = get(5);
+        let browser = r.browser;
         if is.browsers.len() < MAX_LISTED && !browser.is_empty() {
             is.browsers.insert(browser);
         }

@@ -3,6 +3,8 @@
 //! encoder.
 #![allow(dead_code)]
 
+pub mod clickhouse;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
