@@ -16,7 +16,7 @@ export function summarize(meta, views) {
   const out = {};
   const baseMem = stats(by('baseline', 'session').map((v) => v.memory && v.memory.jsHeap + v.memory.backing));
   for (const { id } of meta.contenders) {
-    const all = by(id);
+    const all = by(id).filter((v) => v.kind !== 'repeat'); // first views
     const pages = by(id, 'page');
     const sessions = by(id, 'session');
     const vitals = {};
@@ -68,7 +68,44 @@ export function summarize(meta, views) {
       routes: routeSummary(all),
       breakdown: breakdown(all, sessions),
       largestSlice: medianBy(all.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
+      loadLazyCompiles: stats(all.map((v) => v.trace?.load.lazyCompiles)),
+      loadLazyCompileMs: stats(all.map((v) => v.trace?.load.lazyCompileMs)),
+      codeCache: codeCacheSum(all),
+      repeat: repeatSummary(by(id, 'repeat'), id),
     };
+  }
+  return out;
+}
+
+/** The repeat views (same browser context as a first view, HTTP cache warm): the load columns again. */
+function repeatSummary(reps, id) {
+  if (!reps.length) return null;
+  return {
+    n: reps.length,
+    downloadBytes: stats(reps.map((v) => v.agentBytes)),
+    notModified: reps[0].agentFiles?.filter((f) => f.notModified).length ?? 0,
+    loadAgentMs: stats(reps.map((v) => v.trace?.load.agentMs)),
+    loadMaxAgentInTaskMs: stats(reps.map((v) => v.trace?.load.maxAgentInTaskMs)),
+    loadBusyMs: stats(reps.map((v) => v.trace?.load.busyMs)),
+    loadLongTasks: stats(reps.map((v) => v.trace?.load.longTasks)),
+    loadAgentLongTasks: stats(reps.map((v) => v.trace?.load.agentLongTasks)),
+    readyMs: id === 'baseline' ? null : stats(reps.map((v) => v.load?.ready)),
+    readySinceStartMs: id === 'baseline' ? null : stats(reps.map((v) => v.load?.ready - v.load?.t0)),
+    loadLazyCompiles: stats(reps.map((v) => v.trace?.load.lazyCompiles)),
+    loadLazyCompileMs: stats(reps.map((v) => v.trace?.load.lazyCompileMs)),
+    codeCache: codeCacheSum(reps),
+    largestSlice: medianBy(reps.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
+  };
+}
+
+/** Code-cache events (bench/lib/trace.mjs `codeCache`) added up over views. */
+function codeCacheSum(list) {
+  const out = { views: 0 };
+  for (const v of list) {
+    const c = v.trace?.codeCache;
+    if (!c) continue;
+    out.views++;
+    for (const [k, n] of Object.entries(c)) out[k] = (out[k] || 0) + n;
   }
   return out;
 }
@@ -210,6 +247,66 @@ export function markdown(meta, sum) {
         'error and lifecycle listeners, one JSON line per entry, one beacon at hide; no metric logic, no config checks, no batching rules). ' +
         'Its numbers are what wasm itself costs: instantiation, the glue, and compiling each function on its first call.',
     );
+  }
+  if (peers.some((id) => sum[id].repeat)) repeatTable();
+  function repeatTable() {
+    L.push('');
+    L.push('## Repeat view (same browser profile, HTTP cache warm)');
+    L.push('');
+    L.push(
+      'After each ordinary page view, the same page again in the same browser context, as a returning visitor loads it: every file revalidated ' +
+        '(`304 Not Modified`, no body), code caches as the first view left them; load, hide, leave (no session). ' +
+        'First view → repeat view, medians; "compiled code from a cache": V8\'s code-cache events in the repeat views ' +
+        '(wasm: `v8.wasm.moduleCacheHit` per view, and `v8.wasm.cachedModule` / TurboFan-compiled modules in the first views; scripts: ' +
+        'compilations of the agent\'s files that consumed a code cache, and those that wrote one: Chromium writes a script\'s code cache on its second load and reads it from the third).',
+    );
+    L.push('');
+    row(['contender', 'download (agent files)', 'main thread at load (agent)', 'largest agent slice of one task', 'whole main thread at load (Δ baseline)', 'long tasks at load (agent / all)', 'agent ready (init resolved)', 'of which init', 'wasm functions compiled lazily at load', 'compiled code from a cache (repeat views)']);
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']);
+    const two = (a, b, f) => `${a ? f(a.median) : '—'} → ${b ? f(b.median) : '—'}`;
+    const busyR = sum.baseline.repeat?.loadBusyMs;
+    for (const id of ids) {
+      const s = sum[id];
+      const r = s.repeat;
+      if (!r) continue;
+      const base = id === 'baseline';
+      const wasm = s.loadLazyCompiles?.median > 0;
+      const cc = r.codeCache;
+      const cache = base
+        ? '—'
+        : wasm
+          ? `wasm: hit in ${cc.wasmCacheHit || 0}/${cc.views} views (first views: ${s.codeCache.wasmCached || 0} written, ${s.codeCache.wasmTopTier || 0} tiered up)`
+          : `scripts: ${cc.jsFromCache || 0} of ${cc.jsCompiles || 0} compilations (cache written by ${cc.jsCacheWritten || 0})`;
+      row([
+        label[id],
+        base ? '—' : `${two(s.downloadBytes, r.downloadBytes, fmt.bytes)}${r.notModified ? ` (${r.notModified} × 304)` : ''}`,
+        base ? '—' : two(s.loadAgentMs, r.loadAgentMs, fmt.ms),
+        base ? '—' : two(s.loadMaxAgentInTaskMs, r.loadMaxAgentInTaskMs, fmt.ms),
+        base
+          ? `${cell(r.loadBusyMs, fmt.ms, { range: false })} (page alone)`
+          : r.loadBusyMs && busyR
+            ? `${r.loadBusyMs.median >= busyR.median ? '+' : '−'}${fmt.ms(Math.abs(r.loadBusyMs.median - busyR.median))} · ${ratio(r.loadBusyMs.median / busyR.median)} baseline`
+            : '—',
+        base ? `— / ${cell(r.loadLongTasks, fmt.n, { range: false })}` : `${cell(r.loadAgentLongTasks, fmt.n, { range: false })} / ${cell(r.loadLongTasks, fmt.n, { range: false })}`,
+        base ? '—' : two(s.readyMs, r.readyMs, fmt.ms),
+        base ? '—' : two(s.readySinceStartMs, r.readySinceStartMs, fmt.ms),
+        wasm ? `${two(s.loadLazyCompiles, r.loadLazyCompiles, fmt.n)} (${two(s.loadLazyCompileMs, r.loadLazyCompileMs, fmt.ms)})` : '—',
+        cache,
+      ]);
+    }
+    const R2 = R.repeat;
+    if (R2) {
+      const hit = R2.codeCache.wasmCacheHit || 0;
+      L.push('');
+      L.push(
+        hit
+          ? `V8 reused rum-agent's compiled wasm in ${hit} of ${R2.codeCache.views} repeat views (\`v8.wasm.moduleCacheHit\`).`
+          : `V8 did not reuse rum-agent's compiled wasm in any of ${R2.codeCache.views} repeat views (no \`v8.wasm.moduleCacheHit\`): ` +
+              `V8 caches a module's code only after functions have tiered up to TurboFan, and in the first views ${R.codeCache.wasmTopTier || 0} did ` +
+              `(${R.codeCache.wasmCached || 0} modules written to the cache). Every repeat view compiled ${R2.loadLazyCompiles ? fmt.n(R2.loadLazyCompiles.median) : '?'} wasm functions lazily on the main thread again; ` +
+              'what the warm cache saves is the download (a revalidation instead of the bytes), and instantiation starts as soon as the 304 arrives.',
+      );
+    }
   }
   L.push('');
   L.push('## What it sends (to a collector on another origin)');

@@ -136,6 +136,26 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
     const isWasm = /^(v8\.)?wasm\./i.test(e.name);
     if ((url && agentUrls.has(url) && /compile|cache|parse|evaluate/i.test(e.name)) || (wasm && isWasm && /compile|instantiate|streaming/i.test(e.name))) compile.push([e.ts, e.ts + e.dur, e.name, e.args]);
   }
+  // Whether compiled code came from a cache: V8's wasm code-cache events
+  // (Chromium's devtools.timeline names: `cachedModule` = written to the
+  // code cache, `moduleCacheHit` = read from it; only modules with
+  // TurboFan-tiered code are cached) and, for scripts, compile events of the
+  // agent's files that consumed a code cache, or produced one (Chromium
+  // produces a script's code cache on its second load, uses it from the third).
+  const codeCache = { wasmCacheHit: 0, wasmCached: 0, wasmCacheInvalid: 0, wasmTopTier: 0, jsCompiles: 0, jsFromCache: 0, jsCacheWritten: 0 };
+  for (const e of events) {
+    if (e.pid !== pid) continue;
+    if (e.name === 'v8.wasm.moduleCacheHit') codeCache.wasmCacheHit++;
+    else if (e.name === 'v8.wasm.cachedModule') codeCache.wasmCached++;
+    else if (e.name === 'v8.wasm.moduleCacheInvalid') codeCache.wasmCacheInvalid++;
+    else if (e.name === 'v8.wasm.compiledModule') codeCache.wasmTopTier++;
+    else if (e.ph === 'X' && /^(v8\.compile|v8\.compileModule|V8\.CompileCode)$/.test(e.name) && agentUrls.has(argUrl(e))) {
+      codeCache.jsCompiles++;
+      const d = e.args?.data || {};
+      if (d.consumedCacheSize > 0 && !d.cacheRejected) codeCache.jsFromCache++;
+      if (d.producedCacheSize > 0) codeCache.jsCacheWritten++;
+    }
+  }
   const agent = merge([...agentIntervals, ...compile.map(([s, e]) => [s, e])]);
   const compileMerged = merge(compile.map(([s, e]) => [s, e]));
   const gc = merge(gcIntervals);
@@ -173,9 +193,12 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       for (const [s, e, , fn] of agentSamples) if (big.inTask(s)) fns.set(fn, (fns.get(fn) || 0) + (e - s));
       largest = { ...slice(big), compileMs: ms(covered(compileMerged, big.k.ts, big.k.ts + big.k.dur)), fns: top(fns, 5) };
     }
+    const lazy = compile.filter(([t, , n]) => t >= a && t < b && /lazy/i.test(n));
     return {
       largest,
       slices,
+      lazyCompiles: lazy.length,
+      lazyCompileMs: ms(lazy.reduce((s, [t, e]) => s + (e - t), 0)),
       agentMs: covered(agent, a, b) / 1000,
       compileMs: covered(compileMerged, a, b) / 1000,
       gcMs: covered(gc, a, b) / 1000,
@@ -188,5 +211,5 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       byFn: top(byFn, 10),
     };
   }
-  return { window, hasProfile: !!profile, profileStartMs: profile ? (profile.start - origin) / 1000 : null };
+  return { window, codeCache, hasProfile: !!profile, profileStartMs: profile ? (profile.start - origin) / 1000 : null };
 }
