@@ -30,8 +30,8 @@ const ONLY = flag('--only', '');
 const IN_FLIGHT = Number(flag('--in-flight', 1));
 const SHORT_INTERACTIONS = 40; // an ordinary page view: the first 40 steps of the plan, one "add to cart" among them
 const DUMP = process.argv.includes('--dump');
-// After every ordinary page view, a repeat view of the same page in the same
-// browser context (HTTP cache warm, like a returning visitor): load, hide, leave.
+// After every first view, a repeat view of the same page in the same browser
+// context (HTTP cache warm, like a returning visitor): load, hide, leave.
 const REPEAT = !process.argv.includes('--no-repeat');
 if (!(RUNS >= 1) || !(INTERACTIONS >= 0)) throw new Error('--runs must be ≥ 1 and --interactions ≥ 0');
 
@@ -357,10 +357,10 @@ async function main() {
       const kind = run % 3 === 0 || (RUNS === 2 && run === 2) ? 'session' : 'page';
       for (const c of order) {
         const t = Date.now();
-        // A first view in a fresh browser context; after an ordinary page
-        // view, a repeat view in the same context (the HTTP cache warm).
+        // A first view in a fresh browser context, then a repeat view in the
+        // same context (the HTTP cache warm).
         await inContext(async (ctx) => {
-          for (const k of REPEAT && kind === 'page' ? [kind, 'repeat'] : [kind]) {
+          for (const k of REPEAT ? [kind, 'repeat'] : [kind]) {
             let v;
             try {
               v = await view(chrome, srv, c.id, run, k, k === 'session' ? long : k === 'page' ? short : [], ctx);
@@ -370,10 +370,11 @@ async function main() {
               views.push({ contender: c.id, run, kind: k, failed: String(e.message || e) });
               return;
             }
+            if (k === 'repeat') v.after = kind;
             views.push(v);
             log(
               `run ${run}/${RUNS} ${k.padEnd(7)} ${c.id.padEnd(10)} ${((Date.now() - t) / 1000).toFixed(1)} s  ready ${v.load.ready?.toFixed(0)} ms  ` +
-                `agent load ${v.trace?.load.agentMs.toFixed(1)} ms (largest ${v.trace?.load.maxAgentInTaskMs.toFixed(1)}, lazy wasm ${v.trace?.load.lazyCompiles})  session ${v.trace?.session?.agentMs.toFixed(1)} ms  ` +
+                `agent load ${v.trace?.load.agentMs.toFixed(1)} ms (cpu ${v.trace?.load.agentCpuMs}, largest ${v.trace?.load.maxAgentInTaskMs.toFixed(1)}, lazy wasm ${v.trace?.load.lazyCompiles})  session ${v.trace?.session?.agentMs.toFixed(1)} ms  ` +
                 `beacons ${v.beacons.requests}/${v.beacons.bodyBytes} B${v.load.error ? '  ERROR ' + v.load.error : ''}`,
             );
           }

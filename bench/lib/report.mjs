@@ -69,9 +69,14 @@ export function summarize(meta, views) {
       breakdown: breakdown(all, sessions),
       largestSlice: medianBy(all.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
       loadLazyCompiles: stats(all.map((v) => v.trace?.load.lazyCompiles)),
+      loadAgentCpuMs: stats(all.map((v) => v.trace?.load.agentCpuMs)),
       loadLazyCompileMs: stats(all.map((v) => v.trace?.load.lazyCompileMs)),
       codeCache: codeCacheSum(all),
-      repeat: repeatSummary(by(id, 'repeat'), id),
+      codeCachePages: codeCacheSum(pages),
+      codeCacheSessions: codeCacheSum(sessions),
+      // Repeat views after an ordinary page view (the table), and after a long session.
+      repeat: repeatSummary(by(id, 'repeat').filter((v) => v.after !== 'session'), id),
+      repeatAfterSession: repeatSummary(by(id, 'repeat').filter((v) => v.after === 'session'), id),
     };
   }
   return out;
@@ -92,6 +97,7 @@ function repeatSummary(reps, id) {
     readyMs: id === 'baseline' ? null : stats(reps.map((v) => v.load?.ready)),
     readySinceStartMs: id === 'baseline' ? null : stats(reps.map((v) => v.load?.ready - v.load?.t0)),
     loadLazyCompiles: stats(reps.map((v) => v.trace?.load.lazyCompiles)),
+    loadAgentCpuMs: stats(reps.map((v) => v.trace?.load.agentCpuMs)),
     loadLazyCompileMs: stats(reps.map((v) => v.trace?.load.lazyCompileMs)),
     codeCache: codeCacheSum(reps),
     largestSlice: medianBy(reps.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
@@ -295,16 +301,19 @@ export function markdown(meta, sum) {
       ]);
     }
     const R2 = R.repeat;
+    const RS = R.repeatAfterSession;
     if (R2) {
-      const hit = R2.codeCache.wasmCacheHit || 0;
+      const hits = (r) => `${r.codeCache.wasmCacheHit || 0} of ${r.codeCache.views}`;
+      const cached = (c) => `${c.wasmTopTier || 0} of ${c.views} had functions tiered up to TurboFan, ${c.wasmCached || 0} wrote the module to the code cache`;
       L.push('');
       L.push(
-        hit
-          ? `V8 reused rum-agent's compiled wasm in ${hit} of ${R2.codeCache.views} repeat views (\`v8.wasm.moduleCacheHit\`).`
-          : `V8 did not reuse rum-agent's compiled wasm in any of ${R2.codeCache.views} repeat views (no \`v8.wasm.moduleCacheHit\`): ` +
-              `V8 caches a module's code only after functions have tiered up to TurboFan, and in the first views ${R.codeCache.wasmTopTier || 0} did ` +
-              `(${R.codeCache.wasmCached || 0} modules written to the cache). Every repeat view compiled ${R2.loadLazyCompiles ? fmt.n(R2.loadLazyCompiles.median) : '?'} wasm functions lazily on the main thread again; ` +
-              'what the warm cache saves is the download (a revalidation instead of the bytes), and instantiation starts as soon as the 304 arrives.',
+        `Whether V8 reused rum-agent's compiled wasm: \`v8.wasm.moduleCacheHit\` in ${hits(R2)} repeat views after an ordinary page view ` +
+          `(of those first views, ${cached(R.codeCachePages)}), and in ${RS ? hits(RS) : '—'} repeat views after a ${meta.interactions.toLocaleString('en-US')}-interaction session ` +
+          `(of those, ${cached(R.codeCacheSessions)})` +
+          (RS ? `; main thread at load in those: ${cell(RS.loadAgentMs, fmt.ms, { range: false })}, largest slice ${cell(RS.loadMaxAgentInTaskMs, fmt.ms, { range: false })}, ${RS.loadLazyCompiles ? fmt.n(RS.loadLazyCompiles.median) : '—'} lazy compilations` : '') +
+          '. V8 caches a module\'s code only after functions have tiered up to TurboFan (only hot ones do); without a cache hit every view compiles ' +
+          `the functions it calls again, lazily, on the main thread (${R2.loadLazyCompiles ? fmt.n(R2.loadLazyCompiles.median) : '?'} in a repeat view's load window): ` +
+          'what a warm HTTP cache saves is the download (a revalidation instead of the bytes).',
       );
     }
   }
@@ -413,11 +422,18 @@ export function markdown(meta, sum) {
   const list = (xs) => xs.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ') || '—';
   L.push(`- At load (median per view): compile/instantiate ${R.loadCompileMs ? fmt.ms(R.loadCompileMs.median) : '—'} (median); by file: ${list(br.loadFiles)}.`);
   L.push(`- Hottest functions at load: ${list(br.loadFns)}.`);
+  if (R.loadAgentCpuMs) {
+    L.push(
+      `- Main thread at load scaled by each task's CPU share (thread time / wall time, less inflated by a busy machine): ` +
+        peers.filter((id) => sum[id].loadAgentCpuMs).map((id) => `${short[id]} ${fmt.ms(sum[id].loadAgentCpuMs.median)}${sum[id].repeat?.loadAgentCpuMs ? ` (repeat view ${fmt.ms(sum[id].repeat.loadAgentCpuMs.median)})` : ''}`).join(', ') +
+        `; wasm functions compiled lazily at load: ${R.loadLazyCompiles ? fmt.n(R.loadLazyCompiles.median) : '—'} (${R.loadLazyCompileMs ? fmt.ms(R.loadLazyCompileMs.median) : '—'}).`,
+    );
+  }
   const big = R.largestSlice;
   if (big) {
     L.push(
       `- Largest agent slice of one task (the median view's): ${fmt.ms(big.agentMs)} of a ${fmt.ms(big.taskMs)} task at ${fmt.ms(big.atMs)}: ` +
-        `compile ${fmt.ms(big.compileMs)} (${big.lazyCompiles} lazy wasm compilations); hottest: ${list(big.fns)}.`,
+        `${big.taskCpuMs != null ? `${fmt.ms(big.taskCpuMs)} of CPU; ` : ''}compile ${fmt.ms(big.compileMs)} (${big.lazyCompiles} lazy wasm compilations); hottest: ${list(big.fns)}.`,
     );
   }
   L.push(`- During the long session (median per session), by file: ${list(br.sessionFiles)}; hottest: ${list(br.sessionFns)}.`);

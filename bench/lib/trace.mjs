@@ -66,7 +66,7 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
   for (const e of main.filter((e) => e.name === 'RunTask' && e.ph === 'X').sort((a, b) => a.ts - b.ts)) {
     const last = tasks[tasks.length - 1];
     if (last && e.ts < last.ts + last.dur) continue; // nested
-    tasks.push({ ts: e.ts, dur: e.dur || 0 });
+    tasks.push({ ts: e.ts, dur: e.dur || 0, tdur: e.tdur });
   }
 
   // The CPU profile of this thread (chunks carry nodes, samples, time deltas).
@@ -181,7 +181,9 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       return { k, inTask, mine: covered(agent, k.ts, k.ts + k.dur), lazy: compile.filter(([t, , n]) => inTask(t) && /lazy/i.test(n)) };
     });
     const ms = (us) => +(us / 1000).toFixed(1);
-    const slice = ({ k, mine, lazy }) => ({ atMs: ms(k.ts - origin), taskMs: ms(k.dur), agentMs: ms(mine), lazyCompiles: lazy.length });
+    // taskCpuMs: the task's thread time (CPU), which a busy machine does not
+    // inflate the way it does wall time (the thread waiting for a core).
+    const slice = ({ k, mine, lazy }) => ({ atMs: ms(k.ts - origin), taskMs: ms(k.dur), taskCpuMs: k.tdur === undefined ? null : ms(k.tdur), agentMs: ms(mine), lazyCompiles: lazy.length });
     // Every task the agent had more than 1 ms of, in order (the JSON keeps them).
     const slices = perTask
       .filter((t) => t.mine > 1000)
@@ -194,12 +196,16 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       largest = { ...slice(big), compileMs: ms(covered(compileMerged, big.k.ts, big.k.ts + big.k.dur)), fns: top(fns, 5) };
     }
     const lazy = compile.filter(([t, , n]) => t >= a && t < b && /lazy/i.test(n));
+    // The agent's time in each task scaled by the task's CPU share (thread
+    // time / wall time): an estimate that a loaded machine inflates less.
+    const agentCpu = perTask.reduce((sum, t) => sum + (t.k.tdur !== undefined && t.k.dur > 0 ? (t.mine * Math.min(t.k.tdur, t.k.dur)) / t.k.dur : t.mine), 0);
     return {
       largest,
       slices,
       lazyCompiles: lazy.length,
       lazyCompileMs: ms(lazy.reduce((s, [t, e]) => s + (e - t), 0)),
       agentMs: covered(agent, a, b) / 1000,
+      agentCpuMs: ms(agentCpu),
       compileMs: covered(compileMerged, a, b) / 1000,
       gcMs: covered(gc, a, b) / 1000,
       busyMs: inWin.reduce((s, k) => s + Math.min(k.dur, b - k.ts), 0) / 1000,
