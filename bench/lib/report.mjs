@@ -260,9 +260,9 @@ export function markdown(meta, sum) {
     L.push('## Repeat view (same browser profile, HTTP cache warm)');
     L.push('');
     L.push(
-      'After each ordinary page view, the same page again in the same browser context, as a returning visitor loads it: every file revalidated ' +
+      'After each first view, the same page again in the same browser context, as a returning visitor loads it: every file revalidated ' +
         '(`304 Not Modified`, no body), code caches as the first view left them; load, hide, leave (no session). ' +
-        'First view → repeat view, medians; "compiled code from a cache": V8\'s code-cache events in the repeat views ' +
+        'The table: the repeat views after an ordinary page view (the long sessions\' are in the sentence below it), first view → repeat view, medians; "compiled code from a cache": V8\'s code-cache events in the repeat views ' +
         '(wasm: `v8.wasm.moduleCacheHit` per view, and `v8.wasm.cachedModule` / TurboFan-compiled modules in the first views; scripts: ' +
         'compilations of the agent\'s files that consumed a code cache, and those that wrote one: Chromium writes a script\'s code cache on its second load and reads it from the third).',
     );
