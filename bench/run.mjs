@@ -33,6 +33,10 @@ const DUMP = process.argv.includes('--dump');
 // After every first view, a repeat view of the same page in the same browser
 // context (HTTP cache warm, like a returning visitor): load, hide, leave.
 const REPEAT = !process.argv.includes('--no-repeat');
+// An experiment, not a product setting: V8 flags for Chromium (e.g.
+// `--js-flags --no-wasm-lazy-compilation`: what eager, off-main-thread wasm
+// compilation would change). Printed in the table's header.
+const JS_FLAGS = flag('--js-flags', '');
 if (!(RUNS >= 1) || !(INTERACTIONS >= 0)) throw new Error('--runs must be ≥ 1 and --interactions ≥ 0');
 
 const version = (p) => JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules', p, 'package.json'), 'utf8')).version;
@@ -341,7 +345,7 @@ async function main() {
   if (noFloor >= 0) log('bench: no wasm floor built (cargo xtask bench builds it): left out'), CONTENDERS.splice(noFloor, 1);
   const srv = await startServers({ pageDir: path.join(HERE, 'page'), agentsDir: BUILD, snippet });
   sinkBase = srv.sinkUrl;
-  chrome = await launchChrome();
+  chrome = await launchChrome(JS_FLAGS ? [`--js-flags=${JS_FLAGS}`] : []);
   const browser = (await chrome.send('Browser.getVersion')).product.replace('HeadlessChrome', 'Chromium');
   const long = session.plan(INTERACTIONS);
   const short = session.plan(SHORT_INTERACTIONS);
@@ -392,6 +396,7 @@ async function main() {
     postLoadMs: POST_LOAD_MS,
     runs: RUNS,
     repeat: REPEAT,
+    ...(JS_FLAGS && { jsFlags: JS_FLAGS }),
     interactions: INTERACTIONS,
     network: NETWORK,
     cores: (await import('node:os')).cpus().length,

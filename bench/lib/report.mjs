@@ -199,7 +199,8 @@ export function markdown(meta, sum) {
       `(${page.views.page} ordinary page views + ${page.views.session} long sessions each) · ` +
       `product page: ${page.pageRequests ? int(page.pageRequests.median) : '?'} requests, ${page.pageBytes ? fmt.kb(page.pageBytes.median) : '?'} ` +
       `· emulated network ${(meta.network.downloadThroughput * 8) / 1e6}/${(meta.network.uploadThroughput * 8) / 1e6} Mbit/s, ${meta.network.latency} ms latency · ` +
-      `${meta.durationS} s in all.`,
+      `${meta.durationS} s in all.` +
+      (meta.jsFlags ? ` **Chromium run with \`--js-flags=${meta.jsFlags}\`** (an experiment).` : ''),
   );
   L.push('');
   L.push(
