@@ -2,7 +2,7 @@
 // agents on one realistic product page, in headless Chromium over plain CDP.
 // See bench/README.md for what is measured and how.
 //
-//   node bench/run.mjs [--runs 15] [--interactions 1000] [--only a,b] [--out bench/results] [--pkg pkg]
+//   node bench/run.mjs [--runs 15] [--interactions 1000] [--only a,b] [--out bench/results] [--pkg pkg] [--no-repeat]
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -30,6 +30,13 @@ const ONLY = flag('--only', '');
 const IN_FLIGHT = Number(flag('--in-flight', 1));
 const SHORT_INTERACTIONS = 40; // an ordinary page view: the first 40 steps of the plan, one "add to cart" among them
 const DUMP = process.argv.includes('--dump');
+// After every first view, a repeat view of the same page in the same browser
+// context (HTTP cache warm, like a returning visitor): load, hide, leave.
+const REPEAT = !process.argv.includes('--no-repeat');
+// An experiment, not a product setting: V8 flags for Chromium (e.g.
+// `--js-flags --no-wasm-lazy-compilation`: what eager, off-main-thread wasm
+// compilation would change). Printed in the table's header.
+const JS_FLAGS = flag('--js-flags', '');
 if (!(RUNS >= 1) || !(INTERACTIONS >= 0)) throw new Error('--runs must be ≥ 1 and --interactions ≥ 0');
 
 const version = (p) => JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules', p, 'package.json'), 'utf8')).version;
@@ -154,11 +161,17 @@ const BROWSER_VITALS_JS = `new Promise((resolve) => {
   }, 50);
 })`;
 
-async function view(chrome, srv, c, run, kind, steps) {
-  const viewId = `r${run}`;
+/**
+ * One page view of contender `c` in the browser context `browserContextId`.
+ * `kind`: 'page' or 'session' (a first view: load, `steps` interactions, the
+ * soft navigation, memory, hide, leave) or 'repeat' (the same page again in
+ * the context of a first view: load, hide, leave).
+ */
+async function view(chrome, srv, c, run, kind, steps, browserContextId) {
+  const repeat = kind === 'repeat';
+  const viewId = repeat ? `r${run}b` : `r${run}`;
   const agentUrls = new Set();
   srv.resetSite();
-  const { browserContextId } = await chrome.send('Target.createBrowserContext', { disposeOnDetach: true });
   const front = await chrome.newPage({ browserContextId });
   const page = await chrome.newPage({ browserContextId });
   await page.send('Page.enable');
@@ -166,7 +179,8 @@ async function view(chrome, srv, c, run, kind, steps) {
   await page.send('Network.enable');
   // No Network.setCacheDisabled: it would also bypass the CORS preflight
   // cache (every beacon of a JSON-posting agent would pay a preflight). A
-  // fresh browser context per view already starts with an empty cache.
+  // fresh browser context per first view already starts with an empty cache;
+  // its repeat view reuses it.
   await page.send('Network.emulateNetworkConditions', NETWORK);
   await page.activate();
   const stopTrace = await chrome.startTracing(TRACE_CATEGORIES);
@@ -200,58 +214,75 @@ async function view(chrome, srv, c, run, kind, steps) {
     out.agentRawBytes = srv.site.agentRawBytes;
     out.agentFiles = srv.site.agentFiles.slice();
     for (const f of out.agentFiles) agentUrls.add(`${srv.siteUrl}/agents/${c}/${f.file}`);
+    // A repeat view has no session: the load is what it measures.
+    if (!repeat) {
+      // The scripted session.
+      const targets = await page.evaluate(session.TARGETS_JS);
+      const s0 = await page.evaluate('performance.now()');
+      out.sessionWallMs = await session.run(page, steps, targets, IN_FLIGHT);
+      await sleep(IDLE_MS);
+      const s1 = await page.evaluate('performance.now()');
+      out.sessionPageMs = s1 - s0;
+      out.marks = { session: [s0, s1] };
+      lap('session');
 
-    // The scripted session.
-    const targets = await page.evaluate(session.TARGETS_JS);
-    const s0 = await page.evaluate('performance.now()');
-    out.sessionWallMs = await session.run(page, steps, targets, IN_FLIGHT);
-    await sleep(IDLE_MS);
-    const s1 = await page.evaluate('performance.now()');
-    out.sessionPageMs = s1 - s0;
-    out.marks = { session: [s0, s1] };
-    lap('session');
+      // A soft navigation (bench/page/js/app.js's "Next product": a trusted
+      // click, history.pushState, a new product rendered with a new hero
+      // image), then a few interactions on the new route (one of them the 30 ms
+      // "add to cart"), so an agent with per-route vitals has LCP and INP to
+      // report for it. The same for every contender.
+      // The browser's own reference for the route, observed from here on
+      // (after the measured session): its soft-navigation entry, the
+      // interaction-contentful-paint entries and every interaction's duration.
+      await page.evaluate(ROUTE_OBSERVER_JS);
+      const r0 = await page.evaluate('performance.now()');
+      const [nx, ny] = await page.evaluate(`(() => { const r = document.getElementById('next').getBoundingClientRect(); return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]; })()`);
+      await session.run(page, [{ type: 'click', what: 'next', i: 0 }], { next: [[nx, ny]] });
+      await page.waitFor(`location.pathname.startsWith('/products/') && document.getElementById('hero').complete`);
+      await sleep(SOFT_SETTLE_MS);
+      await session.run(page, ROUTE_STEPS, await page.evaluate(session.TARGETS_JS));
+      await sleep(IDLE_MS);
+      out.marks.route = [r0, await page.evaluate('performance.now()')];
+      // What the browser itself saw: its soft-navigation entries (none where
+      // the API is missing) and the route's LCP and INP by web-vitals' rules.
+      const ref = await page.evaluate(ROUTE_REFERENCE_JS);
+      out.softNavigations = ref.navs;
+      out.routeBrowser = ref.vitals;
+      lap('route');
 
-    // A soft navigation (bench/page/js/app.js's "Next product": a trusted
-    // click, history.pushState, a new product rendered with a new hero
-    // image), then a few interactions on the new route (one of them the 30 ms
-    // "add to cart"), so an agent with per-route vitals has LCP and INP to
-    // report for it. The same for every contender.
-    // The browser's own reference for the route, observed from here on
-    // (after the measured session): its soft-navigation entry, the
-    // interaction-contentful-paint entries and every interaction's duration.
-    await page.evaluate(ROUTE_OBSERVER_JS);
-    const r0 = await page.evaluate('performance.now()');
-    const [nx, ny] = await page.evaluate(`(() => { const r = document.getElementById('next').getBoundingClientRect(); return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]; })()`);
-    await session.run(page, [{ type: 'click', what: 'next', i: 0 }], { next: [[nx, ny]] });
-    await page.waitFor(`location.pathname.startsWith('/products/') && document.getElementById('hero').complete`);
-    await sleep(SOFT_SETTLE_MS);
-    await session.run(page, ROUTE_STEPS, await page.evaluate(session.TARGETS_JS));
-    await sleep(IDLE_MS);
-    out.marks.route = [r0, await page.evaluate('performance.now()')];
-    // What the browser itself saw: its soft-navigation entries (none where
-    // the API is missing) and the route's LCP and INP by web-vitals' rules.
-    const ref = await page.evaluate(ROUTE_REFERENCE_JS);
-    out.softNavigations = ref.navs;
-    out.routeBrowser = ref.vitals;
-    lap('route');
+      // Memory after the session, after a full GC.
+      await page.send('HeapProfiler.collectGarbage');
+      const heap = await page.send('Runtime.getHeapUsage');
+      const proto = await page.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype', objectGroup: 'bench' });
+      const mems = await page.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId, objectGroup: 'bench' });
+      const wasm = await page.send('Runtime.callFunctionOn', {
+        objectId: mems.objects.objectId,
+        functionDeclaration: 'function () { return this.reduce((s, m) => s + m.buffer.byteLength, 0); }',
+        returnByValue: true,
+      });
+      await page.send('Runtime.releaseObjectGroup', { objectGroup: 'bench' });
+      lap('memory');
+      out.memory = { jsHeap: heap.usedSize, backing: heap.backingStorageSize || 0, embedder: heap.embedderHeapUsedSize || 0, wasm: wasm.result.value };
+    }
+    await leave();
+  } finally {
+    if (!events) events = await stopTrace().catch(() => []);
+    await page.close();
+    await front.close().catch(() => {});
+    if (out.load) {
+      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: SHIPS_WASM.has(c) });
+      out.trace = { load: tr.window(0, out.load.now), profileStartMs: tr.profileStartMs, codeCache: tr.codeCache };
+      if (out.marks?.session) out.trace.session = tr.window(...out.marks.session);
+      if (out.marks?.route) out.trace.route = tr.window(...out.marks.route);
+      if (out.marks?.hide) out.trace.hide = tr.window(out.marks.hide, Infinity);
+      lap('traceAnalysis');
+    }
+  }
 
-    // Memory after the session, after a full GC.
-    await page.send('HeapProfiler.collectGarbage');
-    const heap = await page.send('Runtime.getHeapUsage');
-    const proto = await page.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype', objectGroup: 'bench' });
-    const mems = await page.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId, objectGroup: 'bench' });
-    const wasm = await page.send('Runtime.callFunctionOn', {
-      objectId: mems.objects.objectId,
-      functionDeclaration: 'function () { return this.reduce((s, m) => s + m.buffer.byteLength, 0); }',
-      returnByValue: true,
-    });
-    await page.send('Runtime.releaseObjectGroup', { objectGroup: 'bench' });
-    lap('memory');
-    out.memory = { jsHeap: heap.usedSize, backing: heap.backingStorageSize || 0, embedder: heap.embedderHeapUsedSize || 0, wasm: wasm.result.value };
-
+  async function leave() {
     // Hide the page (a real tab switch), then leave it (navigate the hidden
     // tab elsewhere: pagehide), then close the tab.
-    out.marks.hide = await page.evaluate('performance.now()');
+    (out.marks ||= {}).hide = await page.evaluate('performance.now()');
     const hideAt = srv.received.length;
     await front.activate();
     await quiet(srv, c, viewId, 500, 6000);
@@ -268,18 +299,6 @@ async function view(chrome, srv, c, run, kind, steps) {
     out.sentOnHide = mine(hideAt) - mine(leaveAt);
     out.sentOnLeave = mine(leaveAt);
     lap('leave');
-  } finally {
-    if (!events) events = await stopTrace().catch(() => []);
-    await page.close();
-    await chrome.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
-    if (out.load) {
-      const tr = analyzeTrace(events, { page: `/product.html?c=${c}&v=${viewId}`, agentUrls, wasm: SHIPS_WASM.has(c) });
-      out.trace = { load: tr.window(0, out.load.now), profileStartMs: tr.profileStartMs };
-      if (out.marks?.session) out.trace.session = tr.window(...out.marks.session);
-      if (out.marks?.route) out.trace.route = tr.window(...out.marks.route);
-      if (out.marks?.hide) out.trace.hide = tr.window(out.marks.hide, Infinity);
-      lap('traceAnalysis');
-    }
   }
   const mine = srv.received.filter((r) => r.contender === c && r.view === viewId);
   out.beacons = {
@@ -306,6 +325,17 @@ async function view(chrome, srv, c, run, kind, steps) {
   return out;
 }
 
+/** Runs `f(browserContextId)` in a new browser context (empty cache, no cookies or storage), then disposes of it. */
+async function inContext(f) {
+  const { browserContextId } = await chrome.send('Target.createBrowserContext', { disposeOnDetach: true });
+  try {
+    return await f(browserContextId);
+  } finally {
+    await chrome.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
+  }
+}
+
+let chrome;
 async function main() {
   const t0 = Date.now();
   log(`bench: bundling peers, snapshot of ${path.relative(ROOT, PKG) || PKG}`);
@@ -315,14 +345,14 @@ async function main() {
   if (noFloor >= 0) log('bench: no wasm floor built (cargo xtask bench builds it): left out'), CONTENDERS.splice(noFloor, 1);
   const srv = await startServers({ pageDir: path.join(HERE, 'page'), agentsDir: BUILD, snippet });
   sinkBase = srv.sinkUrl;
-  const chrome = await launchChrome();
+  chrome = await launchChrome(JS_FLAGS ? [`--js-flags=${JS_FLAGS}`] : []);
   const browser = (await chrome.send('Browser.getVersion')).product.replace('HeadlessChrome', 'Chromium');
   const long = session.plan(INTERACTIONS);
   const short = session.plan(SHORT_INTERACTIONS);
   const views = [];
   try {
     // One unrecorded round first: the browser, the servers and the OS caches warm up.
-    if (!process.argv.includes('--no-warmup')) for (const c of CONTENDERS) await view(chrome, srv, c.id, 0, 'warmup', short);
+    if (!process.argv.includes('--no-warmup')) for (const c of CONTENDERS) await inContext((ctx) => view(chrome, srv, c.id, 0, 'warmup', short, ctx));
     for (let run = 1; run <= RUNS; run++) {
       // Interleaved, and rotated each run so no contender always follows the same one.
       const order = CONTENDERS.map((_, i) => CONTENDERS[(i + run - 1) % CONTENDERS.length]);
@@ -331,21 +361,28 @@ async function main() {
       const kind = run % 3 === 0 || (RUNS === 2 && run === 2) ? 'session' : 'page';
       for (const c of order) {
         const t = Date.now();
-        let v;
-        try {
-          v = await view(chrome, srv, c.id, run, kind, kind === 'session' ? long : short);
-        } catch (e) {
-          // One failed view must not throw away the others: recorded, reported, skipped.
-          log(`run ${run}/${RUNS} ${c.id}: FAILED ${e.stack || e}`);
-          views.push({ contender: c.id, run, kind, failed: String(e.message || e) });
-          continue;
-        }
-        views.push(v);
-        log(
-          `run ${run}/${RUNS} ${kind.padEnd(7)} ${c.id.padEnd(10)} ${((Date.now() - t) / 1000).toFixed(1)} s  ready ${v.load.ready?.toFixed(0)} ms  ` +
-            `agent load ${v.trace?.load.agentMs.toFixed(1)} ms  session ${v.trace?.session?.agentMs.toFixed(1)} ms  ` +
-            `beacons ${v.beacons.requests}/${v.beacons.bodyBytes} B${v.load.error ? '  ERROR ' + v.load.error : ''}`,
-        );
+        // A first view in a fresh browser context, then a repeat view in the
+        // same context (the HTTP cache warm).
+        await inContext(async (ctx) => {
+          for (const k of REPEAT ? [kind, 'repeat'] : [kind]) {
+            let v;
+            try {
+              v = await view(chrome, srv, c.id, run, k, k === 'session' ? long : k === 'page' ? short : [], ctx);
+            } catch (e) {
+              // One failed view must not throw away the others: recorded, reported, skipped.
+              log(`run ${run}/${RUNS} ${c.id}: FAILED ${e.stack || e}`);
+              views.push({ contender: c.id, run, kind: k, failed: String(e.message || e) });
+              return;
+            }
+            if (k === 'repeat') v.after = kind;
+            views.push(v);
+            log(
+              `run ${run}/${RUNS} ${k.padEnd(7)} ${c.id.padEnd(10)} ${((Date.now() - t) / 1000).toFixed(1)} s  ready ${v.load.ready?.toFixed(0)} ms  ` +
+                `agent load ${v.trace?.load.agentMs.toFixed(1)} ms (cpu ${v.trace?.load.agentCpuMs}, largest ${v.trace?.load.maxAgentInTaskMs.toFixed(1)}, lazy wasm ${v.trace?.load.lazyCompiles})  session ${v.trace?.session?.agentMs.toFixed(1)} ms  ` +
+                `beacons ${v.beacons.requests}/${v.beacons.bodyBytes} B${v.load.error ? '  ERROR ' + v.load.error : ''}`,
+            );
+          }
+        });
       }
     }
   } finally {
@@ -358,6 +395,8 @@ async function main() {
     idleMs: IDLE_MS,
     postLoadMs: POST_LOAD_MS,
     runs: RUNS,
+    repeat: REPEAT,
+    ...(JS_FLAGS && { jsFlags: JS_FLAGS }),
     interactions: INTERACTIONS,
     network: NETWORK,
     cores: (await import('node:os')).cpus().length,

@@ -48,8 +48,9 @@ function boot(config, fromTag) {
       // Start-up in tasks of its own: the compile's last step and
       // instantiation end the task that resolved `load`, checking the config
       // is the next (it rejects init() with a TypeError naming the field),
-      // starting the agent the one after: one long slice of the page's main
-      // thread would be three shorter ones.
+      // building the agent's state the next, installing its listeners the
+      // one after: one long slice of the page's main thread would be four
+      // shorter ones.
       () => new Promise(task),
       (e) => {
         const m = String(e && e.message);
@@ -62,7 +63,9 @@ function boot(config, fromTag) {
             : e;
       },
     )
-    .then(() => configure(config, !!fromTag))
+    .then(() => configure(config, !!fromTag, wrap))
+    .then(() => new Promise(task))
+    .then(() => configure(undefined, false, wrap))
     .then(() => new Promise(task))
     .then(() => {
       const a = (S.a = start(undefined, !!fromTag, wrap, task));

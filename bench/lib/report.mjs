@@ -16,7 +16,7 @@ export function summarize(meta, views) {
   const out = {};
   const baseMem = stats(by('baseline', 'session').map((v) => v.memory && v.memory.jsHeap + v.memory.backing));
   for (const { id } of meta.contenders) {
-    const all = by(id);
+    const all = by(id).filter((v) => v.kind !== 'repeat'); // first views
     const pages = by(id, 'page');
     const sessions = by(id, 'session');
     const vitals = {};
@@ -68,7 +68,50 @@ export function summarize(meta, views) {
       routes: routeSummary(all),
       breakdown: breakdown(all, sessions),
       largestSlice: medianBy(all.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
+      loadLazyCompiles: stats(all.map((v) => v.trace?.load.lazyCompiles)),
+      loadAgentCpuMs: stats(all.map((v) => v.trace?.load.agentCpuMs)),
+      loadLazyCompileMs: stats(all.map((v) => v.trace?.load.lazyCompileMs)),
+      codeCache: codeCacheSum(all),
+      codeCachePages: codeCacheSum(pages),
+      codeCacheSessions: codeCacheSum(sessions),
+      // Repeat views after an ordinary page view (the table), and after a long session.
+      repeat: repeatSummary(by(id, 'repeat').filter((v) => v.after !== 'session'), id),
+      repeatAfterSession: repeatSummary(by(id, 'repeat').filter((v) => v.after === 'session'), id),
     };
+  }
+  return out;
+}
+
+/** The repeat views (same browser context as a first view, HTTP cache warm): the load columns again. */
+function repeatSummary(reps, id) {
+  if (!reps.length) return null;
+  return {
+    n: reps.length,
+    downloadBytes: stats(reps.map((v) => v.agentBytes)),
+    notModified: reps[0].agentFiles?.filter((f) => f.notModified).length ?? 0,
+    loadAgentMs: stats(reps.map((v) => v.trace?.load.agentMs)),
+    loadMaxAgentInTaskMs: stats(reps.map((v) => v.trace?.load.maxAgentInTaskMs)),
+    loadBusyMs: stats(reps.map((v) => v.trace?.load.busyMs)),
+    loadLongTasks: stats(reps.map((v) => v.trace?.load.longTasks)),
+    loadAgentLongTasks: stats(reps.map((v) => v.trace?.load.agentLongTasks)),
+    readyMs: id === 'baseline' ? null : stats(reps.map((v) => v.load?.ready)),
+    readySinceStartMs: id === 'baseline' ? null : stats(reps.map((v) => v.load?.ready - v.load?.t0)),
+    loadLazyCompiles: stats(reps.map((v) => v.trace?.load.lazyCompiles)),
+    loadAgentCpuMs: stats(reps.map((v) => v.trace?.load.agentCpuMs)),
+    loadLazyCompileMs: stats(reps.map((v) => v.trace?.load.lazyCompileMs)),
+    codeCache: codeCacheSum(reps),
+    largestSlice: medianBy(reps.map((v) => v.trace?.load.largest).filter(Boolean), (l) => l.agentMs),
+  };
+}
+
+/** Code-cache events (bench/lib/trace.mjs `codeCache`) added up over views. */
+function codeCacheSum(list) {
+  const out = { views: 0 };
+  for (const v of list) {
+    const c = v.trace?.codeCache;
+    if (!c) continue;
+    out.views++;
+    for (const [k, n] of Object.entries(c)) out[k] = (out[k] || 0) + n;
   }
   return out;
 }
@@ -156,7 +199,8 @@ export function markdown(meta, sum) {
       `(${page.views.page} ordinary page views + ${page.views.session} long sessions each) · ` +
       `product page: ${page.pageRequests ? int(page.pageRequests.median) : '?'} requests, ${page.pageBytes ? fmt.kb(page.pageBytes.median) : '?'} ` +
       `· emulated network ${(meta.network.downloadThroughput * 8) / 1e6}/${(meta.network.uploadThroughput * 8) / 1e6} Mbit/s, ${meta.network.latency} ms latency · ` +
-      `${meta.durationS} s in all.`,
+      `${meta.durationS} s in all.` +
+      (meta.jsFlags ? ` **Chromium run with \`--js-flags=${meta.jsFlags}\`** (an experiment).` : ''),
   );
   L.push('');
   L.push(
@@ -210,6 +254,69 @@ export function markdown(meta, sum) {
         'error and lifecycle listeners, one JSON line per entry, one beacon at hide; no metric logic, no config checks, no batching rules). ' +
         'Its numbers are what wasm itself costs: instantiation, the glue, and compiling each function on its first call.',
     );
+  }
+  if (peers.some((id) => sum[id].repeat)) repeatTable();
+  function repeatTable() {
+    L.push('');
+    L.push('## Repeat view (same browser profile, HTTP cache warm)');
+    L.push('');
+    L.push(
+      'After each first view, the same page again in the same browser context, as a returning visitor loads it: every file revalidated ' +
+        '(`304 Not Modified`, no body), code caches as the first view left them; load, hide, leave (no session). ' +
+        'The table: the repeat views after an ordinary page view (the long sessions\' are in the sentence below it), first view → repeat view, medians; "compiled code from a cache": V8\'s code-cache events in the repeat views ' +
+        '(wasm: `v8.wasm.moduleCacheHit` per view, and `v8.wasm.cachedModule` / TurboFan-compiled modules in the first views; scripts: ' +
+        'compilations of the agent\'s files that consumed a code cache, and those that wrote one: Chromium writes a script\'s code cache on its second load and reads it from the third).',
+    );
+    L.push('');
+    row(['contender', 'download (agent files)', 'main thread at load (agent)', 'largest agent slice of one task', 'whole main thread at load (Δ baseline)', 'long tasks at load (agent / all)', 'agent ready (init resolved)', 'of which init', 'wasm functions compiled lazily at load', 'compiled code from a cache (repeat views)']);
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']);
+    const two = (a, b, f) => `${a ? f(a.median) : '—'} → ${b ? f(b.median) : '—'}`;
+    const busyR = sum.baseline.repeat?.loadBusyMs;
+    for (const id of ids) {
+      const s = sum[id];
+      const r = s.repeat;
+      if (!r) continue;
+      const base = id === 'baseline';
+      const wasm = s.loadLazyCompiles?.median > 0;
+      const cc = r.codeCache;
+      const cache = base
+        ? '—'
+        : wasm
+          ? `wasm: hit in ${cc.wasmCacheHit || 0}/${cc.views} views (first views: ${s.codeCache.wasmCached || 0} written, ${s.codeCache.wasmTopTier || 0} tiered up)`
+          : `scripts: ${cc.jsFromCache || 0} of ${cc.jsCompiles || 0} compilations (cache written by ${cc.jsCacheWritten || 0})`;
+      row([
+        label[id],
+        base ? '—' : `${two(s.downloadBytes, r.downloadBytes, fmt.bytes)}${r.notModified ? ` (${r.notModified} × 304)` : ''}`,
+        base ? '—' : two(s.loadAgentMs, r.loadAgentMs, fmt.ms),
+        base ? '—' : two(s.loadMaxAgentInTaskMs, r.loadMaxAgentInTaskMs, fmt.ms),
+        base
+          ? `${cell(r.loadBusyMs, fmt.ms, { range: false })} (page alone)`
+          : r.loadBusyMs && busyR
+            ? `${r.loadBusyMs.median >= busyR.median ? '+' : '−'}${fmt.ms(Math.abs(r.loadBusyMs.median - busyR.median))} · ${ratio(r.loadBusyMs.median / busyR.median)} baseline`
+            : '—',
+        base ? `— / ${cell(r.loadLongTasks, fmt.n, { range: false })}` : `${cell(r.loadAgentLongTasks, fmt.n, { range: false })} / ${cell(r.loadLongTasks, fmt.n, { range: false })}`,
+        base ? '—' : two(s.readyMs, r.readyMs, fmt.ms),
+        base ? '—' : two(s.readySinceStartMs, r.readySinceStartMs, fmt.ms),
+        wasm ? `${two(s.loadLazyCompiles, r.loadLazyCompiles, fmt.n)} (${two(s.loadLazyCompileMs, r.loadLazyCompileMs, fmt.ms)})` : '—',
+        cache,
+      ]);
+    }
+    const R2 = R.repeat;
+    const RS = R.repeatAfterSession;
+    if (R2) {
+      const hits = (r) => `${r.codeCache.wasmCacheHit || 0} of ${r.codeCache.views}`;
+      const cached = (c) => `${c.wasmTopTier || 0} of ${c.views} had functions tiered up to TurboFan, ${c.wasmCached || 0} wrote the module to the code cache`;
+      L.push('');
+      L.push(
+        `Whether V8 reused rum-agent's compiled wasm: \`v8.wasm.moduleCacheHit\` in ${hits(R2)} repeat views after an ordinary page view ` +
+          `(of those first views, ${cached(R.codeCachePages)}), and in ${RS ? hits(RS) : '—'} repeat views after a ${meta.interactions.toLocaleString('en-US')}-interaction session ` +
+          `(of those, ${cached(R.codeCacheSessions)})` +
+          (RS ? `; main thread at load in those: ${cell(RS.loadAgentMs, fmt.ms, { range: false })}, largest slice ${cell(RS.loadMaxAgentInTaskMs, fmt.ms, { range: false })}, ${RS.loadLazyCompiles ? fmt.n(RS.loadLazyCompiles.median) : '—'} lazy compilations` : '') +
+          '. V8 caches a module\'s code only after functions have tiered up to TurboFan (only hot ones do); without a cache hit every view compiles ' +
+          `the functions it calls again, lazily, on the main thread (${R2.loadLazyCompiles ? fmt.n(R2.loadLazyCompiles.median) : '?'} in a repeat view's load window): ` +
+          'what a warm HTTP cache saves is the download (a revalidation instead of the bytes).',
+      );
+    }
   }
   L.push('');
   L.push('## What it sends (to a collector on another origin)');
@@ -316,11 +423,18 @@ export function markdown(meta, sum) {
   const list = (xs) => xs.map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ') || '—';
   L.push(`- At load (median per view): compile/instantiate ${R.loadCompileMs ? fmt.ms(R.loadCompileMs.median) : '—'} (median); by file: ${list(br.loadFiles)}.`);
   L.push(`- Hottest functions at load: ${list(br.loadFns)}.`);
+  if (R.loadAgentCpuMs) {
+    L.push(
+      `- Main thread at load scaled by each task's CPU share (thread time / wall time, less inflated by a busy machine): ` +
+        peers.filter((id) => sum[id].loadAgentCpuMs).map((id) => `${short[id]} ${fmt.ms(sum[id].loadAgentCpuMs.median)}${sum[id].repeat?.loadAgentCpuMs ? ` (repeat view ${fmt.ms(sum[id].repeat.loadAgentCpuMs.median)})` : ''}`).join(', ') +
+        `; wasm functions compiled lazily at load: ${R.loadLazyCompiles ? fmt.n(R.loadLazyCompiles.median) : '—'} (${R.loadLazyCompileMs ? fmt.ms(R.loadLazyCompileMs.median) : '—'}).`,
+    );
+  }
   const big = R.largestSlice;
   if (big) {
     L.push(
       `- Largest agent slice of one task (the median view's): ${fmt.ms(big.agentMs)} of a ${fmt.ms(big.taskMs)} task at ${fmt.ms(big.atMs)}: ` +
-        `compile ${fmt.ms(big.compileMs)} (${big.lazyCompiles} lazy wasm compilations); hottest: ${list(big.fns)}.`,
+        `${big.taskCpuMs != null ? `${fmt.ms(big.taskCpuMs)} of CPU; ` : ''}compile ${fmt.ms(big.compileMs)} (${big.lazyCompiles} lazy wasm compilations); hottest: ${list(big.fns)}.`,
     );
   }
   L.push(`- During the long session (median per session), by file: ${list(br.sessionFiles)}; hottest: ${list(br.sessionFns)}.`);

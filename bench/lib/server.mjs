@@ -4,9 +4,12 @@
 // contender's snippet, its ~40 resources, and the agents' files. Text and
 // wasm are precompressed with brotli (quality 11) and sent with
 // `Content-Encoding: br`; images are PNGs generated at their displayed size.
-// Every response carries `Cache-Control: no-cache`, and the harness uses a
-// fresh browser context (empty cache) per page view, so every view downloads
-// everything: equal for all contenders.
+// Every response carries `Cache-Control: no-cache` (the browser revalidates
+// each time) and, for files and images, an `ETag`: a request with a matching
+// `If-None-Match` gets `304 Not Modified` and no body, as from a CDN. A first
+// view (a fresh browser context, empty cache) downloads everything; a repeat
+// view in the same context revalidates and reuses its HTTP cache (and the
+// code caches keyed to it): equal for all contenders.
 //
 // Sink (a collector on another origin, as a real one is): accepts anything
 // under /sink/<contender>/<view>/, answers CORS preflights, and records
@@ -15,6 +18,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { encodePng } from '../../tests/e2e/lib/server.mjs';
 
 const MIME = {
@@ -26,6 +30,8 @@ const MIME = {
   '.wasm': 'application/wasm',
   '.png': 'image/png',
 };
+
+const etag = (body) => `"${crypto.createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`;
 
 export function brotli(buf) {
   return zlib.brotliCompressSync(buf, {
@@ -95,7 +101,7 @@ export async function startServers({ pageDir, agentsDir, snippet, apiDelayMs = 1
       const raw = fs.readFileSync(file);
       const type = MIME[path.extname(file)] || 'application/octet-stream';
       const body = compress ? brotli(raw) : raw;
-      cache.set(key, { raw: raw.length, body, headers: { 'content-type': type, ...(compress ? { 'content-encoding': 'br' } : {}) } });
+      cache.set(key, { raw: raw.length, body, headers: { 'content-type': type, etag: etag(body), ...(compress ? { 'content-encoding': 'br' } : {}) } });
     }
     return cache.get(key);
   }
@@ -108,6 +114,12 @@ export async function startServers({ pageDir, agentsDir, snippet, apiDelayMs = 1
     res.writeHead(status, { 'cache-control': 'no-cache', 'timing-allow-origin': '*', ...headers });
     res.end(body);
     return body ? body.length : 0;
+  };
+  // A cached copy still valid: 304, no body (the headers a 304 may carry).
+  const fresh = (req, res, headers) => {
+    if (!headers.etag || req.headers['if-none-match'] !== headers.etag) return false;
+    send(res, 304, { etag: headers.etag }, null);
+    return true;
   };
   const siteServer = http.createServer(async (req, res) => {
     const u = new URL(req.url, 'http://x');
@@ -126,16 +138,18 @@ export async function startServers({ pageDir, agentsDir, snippet, apiDelayMs = 1
         const f = path.join(agentsDir, name, file);
         if (!f.startsWith(agentsDir) || !fs.existsSync(f)) return send(res, 404, {}, null);
         const e = fileEntry(f, true);
-        site.agentBytes += send(res, 200, e.headers, e.body);
+        const cached = fresh(req, res, e.headers);
+        if (!cached) site.agentBytes += send(res, 200, e.headers, e.body);
         site.agentRawBytes += e.raw;
-        site.agentFiles.push({ file, raw: e.raw, br: e.body.length });
+        site.agentFiles.push({ file, raw: e.raw, br: e.body.length, ...(cached && { notModified: true }) });
         return;
       }
       const img = p.match(/^\/img\/([a-z0-9-]+)\/(\d+)x(\d+)\.png$/);
       if (img) {
         if (!images.has(p)) images.set(p, png(img[1], Number(img[2]), Number(img[3])));
+        const headers = { 'content-type': 'image/png', etag: etag(images.get(p)) };
         site.pageRequests++;
-        site.pageBytes += send(res, 200, { 'content-type': 'image/png' }, images.get(p));
+        if (!fresh(req, res, headers)) site.pageBytes += send(res, 200, headers, images.get(p));
         return;
       }
       if (p.startsWith('/static/') || p.startsWith('/api/')) {
@@ -145,7 +159,7 @@ export async function startServers({ pageDir, agentsDir, snippet, apiDelayMs = 1
         if (p.startsWith('/api/')) await new Promise((r) => setTimeout(r, apiDelayMs));
         const e = fileEntry(f, true);
         site.pageRequests++;
-        site.pageBytes += send(res, 200, e.headers, e.body);
+        if (!fresh(req, res, e.headers)) site.pageBytes += send(res, 200, e.headers, e.body);
         return;
       }
       send(res, 404, { 'content-type': 'text/plain' }, null);

@@ -66,7 +66,7 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
   for (const e of main.filter((e) => e.name === 'RunTask' && e.ph === 'X').sort((a, b) => a.ts - b.ts)) {
     const last = tasks[tasks.length - 1];
     if (last && e.ts < last.ts + last.dur) continue; // nested
-    tasks.push({ ts: e.ts, dur: e.dur || 0 });
+    tasks.push({ ts: e.ts, dur: e.dur || 0, tdur: e.tdur });
   }
 
   // The CPU profile of this thread (chunks carry nodes, samples, time deltas).
@@ -136,6 +136,26 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
     const isWasm = /^(v8\.)?wasm\./i.test(e.name);
     if ((url && agentUrls.has(url) && /compile|cache|parse|evaluate/i.test(e.name)) || (wasm && isWasm && /compile|instantiate|streaming/i.test(e.name))) compile.push([e.ts, e.ts + e.dur, e.name, e.args]);
   }
+  // Whether compiled code came from a cache: V8's wasm code-cache events
+  // (Chromium's devtools.timeline names: `cachedModule` = written to the
+  // code cache, `moduleCacheHit` = read from it; only modules with
+  // TurboFan-tiered code are cached) and, for scripts, compile events of the
+  // agent's files that consumed a code cache, or produced one (Chromium
+  // produces a script's code cache on its second load, uses it from the third).
+  const codeCache = { wasmCacheHit: 0, wasmCached: 0, wasmCacheInvalid: 0, wasmTopTier: 0, jsCompiles: 0, jsFromCache: 0, jsCacheWritten: 0 };
+  for (const e of events) {
+    if (e.pid !== pid) continue;
+    if (e.name === 'v8.wasm.moduleCacheHit') codeCache.wasmCacheHit++;
+    else if (e.name === 'v8.wasm.cachedModule') codeCache.wasmCached++;
+    else if (e.name === 'v8.wasm.moduleCacheInvalid') codeCache.wasmCacheInvalid++;
+    else if (e.name === 'v8.wasm.compiledModule') codeCache.wasmTopTier++;
+    else if (e.ph === 'X' && /^(v8\.compile|v8\.compileModule|V8\.CompileCode)$/.test(e.name) && agentUrls.has(argUrl(e))) {
+      codeCache.jsCompiles++;
+      const d = e.args?.data || {};
+      if (d.consumedCacheSize > 0 && !d.cacheRejected) codeCache.jsFromCache++;
+      if (d.producedCacheSize > 0) codeCache.jsCacheWritten++;
+    }
+  }
   const agent = merge([...agentIntervals, ...compile.map(([s, e]) => [s, e])]);
   const compileMerged = merge(compile.map(([s, e]) => [s, e]));
   const gc = merge(gcIntervals);
@@ -161,7 +181,9 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       return { k, inTask, mine: covered(agent, k.ts, k.ts + k.dur), lazy: compile.filter(([t, , n]) => inTask(t) && /lazy/i.test(n)) };
     });
     const ms = (us) => +(us / 1000).toFixed(1);
-    const slice = ({ k, mine, lazy }) => ({ atMs: ms(k.ts - origin), taskMs: ms(k.dur), agentMs: ms(mine), lazyCompiles: lazy.length });
+    // taskCpuMs: the task's thread time (CPU), which a busy machine does not
+    // inflate the way it does wall time (the thread waiting for a core).
+    const slice = ({ k, mine, lazy }) => ({ atMs: ms(k.ts - origin), taskMs: ms(k.dur), taskCpuMs: k.tdur === undefined ? null : ms(k.tdur), agentMs: ms(mine), lazyCompiles: lazy.length });
     // Every task the agent had more than 1 ms of, in order (the JSON keeps them).
     const slices = perTask
       .filter((t) => t.mine > 1000)
@@ -173,10 +195,17 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       for (const [s, e, , fn] of agentSamples) if (big.inTask(s)) fns.set(fn, (fns.get(fn) || 0) + (e - s));
       largest = { ...slice(big), compileMs: ms(covered(compileMerged, big.k.ts, big.k.ts + big.k.dur)), fns: top(fns, 5) };
     }
+    const lazy = compile.filter(([t, , n]) => t >= a && t < b && /lazy/i.test(n));
+    // The agent's time in each task scaled by the task's CPU share (thread
+    // time / wall time): an estimate that a loaded machine inflates less.
+    const agentCpu = perTask.reduce((sum, t) => sum + (t.k.tdur !== undefined && t.k.dur > 0 ? (t.mine * Math.min(t.k.tdur, t.k.dur)) / t.k.dur : t.mine), 0);
     return {
       largest,
       slices,
+      lazyCompiles: lazy.length,
+      lazyCompileMs: ms(lazy.reduce((s, [t, e]) => s + (e - t), 0)),
       agentMs: covered(agent, a, b) / 1000,
+      agentCpuMs: ms(agentCpu),
       compileMs: covered(compileMerged, a, b) / 1000,
       gcMs: covered(gc, a, b) / 1000,
       busyMs: inWin.reduce((s, k) => s + Math.min(k.dur, b - k.ts), 0) / 1000,
@@ -188,5 +217,5 @@ export function analyzeTrace(events, { page, agentUrls, wasm = false }) {
       byFn: top(byFn, 10),
     };
   }
-  return { window, hasProfile: !!profile, profileStartMs: profile ? (profile.start - origin) / 1000 : null };
+  return { window, codeCache, hasProfile: !!profile, profileStartMs: profile ? (profile.start - origin) / 1000 : null };
 }

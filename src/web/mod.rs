@@ -63,28 +63,46 @@ fn running() -> Option<Rc<Runtime>> {
     RUNNING.0.try_borrow().ok().and_then(|r| r.clone())
 }
 
-/// A config `configure` checked, waiting for `start`.
-struct Pending(RefCell<Option<(crate::core::config::Config, config::Hooks)>>);
+/// Start-up's steps between `init()`'s tasks: a checked config, then the
+/// agent's state built from it, waiting for `start`.
+enum Next {
+    Checked(crate::core::config::Config, config::Hooks),
+    Built(Rc<Runtime>),
+}
+
+/// What `configure` left for the next step.
+struct Pending(RefCell<Option<Next>>);
 // SAFETY: as `Running`.
 unsafe impl Sync for Pending {}
 static PENDING: Pending = Pending(RefCell::new(None));
 
-/// `init()`'s first task (the shim's): reads and checks the config, and
-/// keeps it for `start`, which the shim calls a task later. Reading and
-/// checking are a third of start-up's first calls (each wasm function is
-/// compiled on the main thread when first called): one task held them all.
-/// Throws a TypeError naming the field when the config is invalid.
+/// Start-up before `start`, one step per task of the shim's `init()`. Each
+/// wasm function is compiled on the main thread when first called, so each
+/// step's first calls are a slice of their own (issue 22's bench, lazy
+/// compilations per task: checking the config 82, building the state 77,
+/// `start`'s installs 29, where one task held the last two).
+/// - `configure(config, from_tag, wrap)`: reads and checks the config;
+///   throws a TypeError naming the field when it is invalid. `wrap`: the
+///   shim's `wrap(original, hook)` (the HTTP instrumentation's).
+/// - `configure(undefined)`: builds the agent's state from it (session,
+///   page context, queue, transport), installing nothing.
 #[wasm_bindgen]
-pub fn configure(config: JsValue, from_tag: bool) -> Result<(), JsValue> {
-    let loaded = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
-    if let Ok(mut p) = PENDING.0.try_borrow_mut() {
-        *p = Some(loaded);
+pub fn configure(config: JsValue, from_tag: bool, wrap: JsValue) -> Result<(), JsValue> {
+    let Ok(mut p) = PENDING.0.try_borrow_mut() else { return Ok(()) };
+    if config.is_undefined() {
+        if let Some(Next::Checked(cfg, hooks)) = p.take() {
+            *p = Some(Next::Built(Runtime::new(cfg, hooks)));
+        }
+        return Ok(());
     }
+    let (cfg, mut hooks) = config::load(&config, from_tag).map_err(|m| JsValue::from(js_sys::TypeError::new(&m)))?;
+    hooks.wrap = wrap.dyn_into().ok();
+    *p = Some(Next::Checked(cfg, hooks));
     Ok(())
 }
 
 /// Starts the agent (called by the JS shim's `init()`) with `config`, or
-/// with the one `configure` checked when `config` is undefined. `from_tag`:
+/// with what `configure` left when `config` is undefined. `from_tag`:
 /// the config is a script tag's `dataset`; `task(f)`: runs `f` in a task of
 /// its own, soon. Throws a TypeError naming the field when the config is invalid.
 #[wasm_bindgen]
@@ -93,13 +111,13 @@ pub fn start(config: JsValue, from_tag: bool, wrap: JsValue, task: JsValue) -> R
         return Ok(Agent { _private: () });
     }
     if !config.is_undefined() {
-        configure(config, from_tag)?;
+        configure(config, from_tag, wrap)?;
     }
-    let Some((cfg, mut hooks)) = PENDING.0.try_borrow_mut().ok().and_then(|mut p| p.take()) else {
-        return Err(js_sys::TypeError::new("rum-agent: init() needs a config object").into());
+    let rt = match PENDING.0.try_borrow_mut().ok().and_then(|mut p| p.take()) {
+        Some(Next::Built(rt)) => rt,
+        Some(Next::Checked(cfg, hooks)) => Runtime::new(cfg, hooks),
+        None => return Err(js_sys::TypeError::new("rum-agent: init() needs a config object").into()),
     };
-    hooks.wrap = wrap.dyn_into().ok();
-    let rt = Runtime::new(cfg, hooks);
     if rt.sampled() {
         // What can miss something if it starts late goes now: error and
         // lifecycle listeners, and what the page expects in place once

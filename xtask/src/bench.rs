@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--runs N] [--interactions N] [--only a,b] [--out DIR]`:
+//! `cargo xtask bench [--runs N] [--interactions N] [--only a,b] [--out DIR] [--no-chart] [--no-repeat]`:
 //! rum-agent side by side with the leading RUM agents (web-vitals + a
 //! beacon, Grafana Faro, Datadog RUM slim, Elastic APM RUM, CloudWatch RUM)
 //! on one product page in headless Chromium. Builds the package, installs
@@ -20,13 +20,13 @@ pub fn run(args: &[String]) -> Result {
     let mut pass = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        if a == "--no-chart" {
+        if a == "--no-chart" || a == "--no-repeat" {
             pass.push(a.clone());
             continue;
         }
         if !FLAGS.contains(&a.as_str()) {
             return Err(format!(
-                "bench: unknown argument {a:?} (flags: --runs N, --interactions N, --only LIST, --out DIR, --no-chart)"
+                "bench: unknown argument {a:?} (flags: --runs N, --interactions N, --only LIST, --out DIR, --no-chart, --no-repeat)"
             ));
         }
         let v = it.next().ok_or_else(|| format!("bench: {a} needs a value"))?;
