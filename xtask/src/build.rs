@@ -120,6 +120,9 @@ pub fn wasm_package(
     ]));
     let _ = std::fs::remove_file(&entry);
     bundled?;
+    // wasm-bindgen's copies of the JS modules the agent imports (js/props.js):
+    // bundled into rum.js above, so not shipped on their own.
+    let _ = std::fs::remove_dir_all(dir.join("snippets"));
     std::fs::remove_file(dir.join("rum_agent.js")).map_err(|e| format!("rum_agent.js: {e}"))
 }
 
