@@ -394,6 +394,9 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     c.ignore_urls = patterns(v.get("ignoreUrls"), "ignoreUrls")?;
     c.ignore_errors = patterns(v.get("ignoreErrors"), "ignoreErrors")?;
     c.trace_origins = patterns(v.get("tracePropagationTargets"), "tracePropagationTargets")?;
+    if !cfg!(feature = "traceparent") && !matches!(v.get("tracePropagationTargets"), Value::Undefined | Value::Null) {
+        return Err(feature_not_built("tracePropagationTargets", "full"));
+    }
 
     match v.get("beforeSend") {
         Value::Undefined | Value::Null => {}
@@ -522,6 +525,25 @@ mod tests {
         assert_eq!(c.sample_rate, 1.0);
         assert_eq!(c.format, Format::Native);
         assert_eq!(c.max_events, 50);
+    }
+
+    #[test]
+    fn trace_propagation_targets_need_the_traceparent_build() {
+        let targets = Value::Arr(vec![s("https://api.example")]);
+        let r = parse(&base(&[("tracePropagationTargets", targets)]));
+        if cfg!(feature = "traceparent") {
+            assert_eq!(r.unwrap().trace_origins, vec![Pattern::Sub("https://api.example".into())]);
+        } else {
+            assert_eq!(
+                r.unwrap_err(),
+                "rum-agent: config.tracePropagationTargets needs the full build of the agent: load rum-agent/full (the package's full/rum.js) instead of rum.js"
+            );
+        }
+        // A bad value is named as such in every build.
+        assert_eq!(
+            err(base(&[("tracePropagationTargets", s("x"))])),
+            r#"rum-agent: config.tracePropagationTargets must be an array of strings or RegExps, got "x""#
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod json;
 pub mod meta;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+pub mod props;
 pub mod rating;
 pub mod rfc3339;
 pub mod scrub;

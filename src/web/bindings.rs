@@ -9,11 +9,19 @@
 //! getter typed `Option<String>` makes wasm-bindgen emit, per property, a
 //! glue function that copies the string into wasm memory (~125 B of JS) and
 //! a wasm shim around it; `.str()` is that code once.
+//!
+//! Plain properties are not wasm-bindgen getters (one import, one glue
+//! function and one wasm shim each, ninety of them) but methods over one
+//! import, `prop(o, i)` (`js/props.js`), that reads the property numbered
+//! `i` in `core::props::NAMES` (the number is found at compile time).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::props::idx;
 
 #[wasm_bindgen]
 extern "C" {
@@ -22,133 +30,19 @@ extern "C" {
     #[wasm_bindgen(extends = js_sys::Object)]
     pub type Entry;
 
-    #[wasm_bindgen(method, getter)]
-    pub fn name(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = startTime)]
-    pub fn start_time(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn duration(this: &Entry) -> f64;
-
     // PerformanceResourceTiming / PerformanceNavigationTiming
-    #[wasm_bindgen(method, getter, js_name = initiatorType)]
-    pub fn initiator_type(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = nextHopProtocol)]
-    pub fn next_hop_protocol(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = renderBlockingStatus)]
-    pub fn render_blocking_status(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = responseStatus)]
-    pub fn response_status(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = redirectStart)]
-    pub fn redirect_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = redirectEnd)]
-    pub fn redirect_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = workerStart)]
-    pub fn worker_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = fetchStart)]
-    pub fn fetch_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = domainLookupStart)]
-    pub fn domain_lookup_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = domainLookupEnd)]
-    pub fn domain_lookup_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = connectStart)]
-    pub fn connect_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = secureConnectionStart)]
-    pub fn secure_connection_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = connectEnd)]
-    pub fn connect_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = requestStart)]
-    pub fn request_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = responseStart)]
-    pub fn response_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = responseEnd)]
-    pub fn response_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = transferSize)]
-    pub fn transfer_size(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = encodedBodySize)]
-    pub fn encoded_body_size(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = decodedBodySize)]
-    pub fn decoded_body_size(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = serverTiming)]
-    pub fn server_timing(this: &Entry) -> Option<js_sys::Array>;
-
-    #[wasm_bindgen(method, getter, js_name = type)]
-    pub fn nav_type(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = redirectCount)]
-    pub fn redirect_count(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = domInteractive)]
-    pub fn dom_interactive(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = domContentLoadedEventStart)]
-    pub fn dom_content_loaded_event_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = domContentLoadedEventEnd)]
-    pub fn dom_content_loaded_event_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = domComplete)]
-    pub fn dom_complete(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = loadEventStart)]
-    pub fn load_event_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = loadEventEnd)]
-    pub fn load_event_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = activationStart)]
-    pub fn activation_start(this: &Entry) -> f64;
 
     // LargestContentfulPaint
-    #[wasm_bindgen(method, getter)]
-    pub fn element(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn url(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn id(this: &Entry) -> JsValue;
 
     // PerformanceSoftNavigation / InteractionContentfulPaint
-    #[wasm_bindgen(method, getter, js_name = entryType)]
-    pub fn entry_type(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = navigationId)]
-    pub fn navigation_id(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = presentationTime)]
-    pub fn presentation_time(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = paintTime)]
-    pub fn paint_time(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = renderTime)]
-    pub fn render_time(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = largestContentfulPaint)]
-    pub fn largest_contentful_paint(this: &Entry) -> JsValue;
     #[wasm_bindgen(method, catch, js_name = getLargestInteractionContentfulPaint)]
     pub fn largest_icp(this: &Entry) -> Result<JsValue, JsValue>;
 
     // LayoutShift
-    #[wasm_bindgen(method, getter)]
-    pub fn value(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = hadRecentInput)]
-    pub fn had_recent_input(this: &Entry) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub fn sources(this: &Entry) -> Option<js_sys::Array>;
-    #[wasm_bindgen(method, getter)]
-    pub fn node(this: &Entry) -> JsValue;
 
     // PerformanceEventTiming
-    #[wasm_bindgen(method, getter, js_name = interactionId)]
-    pub fn interaction_id(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = processingStart)]
-    pub fn processing_start(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = processingEnd)]
-    pub fn processing_end(this: &Entry) -> f64;
-    #[wasm_bindgen(method, getter, js_name = target)]
-    pub fn event_target(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = targetSelector)]
-    pub fn target_selector(this: &Entry) -> JsValue;
 
     // PerformanceLongAnimationFrameTiming / PerformanceScriptTiming
-    #[wasm_bindgen(method, getter)]
-    pub fn scripts(this: &Entry) -> Option<js_sys::Array>;
-    #[wasm_bindgen(method, getter, js_name = sourceURL)]
-    pub fn source_url(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = sourceFunctionName)]
-    pub fn source_function_name(this: &Entry) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn invoker(this: &Entry) -> JsValue;
-
-    /// PerformanceServerTiming
-    #[wasm_bindgen(method, getter)]
-    pub fn description(this: &Entry) -> JsValue;
 
     /// `PerformanceObserver`, with `observe()` taking the `{type, buffered}`
     /// dictionary that web-sys's `PerformanceObserverInit` cannot express.
@@ -173,87 +67,6 @@ extern "C" {
     /// would assume shapes that user values need not have.
     #[wasm_bindgen(extends = js_sys::Object)]
     pub type Loose;
-    #[wasm_bindgen(method, getter)]
-    pub fn message(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn filename(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn lineno(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn colno(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn error(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn reason(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn stack(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = name)]
-    pub fn loose_name(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = timeStamp)]
-    pub fn time_stamp(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn target(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = localName)]
-    pub fn local_name(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = currentSrc)]
-    pub fn current_src(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn src(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn href(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn origin(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn referrer(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = readyState)]
-    pub fn ready_state(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = userAgent)]
-    pub fn user_agent(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn language(this: &Loose) -> JsValue;
-    /// `performance.interactionCount` (Chromium 145+; undefined elsewhere).
-    #[wasm_bindgen(method, getter, js_name = interactionCount)]
-    pub fn interaction_count(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn persisted(this: &Loose) -> bool;
-    #[wasm_bindgen(method, getter, js_name = isTrusted)]
-    pub fn is_trusted(this: &Loose) -> bool;
-
-    /// DOM nodes, for selectors.
-    #[wasm_bindgen(method, getter, js_name = nodeType)]
-    pub fn node_type(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter, js_name = nodeName)]
-    pub fn node_name(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = id)]
-    pub fn node_id(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = classList)]
-    pub fn class_list(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = parentNode)]
-    pub fn parent_node(this: &Loose) -> JsValue;
-
-    /// `navigator.connection` (Chromium only).
-    #[wasm_bindgen(method, getter, js_name = effectiveType)]
-    pub fn effective_type(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter, js_name = type)]
-    pub fn conn_type(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn rtt(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn downlink(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter, js_name = saveData)]
-    pub fn save_data(this: &Loose) -> bool;
-
-    /// `navigator.userAgentData` (UA Client Hints, low entropy).
-    #[wasm_bindgen(method, getter)]
-    pub fn brands(this: &Loose) -> Option<js_sys::Array>;
-    #[wasm_bindgen(method, getter)]
-    pub fn brand(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn version(this: &Loose) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    pub fn mobile(this: &Loose) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub fn platform(this: &Loose) -> JsValue;
 
     /// `requestIdleCallback(f, opts)`, called as a global; throws (caught:
     /// `Err`) where the browser has none. Bound directly rather than looked
@@ -271,14 +84,317 @@ extern "C" {
     #[wasm_bindgen(method, js_name = then)]
     pub fn then_both(this: &Thenable, ok: &js_sys::Function, err: &js_sys::Function) -> JsValue;
 
-    /// Response headers (`Retry-After`) without the web-sys `Headers` type.
-    #[wasm_bindgen(method, getter)]
-    pub fn status(this: &Loose) -> f64;
-    #[wasm_bindgen(method, getter)]
-    pub fn headers(this: &Loose) -> Option<Loose>;
     /// Throws when `headers` is not a `Headers` (a mock or wrapped fetch).
     #[wasm_bindgen(method, catch, js_name = get)]
     pub fn header(this: &Loose, name: &str) -> Result<Option<String>, JsValue>;
+}
+
+#[wasm_bindgen(module = "/js/props.js")]
+extern "C" {
+    /// `o[NAMES[i]]`: any value.
+    fn prop(o: &JsValue, i: u32) -> JsValue;
+    /// The same read, as a number (JS `ToNumber`: undefined → NaN).
+    #[wasm_bindgen(js_name = prop)]
+    fn prop_f64(o: &JsValue, i: u32) -> f64;
+}
+
+/// An object property as `T`, or None (absent, null, not an object).
+fn object<T: JsCast>(v: JsValue) -> Option<T> {
+    v.is_object().then(|| v.unchecked_into())
+}
+
+impl Entry {
+    pub fn name(&self) -> JsValue {
+        prop(self, const { idx("name") })
+    }
+    pub fn start_time(&self) -> f64 {
+        prop_f64(self, const { idx("startTime") })
+    }
+    pub fn duration(&self) -> f64 {
+        prop_f64(self, const { idx("duration") })
+    }
+    pub fn initiator_type(&self) -> JsValue {
+        prop(self, const { idx("initiatorType") })
+    }
+    pub fn next_hop_protocol(&self) -> JsValue {
+        prop(self, const { idx("nextHopProtocol") })
+    }
+    pub fn render_blocking_status(&self) -> JsValue {
+        prop(self, const { idx("renderBlockingStatus") })
+    }
+    pub fn response_status(&self) -> f64 {
+        prop_f64(self, const { idx("responseStatus") })
+    }
+    pub fn redirect_start(&self) -> f64 {
+        prop_f64(self, const { idx("redirectStart") })
+    }
+    pub fn redirect_end(&self) -> f64 {
+        prop_f64(self, const { idx("redirectEnd") })
+    }
+    pub fn worker_start(&self) -> f64 {
+        prop_f64(self, const { idx("workerStart") })
+    }
+    pub fn fetch_start(&self) -> f64 {
+        prop_f64(self, const { idx("fetchStart") })
+    }
+    pub fn domain_lookup_start(&self) -> f64 {
+        prop_f64(self, const { idx("domainLookupStart") })
+    }
+    pub fn domain_lookup_end(&self) -> f64 {
+        prop_f64(self, const { idx("domainLookupEnd") })
+    }
+    pub fn connect_start(&self) -> f64 {
+        prop_f64(self, const { idx("connectStart") })
+    }
+    pub fn secure_connection_start(&self) -> f64 {
+        prop_f64(self, const { idx("secureConnectionStart") })
+    }
+    pub fn connect_end(&self) -> f64 {
+        prop_f64(self, const { idx("connectEnd") })
+    }
+    pub fn request_start(&self) -> f64 {
+        prop_f64(self, const { idx("requestStart") })
+    }
+    pub fn response_start(&self) -> f64 {
+        prop_f64(self, const { idx("responseStart") })
+    }
+    pub fn response_end(&self) -> f64 {
+        prop_f64(self, const { idx("responseEnd") })
+    }
+    pub fn transfer_size(&self) -> f64 {
+        prop_f64(self, const { idx("transferSize") })
+    }
+    pub fn encoded_body_size(&self) -> f64 {
+        prop_f64(self, const { idx("encodedBodySize") })
+    }
+    pub fn decoded_body_size(&self) -> f64 {
+        prop_f64(self, const { idx("decodedBodySize") })
+    }
+    pub fn server_timing(&self) -> Option<js_sys::Array> {
+        object(prop(self, const { idx("serverTiming") }))
+    }
+    pub fn nav_type(&self) -> JsValue {
+        prop(self, const { idx("type") })
+    }
+    pub fn redirect_count(&self) -> f64 {
+        prop_f64(self, const { idx("redirectCount") })
+    }
+    pub fn dom_interactive(&self) -> f64 {
+        prop_f64(self, const { idx("domInteractive") })
+    }
+    pub fn dom_content_loaded_event_start(&self) -> f64 {
+        prop_f64(self, const { idx("domContentLoadedEventStart") })
+    }
+    pub fn dom_content_loaded_event_end(&self) -> f64 {
+        prop_f64(self, const { idx("domContentLoadedEventEnd") })
+    }
+    pub fn dom_complete(&self) -> f64 {
+        prop_f64(self, const { idx("domComplete") })
+    }
+    pub fn load_event_start(&self) -> f64 {
+        prop_f64(self, const { idx("loadEventStart") })
+    }
+    pub fn load_event_end(&self) -> f64 {
+        prop_f64(self, const { idx("loadEventEnd") })
+    }
+    pub fn activation_start(&self) -> f64 {
+        prop_f64(self, const { idx("activationStart") })
+    }
+    pub fn element(&self) -> JsValue {
+        prop(self, const { idx("element") })
+    }
+    pub fn url(&self) -> JsValue {
+        prop(self, const { idx("url") })
+    }
+    pub fn id(&self) -> JsValue {
+        prop(self, const { idx("id") })
+    }
+    pub fn entry_type(&self) -> JsValue {
+        prop(self, const { idx("entryType") })
+    }
+    pub fn navigation_id(&self) -> f64 {
+        prop_f64(self, const { idx("navigationId") })
+    }
+    pub fn presentation_time(&self) -> f64 {
+        prop_f64(self, const { idx("presentationTime") })
+    }
+    pub fn paint_time(&self) -> f64 {
+        prop_f64(self, const { idx("paintTime") })
+    }
+    pub fn render_time(&self) -> f64 {
+        prop_f64(self, const { idx("renderTime") })
+    }
+    pub fn largest_contentful_paint(&self) -> JsValue {
+        prop(self, const { idx("largestContentfulPaint") })
+    }
+    pub fn value(&self) -> f64 {
+        prop_f64(self, const { idx("value") })
+    }
+    pub fn had_recent_input(&self) -> bool {
+        prop(self, const { idx("hadRecentInput") }).as_bool() == Some(true)
+    }
+    pub fn sources(&self) -> Option<js_sys::Array> {
+        object(prop(self, const { idx("sources") }))
+    }
+    pub fn node(&self) -> JsValue {
+        prop(self, const { idx("node") })
+    }
+    pub fn interaction_id(&self) -> f64 {
+        prop_f64(self, const { idx("interactionId") })
+    }
+    pub fn processing_start(&self) -> f64 {
+        prop_f64(self, const { idx("processingStart") })
+    }
+    pub fn processing_end(&self) -> f64 {
+        prop_f64(self, const { idx("processingEnd") })
+    }
+    pub fn event_target(&self) -> JsValue {
+        prop(self, const { idx("target") })
+    }
+    pub fn target_selector(&self) -> JsValue {
+        prop(self, const { idx("targetSelector") })
+    }
+    pub fn scripts(&self) -> Option<js_sys::Array> {
+        object(prop(self, const { idx("scripts") }))
+    }
+    pub fn source_url(&self) -> JsValue {
+        prop(self, const { idx("sourceURL") })
+    }
+    pub fn source_function_name(&self) -> JsValue {
+        prop(self, const { idx("sourceFunctionName") })
+    }
+    pub fn invoker(&self) -> JsValue {
+        prop(self, const { idx("invoker") })
+    }
+    /// PerformanceServerTiming
+    pub fn description(&self) -> JsValue {
+        prop(self, const { idx("description") })
+    }
+}
+
+impl Loose {
+    pub fn message(&self) -> JsValue {
+        prop(self, const { idx("message") })
+    }
+    pub fn filename(&self) -> JsValue {
+        prop(self, const { idx("filename") })
+    }
+    pub fn lineno(&self) -> f64 {
+        prop_f64(self, const { idx("lineno") })
+    }
+    pub fn colno(&self) -> f64 {
+        prop_f64(self, const { idx("colno") })
+    }
+    pub fn error(&self) -> JsValue {
+        prop(self, const { idx("error") })
+    }
+    pub fn reason(&self) -> JsValue {
+        prop(self, const { idx("reason") })
+    }
+    pub fn stack(&self) -> JsValue {
+        prop(self, const { idx("stack") })
+    }
+    pub fn loose_name(&self) -> JsValue {
+        prop(self, const { idx("name") })
+    }
+    pub fn time_stamp(&self) -> f64 {
+        prop_f64(self, const { idx("timeStamp") })
+    }
+    pub fn target(&self) -> JsValue {
+        prop(self, const { idx("target") })
+    }
+    pub fn local_name(&self) -> JsValue {
+        prop(self, const { idx("localName") })
+    }
+    pub fn current_src(&self) -> JsValue {
+        prop(self, const { idx("currentSrc") })
+    }
+    pub fn src(&self) -> JsValue {
+        prop(self, const { idx("src") })
+    }
+    pub fn href(&self) -> JsValue {
+        prop(self, const { idx("href") })
+    }
+    pub fn origin(&self) -> JsValue {
+        prop(self, const { idx("origin") })
+    }
+    pub fn referrer(&self) -> JsValue {
+        prop(self, const { idx("referrer") })
+    }
+    pub fn ready_state(&self) -> JsValue {
+        prop(self, const { idx("readyState") })
+    }
+    pub fn user_agent(&self) -> JsValue {
+        prop(self, const { idx("userAgent") })
+    }
+    pub fn language(&self) -> JsValue {
+        prop(self, const { idx("language") })
+    }
+    /// `performance.interactionCount` (Chromium 145+; undefined elsewhere).
+    pub fn interaction_count(&self) -> JsValue {
+        prop(self, const { idx("interactionCount") })
+    }
+    pub fn persisted(&self) -> bool {
+        prop(self, const { idx("persisted") }).as_bool() == Some(true)
+    }
+    pub fn is_trusted(&self) -> bool {
+        prop(self, const { idx("isTrusted") }).as_bool() == Some(true)
+    }
+    /// DOM nodes, for selectors.
+    pub fn node_type(&self) -> f64 {
+        prop_f64(self, const { idx("nodeType") })
+    }
+    pub fn node_name(&self) -> JsValue {
+        prop(self, const { idx("nodeName") })
+    }
+    pub fn node_id(&self) -> JsValue {
+        prop(self, const { idx("id") })
+    }
+    pub fn class_list(&self) -> JsValue {
+        prop(self, const { idx("classList") })
+    }
+    pub fn parent_node(&self) -> JsValue {
+        prop(self, const { idx("parentNode") })
+    }
+    /// `navigator.connection` (Chromium only).
+    pub fn effective_type(&self) -> JsValue {
+        prop(self, const { idx("effectiveType") })
+    }
+    pub fn conn_type(&self) -> JsValue {
+        prop(self, const { idx("type") })
+    }
+    pub fn rtt(&self) -> f64 {
+        prop_f64(self, const { idx("rtt") })
+    }
+    pub fn downlink(&self) -> f64 {
+        prop_f64(self, const { idx("downlink") })
+    }
+    pub fn save_data(&self) -> bool {
+        prop(self, const { idx("saveData") }).as_bool() == Some(true)
+    }
+    /// `navigator.userAgentData` (UA Client Hints, low entropy).
+    pub fn brands(&self) -> Option<js_sys::Array> {
+        object(prop(self, const { idx("brands") }))
+    }
+    pub fn brand(&self) -> JsValue {
+        prop(self, const { idx("brand") })
+    }
+    pub fn version(&self) -> JsValue {
+        prop(self, const { idx("version") })
+    }
+    pub fn mobile(&self) -> bool {
+        prop(self, const { idx("mobile") }).as_bool() == Some(true)
+    }
+    pub fn platform(&self) -> JsValue {
+        prop(self, const { idx("platform") })
+    }
+    /// Response headers (`Retry-After`) without the web-sys `Headers` type.
+    pub fn status(&self) -> f64 {
+        prop_f64(self, const { idx("status") })
+    }
+    pub fn headers(&self) -> Option<Loose> {
+        object(prop(self, const { idx("headers") }))
+    }
 }
 
 /// `.str()`: a string property as `Option<String>` (see the module's doc).

@@ -63,7 +63,7 @@ fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
         }
         let recent_input = e.had_recent_input();
         // The selector is only worth computing for shifts that count.
-        let target = if recent_input { String::new() } else { largest_source_target(e) };
+        let target = if recent_input || !super::vitals::ATTRIBUTION { String::new() } else { largest_source_target(e) };
         st.cls.on_entry(Shift { start_time: e.start_time(), value: e.value(), target }, recent_input);
     }
     st.cls.update();
@@ -87,7 +87,7 @@ fn send(rt: &Runtime, st: &mut State, force: bool) {
     }
     let value = st.cls.value;
     let cls = &mut st.cls;
-    let attr = attribution(cls);
+    let attr = if super::vitals::ATTRIBUTION { attribution(cls) } else { Attrs::new() };
     report(rt, &mut cls.reporter, "CLS", value, force, (&st.view.0, &st.view.1), || (attr, vec![]));
 }
 

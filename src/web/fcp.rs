@@ -25,6 +25,13 @@ fn attribution(value: f64, start_time: f64) -> Attrs {
     a
 }
 
+/// FCP's attribution where the first byte is at 0 (bfcache, soft views).
+fn zero_ttfb_attribution(value: f64) -> Attrs {
+    let mut a = Attrs::new();
+    a.n("timeToFirstByte", 0.0).n("firstByteToFCP", value).s("loadState", "complete");
+    a
+}
+
 pub fn install(rt: &Rc<Runtime>) {
     let reporter = Rc::new(RefCell::new(Reporter::default()));
     let me = rt.me.clone();
@@ -55,9 +62,9 @@ pub fn install(rt: &Rc<Runtime>) {
         double_raf(move |now| {
             let (Some(rt), Ok(mut rep)) = (me.upgrade(), r.try_borrow_mut()) else { return };
             *rep = Reporter::default();
-            let mut a = Attrs::new();
-            a.n("timeToFirstByte", 0.0).n("firstByteToFCP", now - restored_at).s("loadState", "complete");
-            report(&rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || (a, vec![]));
+            report(&rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || {
+                (zero_ttfb_attribution(now - restored_at), vec![])
+            });
         });
     }));
     if rt.soft_navs {
@@ -77,9 +84,7 @@ fn soft_fcp_and_ttfb(rt: &Runtime) -> impl FnMut(Vec<super::bindings::Entry>) + 
             let view = rt.soft_view(&sn);
             let to = (view.as_str(), "soft-navigation");
             let value = sn.fcp();
-            let mut a = Attrs::new();
-            a.n("timeToFirstByte", 0.0).n("firstByteToFCP", value).s("loadState", "complete");
-            report(&rt, &mut Reporter::default(), "FCP", value, true, to, || (a, vec![]));
+            report(&rt, &mut Reporter::default(), "FCP", value, true, to, || (zero_ttfb_attribution(value), vec![]));
             if sn.navigation_id != 0 && navigation_entry().is_some() {
                 super::ttfb::report_zero(&rt, to);
             }

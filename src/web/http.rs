@@ -94,6 +94,11 @@ fn same_origin(url: &str) -> bool {
 
 /// A traceparent for `url` if the config allows propagation to it.
 fn traceparent(rt: &Runtime, url: &str) -> Option<(String, String, String)> {
+    // The `traceparent` build (`full`); `tracePropagationTargets` elsewhere
+    // rejects `init()` naming it (core::config).
+    if !cfg!(feature = "traceparent") {
+        return None;
+    }
     let allowed = if rt.cfg.trace_origins.is_empty() {
         same_origin(url)
     } else {

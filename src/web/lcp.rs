@@ -237,10 +237,12 @@ fn start(rt: &Runtime) {
             st.lcp.value = now - restored_at;
             st.lcp.reporter = Reporter::default();
             let value = st.lcp.value;
-            let mut a = Attrs::new();
-            a.n("elementRenderDelay", value);
             let view = st.view.0.clone();
-            report(&rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || (a, vec![]));
+            report(&rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || {
+                let mut a = Attrs::new();
+                a.n("elementRenderDelay", value);
+                (a, vec![])
+            });
         });
     }));
     // The state lives as long as the agent: dropped (observer disconnected,

@@ -109,24 +109,27 @@ fn on_loafs(rt: &Runtime, st: &mut State, entries: &[Entry]) {
     for e in entries {
         let dur = nz(e.duration());
         st.frames.add(dur);
-        let scripts: Vec<ScriptTiming> = e
-            .scripts()
-            .map(|arr| {
-                arr.iter()
-                    .take(SCRIPTS_PER_FRAME)
-                    .map(|s| {
-                        let s: Entry = s.unchecked_into();
-                        ScriptTiming {
-                            start: s.start_time(),
-                            dur: nz(s.duration()),
-                            url: rt.scrub(&s.source_url().str().unwrap_or_default()),
-                            function: s.source_function_name().str().unwrap_or_default(),
-                            invoker: s.invoker().str().unwrap_or_default(),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let scripts: Vec<ScriptTiming> = if !super::vitals::LOAF_SCRIPTS {
+            Vec::new()
+        } else {
+            e.scripts()
+                .map(|arr| {
+                    arr.iter()
+                        .take(SCRIPTS_PER_FRAME)
+                        .map(|s| {
+                            let s: Entry = s.unchecked_into();
+                            ScriptTiming {
+                                start: s.start_time(),
+                                dur: nz(s.duration()),
+                                url: rt.scrub(&s.source_url().str().unwrap_or_default()),
+                                function: s.source_function_name().str().unwrap_or_default(),
+                                invoker: s.invoker().str().unwrap_or_default(),
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         for s in &scripts {
             st.frames.add_script(LoafScript {
                 url: s.url.clone(),

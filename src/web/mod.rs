@@ -18,7 +18,15 @@ mod bindings;
 mod cls;
 mod config;
 mod context;
+#[cfg(feature = "csp")]
 mod csp;
+/// Without the `csp` feature (the `full` build has it): no listener, and the
+/// violations the loader snippet queued are dropped.
+#[cfg(not(feature = "csp"))]
+mod csp {
+    pub fn install(_: &alloc::rc::Rc<super::runtime::Runtime>) {}
+    pub fn replay(_: &super::runtime::Runtime, _: &wasm_bindgen::JsValue) {}
+}
 mod errors;
 mod fcp;
 mod http;

@@ -384,6 +384,7 @@ impl Runtime {
 
     /// One of our own requests, or a prefix of one (an origin, as a CSP
     /// report gives it after a cross-origin redirect).
+    #[cfg(feature = "csp")]
     pub fn own_url(&self, url: &str) -> bool {
         let is_url = crate::core::json::contains(url, "://");
         self.own_urls.iter().any(|own| url.starts_with(own.as_str()) || (is_url && own.starts_with(url)))
@@ -522,7 +523,9 @@ impl Runtime {
             st.res_sent = st.res_sent.saturating_add(u32::try_from(st.res_pending.len()).unwrap_or(0));
             evs.extend(st.res_pending.drain(..).map(Event::Res));
             for (mut call, start, url) in st.http_pending.drain(..) {
-                if let Some(e) = super::http::timing_for(&url, start) {
+                // Resource Timing phases: the `http-phases` build (`full`).
+                let entry = if cfg!(feature = "http-phases") { super::http::timing_for(&url, start) } else { None };
+                if let Some(e) = entry {
                     let r = super::resources::timing(&e);
                     (call.dns, call.tcp, call.tls, call.wait, call.dl) = (r.dns, r.tcp, r.tls, r.wait, r.dl);
                 }

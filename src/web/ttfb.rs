@@ -20,11 +20,13 @@ pub fn report_restore(rt: &Runtime) {
 
 /// TTFB 0: after a bfcache restore, and for a soft navigation's view.
 pub fn report_zero(rt: &Runtime, to: (&str, &str)) {
-    let mut a = Attrs::new();
-    for k in ["waitingDuration", "cacheDuration", "dnsDuration", "connectionDuration", "requestDuration"] {
-        a.n(k, 0.0);
-    }
-    report(rt, &mut Reporter::default(), "TTFB", 0.0, true, to, || (a, vec![]));
+    report(rt, &mut Reporter::default(), "TTFB", 0.0, true, to, || {
+        let mut a = Attrs::new();
+        for k in ["waitingDuration", "cacheDuration", "dnsDuration", "connectionDuration", "requestDuration"] {
+            a.n(k, 0.0);
+        }
+        (a, vec![])
+    });
 }
 
 /// Called by navigation.rs when it has read the navigation entry.
@@ -33,12 +35,14 @@ pub fn report_nav(rt: &Runtime, nav: &NavTiming) {
         return;
     }
     let value = (nav.response_start - nav.activation_start).max(0.0);
-    let p = ttfb_parts(nav, value);
-    let mut a = Attrs::new();
-    a.n("waitingDuration", p.waiting)
-        .n("cacheDuration", p.cache)
-        .n("dnsDuration", p.dns)
-        .n("connectionDuration", p.connection)
-        .n("requestDuration", p.request);
-    report(rt, &mut Reporter::default(), "TTFB", value, true, (&rt.first_view.0, &rt.first_view.1), || (a, vec![]));
+    report(rt, &mut Reporter::default(), "TTFB", value, true, (&rt.first_view.0, &rt.first_view.1), || {
+        let p = ttfb_parts(nav, value);
+        let mut a = Attrs::new();
+        a.n("waitingDuration", p.waiting)
+            .n("cacheDuration", p.cache)
+            .n("dnsDuration", p.dns)
+            .n("connectionDuration", p.connection)
+            .n("requestDuration", p.request);
+        (a, vec![])
+    });
 }

@@ -48,10 +48,12 @@ fn evaluate(rt: &Runtime, st: &mut State) {
     let activation = activation_start();
     // The document's first view (soft views have no TTI).
     let to = (rt.first_view.0.as_str(), rt.first_view.1.as_str());
-    let mut a = Attrs::new();
-    a.n("fcp", fcp - activation).n("domContentLoaded", dcl_end - activation);
-    a.n("longTasks", crate::core::json::f64_from_u64(u64::try_from(tasks).unwrap_or(0)));
-    report(rt, &mut Reporter::default(), "TTI", (value - activation).max(0.0), true, to, || (a, vec![]));
+    report(rt, &mut Reporter::default(), "TTI", (value - activation).max(0.0), true, to, || {
+        let mut a = Attrs::new();
+        a.n("fcp", fcp - activation).n("domContentLoaded", dcl_end - activation);
+        a.n("longTasks", crate::core::json::f64_from_u64(u64::try_from(tasks).unwrap_or(0)));
+        (a, vec![])
+    });
     report(rt, &mut Reporter::default(), "TBT", blocking, true, to, || (Attrs::new(), vec![]));
 }
 

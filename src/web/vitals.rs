@@ -80,6 +80,14 @@ pub fn load_state(t: f64) -> &'static str {
     }
 }
 
+/// Attribution details (what to fix: targets, parts, the largest shift)
+/// are in the `attribution` build (`full`); without it a vital carries its
+/// value, rating and navigation type only (README "Builds").
+pub const ATTRIBUTION: bool = cfg!(feature = "attribution");
+/// The scripts of long animation frames (on INP and the `loaf` aggregate):
+/// the `loaf-scripts` build (`full`).
+pub const LOAF_SCRIPTS: bool = cfg!(feature = "loaf-scripts");
+
 const MAX_SELECTOR: usize = 100;
 
 /// `getSelector`: `#id`, or `tag.class1.class2` joined by `>` up to an id or
@@ -87,6 +95,9 @@ const MAX_SELECTOR: usize = 100;
 /// reports, so the two can be compared.
 pub fn selector(node: &JsValue) -> String {
     let mut sel = String::new();
+    if !ATTRIBUTION && !cfg!(feature = "actions") {
+        return sel;
+    }
     let mut node = node.clone();
     for _ in 0..64 {
         if !node.is_object() {
@@ -162,7 +173,11 @@ pub fn report(
     if reporter.report(value, force, rt.cfg.report_all_changes).is_none() {
         return;
     }
-    let (attr, scripts) = attribution();
+    // Without the extras the closures are never called, so their code is
+    // not in the build.
+    let (attr, scripts) = if ATTRIBUTION || LOAF_SCRIPTS { attribution() } else { Default::default() };
+    let attr = if ATTRIBUTION { attr } else { Attrs::new() };
+    let scripts = if LOAF_SCRIPTS { scripts } else { Vec::new() };
     push_vital(rt, name, value, to, attr, scripts);
 }
 

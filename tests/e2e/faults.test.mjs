@@ -753,12 +753,12 @@ async function hostileRun(flags, { beforeSend = false } = {}) {
   return { calls, sentWhileVisible, requests: other.beacons.length };
 }
 
-test('CSP violations: reported with their directive and a count; the agent never reports its own blocked requests', async () => {
+test('CSP violations (the full build): reported with their directive and a count; the agent never reports its own blocked requests', async () => {
   other.beacons.length = 0;
   try {
     // The collector allowed: three blocked images become one report with a count, the blocked fetch another.
     const policy = `script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${other.url}; img-src 'self'`;
-    const a = await cspPage(policy, '&violate');
+    const a = await cspPage(policy, '&violate&build=full');
     assert.equal(a.r.ok, true, `init(): ${a.r.error}`);
     await a.page.waitForFunction(() => window.cspResult.flushed);
     const csp = () => events(other.beacons).filter((e) => e.k === 'error' && e.src === 'csp');
@@ -779,7 +779,7 @@ test('CSP violations: reported with their directive and a count; the agent never
     // The collector left out of connect-src: each beacon is blocked, and the
     // agent must not report that (it would be blocked in turn, and again).
     const blocked = `script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self'`;
-    const b = await cspPage(blocked, '&violate');
+    const b = await cspPage(blocked, '&violate&build=full');
     await b.page.waitForFunction(() => window.cspResult.flushed);
     await sleep(2000);
     const r = await b.page.evaluate(() => window.cspResult);

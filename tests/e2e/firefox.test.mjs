@@ -106,8 +106,11 @@ test('Firefox: the single-page app of soft.test.mjs: routes relabel, no soft vie
   const state = await ff.run(`
     const errors = [];
     addEventListener('error', (e) => errors.push(String(e.message)));
-    await window.bothReady;
     const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    // both.js picks the build (?build=) with a dynamic import: bothReady
+    // exists once that import has resolved.
+    while (!window.bothReady) await wait(20);
+    await window.bothReady;
     document.getElementById('go-p2').click();
     await wait(300);
     document.getElementById('go-p3').click();

@@ -234,7 +234,8 @@ test("format otlp: /v1/logs and /v1/traces as application/json, decoded by a rea
     'server-timing': `app;dur=20, traceparent;desc="00-${SERVER_TRACE}-${SERVER_SPAN}-01"`,
   };
   const page = await newPage(browser);
-  const echoed = await exercise(page, agentPage(server, { format: 'otlp', to: otel.url }));
+  // The full build (OTLP and traceparent): the fetch span is checked against the header the server received.
+  const echoed = await exercise(page, agentPage(server, { format: 'otlp', build: 'full', to: otel.url }));
   await otel.waitFor(
     (b) =>
       b.some((x) => x.path === '/v1/logs' && x.body.includes('"LCP"')) &&

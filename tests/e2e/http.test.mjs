@@ -17,19 +17,39 @@ after(async () => {
   await other?.close();
 });
 
-async function exercise(withAgent) {
+async function exercise(withAgent, build = '') {
   const page = await newPage(browser);
-  await page.goto(`${server.url}/test/http.html?other=${encodeURIComponent(other.url)}${withAgent ? '&agent' : ''}`);
+  await page.goto(`${server.url}/test/http.html?other=${encodeURIComponent(other.url)}${withAgent ? '&agent' : ''}${build ? `&build=${build}` : ''}`);
   await page.evaluate(() => window.ready);
   const log = await page.evaluate(() => window.exercise());
   return { page, log };
 }
 
-test('the page sees the same results, order and errors with and without the agent', async () => {
+test('the default build: the page sees the same results, order and errors; calls recorded without traceparent or phases', async () => {
   const plain = await exercise(false);
   server.beacons.length = 0;
   server.echoes.length = 0;
   const instrumented = await exercise(true);
+  assert.deepEqual(instrumented.log, plain.log, 'not even a traceparent: that is the full build');
+  assert.deepEqual(instrumented.page.pageErrors, plain.page.pageErrors);
+  await instrumented.page.evaluate(() => window.rum.flush());
+  await server.waitFor((b) => events(b).filter((e) => e.k === 'http').length >= 14);
+  const calls = events(server.beacons).filter((e) => e.k === 'http');
+  const ok = calls.find((c) => c.url.endsWith('/echo?x=1'));
+  assert.equal(ok?.status, 200);
+  assert.ok(ok.dur > 0);
+  assert.equal(calls.find((c) => c.url.endsWith('status=503'))?.fail, 'http');
+  assert.ok(calls.every((c) => c.trace_id === undefined && c.wait === undefined && c.dl === undefined), 'no trace ids, no phases');
+  assert.ok(!server.echoes.some((e) => e.traceparent), 'no traceparent header sent');
+  await plain.page.close();
+  await instrumented.page.close();
+});
+
+test('the full build: the same results with and without the agent, traceparent and Resource Timing phases added', async () => {
+  const plain = await exercise(false);
+  server.beacons.length = 0;
+  server.echoes.length = 0;
+  const instrumented = await exercise(true, 'full');
   const untraced = (l) => l.map((x) => x.replace('untraced', 'traced').replace('traced', 'T'));
   assert.deepEqual(untraced(instrumented.log), untraced(plain.log));
   assert.ok(!plain.log.some((l) => l.endsWith(' traced')), 'no traceparent without the agent');

@@ -129,11 +129,12 @@ test('module blocked (404): no error from us, listeners removed, nothing queued'
   }
 });
 
-test('a CSP violation before the agent started: replayed once, with its original time', async () => {
+test('a CSP violation before the agent started (the full build): replayed once, with its original time', async () => {
   // Report-only: the image still loads (and still fails, as the other checks expect).
   env.server.headers['/test/snippet.html'] = { 'content-security-policy-report-only': "img-src 'none'" };
   try {
-    const { page, readyAt, evs } = await run();
+    // CSP violation reports are in the full build (README "Builds").
+    const { page, readyAt, evs } = await run('?build=full');
     checkEarlyCapture(evs, readyAt);
     const csp = evs.filter((e) => e.k === 'error' && e.src === 'csp');
     assert.equal(csp.length, 1, JSON.stringify(csp));

@@ -51,7 +51,8 @@ test('TTI and TBT from known long tasks', async () => {
     .map(([s, e]) => Math.min(e, want) - Math.max(s, facts.fcp))
     .reduce((sum, d) => sum + (d > 50 ? d - 50 : 0), 0);
   assert.ok(Math.abs(tbt.value - wantTbt) <= 1, `TBT ${tbt.value} vs ${wantTbt}`);
-  assert.equal(tti.attr.longTasks >= 3, true);
+  // The long-task count is an attribution detail: the full build's (vitals.test.mjs).
+  assert.equal(tti.attr, undefined, 'no attribution in the default build');
   console.log(`TTI ${tti.value} ms (expected ${want.toFixed(1)}), TBT ${tbt.value} ms (expected ${wantTbt.toFixed(1)}), rating ${tti.rating}`);
   await page.close();
 });

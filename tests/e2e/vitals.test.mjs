@@ -73,7 +73,11 @@ async function activatePrerendered(path) {
   }
 }
 
-async function scenario(name, path, actions = async () => {}, { background = false, prerender = false, onlyOurs = [] } = {}) {
+// The full build: these scenarios compare the attribution details with
+// web-vitals' attribution build too (the default build has none: see
+// 'the default build' below).
+async function scenario(name, path, actions = async () => {}, { background = false, prerender = false, build = 'full', onlyOurs = [] } = {}) {
+  if (build) path = `${path}${path.includes('?') ? '&' : '?'}build=${build}`;
   server.beacons.length = 0;
   server.wv.length = 0;
   // A background tab is hidden only if another tab is in front.
@@ -119,6 +123,14 @@ test('image LCP, with attribution', async () => {
   const parts = lcp.attr.timeToFirstByte + lcp.attr.resourceLoadDelay + lcp.attr.resourceLoadDuration + lcp.attr.elementRenderDelay;
   assert.ok(Math.abs(parts - lcp.value) < 0.5, `LCP parts ${parts} sum to ${lcp.value}`);
   assert.ok(lcp.attr.resourceLoadDuration >= 390, 'the 400 ms server delay is in the load duration');
+});
+
+test('the default build: the same values as web-vitals, without the attribution details (those are in the full build)', async () => {
+  const { ours } = await scenario('default build', '/test/vitals/lcp-image.html', () => sleep(800), { build: '' });
+  for (const m of ['LCP', 'FCP', 'TTFB']) {
+    assert.ok(ours.has(`${m}|navigate`), `${m} reported`);
+    assert.deepEqual(ours.get(`${m}|navigate`).attr, {}, `${m}: no attribution in the default build`);
+  }
 });
 
 test('text LCP', async () => {

@@ -29,9 +29,18 @@ pub const FORMATS: &[&str] = &["faro", "otlp", "full"];
 
 pub fn build() -> Result {
     let root = root();
-    build_variant("pkg", None)?;
-    for f in FORMATS {
-        build_variant(&format!("pkg/{f}"), Some(f))?;
+    // RUM_DEFAULT_FEATURES=a,b: the default build with these cargo features
+    // (measuring what one opt-in extra would cost in it; never ship it).
+    let extra = std::env::var("RUM_DEFAULT_FEATURES").ok().filter(|f| !f.is_empty());
+    let root_dir = root.join("pkg");
+    wasm_package(&root, &root_dir, &root.join("js/rum.js"), extra.as_deref())?;
+    // RUM_ONLY_DEFAULT=1: the default build alone (a quick size loop while
+    // working on the agent; `cargo xtask size` then reads the other builds
+    // from the previous full run).
+    if std::env::var_os("RUM_ONLY_DEFAULT").is_none() {
+        for f in FORMATS {
+            build_variant(&format!("pkg/{f}"), Some(f))?;
+        }
     }
     build_snippet()?;
     patch_package_json(&root.join("pkg/package.json"))?;
@@ -111,6 +120,9 @@ pub fn wasm_package(
     ]));
     let _ = std::fs::remove_file(&entry);
     bundled?;
+    // wasm-bindgen's copies of the JS modules the agent imports (js/props.js):
+    // bundled into rum.js above, so not shipped on their own.
+    let _ = std::fs::remove_dir_all(dir.join("snippets"));
     std::fs::remove_file(dir.join("rum_agent.js")).map_err(|e| format!("rum_agent.js: {e}"))
 }
 

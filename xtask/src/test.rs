@@ -42,7 +42,7 @@ pub fn run_cmd(args: &[String]) -> Result {
             "warnings",
         ]))?;
         // The format builds' encoders and the full build's actions are wasm
-        // code too (`full` = actions + faro + otlp).
+        // code too (`full` = actions, the diagnostic extras, faro, otlp).
         run(cargo().current_dir(&root).args([
             "clippy",
             "-p",

@@ -198,6 +198,8 @@ export async function startServer() {
         let html = data.toString('utf8').replaceAll('__COLLECTOR__', collector);
         // The loader snippet exactly as built (pkg/snippet.js), inlined.
         if (html.includes('__SNIPPET__')) html = html.replace('__SNIPPET__', fs.readFileSync(path.join(ROOT, 'pkg/snippet.js'), 'utf8'));
+        // `?build=full`: a page's script tags load that build of the package.
+        if (/^[a-z]+$/.test(q.get('build') || '')) html = html.replaceAll('"/pkg/rum.js"', `"/pkg/${q.get('build')}/rum.js"`);
         data = Buffer.from(html);
       }
       res.writeHead(200, {

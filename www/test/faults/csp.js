@@ -15,7 +15,9 @@ try {
   out.probe = `${e.name}: ${e.message}`;
 }
 try {
-  const { init } = await import('/pkg/rum.js');
+  // ?build=full: CSP violation reports are in the full build.
+  const build = new URLSearchParams(location.search).get('build');
+  const { init } = await import(build ? `/pkg/${build}/rum.js` : '/pkg/rum.js');
   const beforeSend = (e) => (out.sent.push(e), e);
   const rum = await init({ url: collector, app: { name: 'csp-test' }, ...(violate && { beforeSend }) });
   rum.pushEvent('csp-ok');

@@ -3,7 +3,9 @@
 // the navigation each belongs to), ours to the collector; the test compares
 // every value, navigation by navigation.
 import { onCLS, onFCP, onINP, onLCP, onTTFB } from '/node_modules/web-vitals/dist/web-vitals.attribution.js';
-import { init } from '/pkg/rum.js';
+// ?build=full loads pkg/full/ (the attribution details are there), else pkg/.
+const build = new URLSearchParams(location.search).get('build');
+const { init } = await import(build ? `/pkg/${build}/rum.js` : '/pkg/rum.js');
 
 const send = (m) => (document.visibilityState === 'hidden' ? beacon(m) : setTimeout(() => beacon(m)));
 const beacon = (m) => {

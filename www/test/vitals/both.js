@@ -2,7 +2,9 @@
 // rum-agent in the same page. web-vitals' reports go to /wv, ours to the
 // collector; the test compares the final value of each metric.
 import { onCLS, onFCP, onINP, onLCP, onTTFB } from '/node_modules/web-vitals/dist/web-vitals.attribution.js';
-import { init } from '/pkg/rum.js';
+// ?build=full loads pkg/full/ (the attribution details are there), else pkg/.
+const build = new URLSearchParams(location.search).get('build');
+const { init } = await import(build ? `/pkg/${build}/rum.js` : '/pkg/rum.js');
 
 // Reports made while the page is visible are sent from a task of their own,
 // so web-vitals' callbacks stay as cheap as a real reporter's (bfcache LCP
