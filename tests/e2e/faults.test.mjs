@@ -611,7 +611,14 @@ test('error storm: the page stays responsive, agent CPU bounded, errors aggregat
     log(`agent's heaviest frames: ${B.profile.top.map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join('; ')}`);
     assert.equal(A.visible, 'visible');
     assert.equal(B.visible, 'visible');
-    assert.ok(B.seen.js + B.seen.promise >= 25000, `the storm ran: ${B.seen.js + B.seen.promise} errors`);
+    // The storm's size depends on the machine (a busy 2-core box throws ~20,000
+    // in 5 s, an idle one 30,000+): judged against the same page without the
+    // agent in the same run, as the responsiveness it stands for.
+    assert.ok(A.seen.js + A.seen.promise >= 5000, `the storm ran: ${A.seen.js + A.seen.promise} errors without the agent`);
+    assert.ok(
+      B.seen.js + B.seen.promise >= 0.8 * (A.seen.js + A.seen.promise),
+      `the page kept throwing with the agent: ${B.seen.js + B.seen.promise} errors vs ${A.seen.js + A.seen.promise} without`,
+    );
     // No long task from us: no script of ours in a long animation frame ran 50 ms.
     const oursInLoaf = B.loafs.flatMap((f) => f.scripts).filter((s) => s.url.includes('/pkg/'));
     log(`long animation frames with a script of ours: ${oursInLoaf.length}, longest ${Math.max(0, ...oursInLoaf.map((s) => s.dur)).toFixed(0)} ms`);
