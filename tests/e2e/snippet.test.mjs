@@ -75,7 +75,12 @@ test('wasm delayed 2 s: still once each, queue bounded with a drop count', async
     const dropped = delivered.map((b) => b.json?.dropped?.snippet || 0).reduce((a, b) => a + b, 0);
     assert.ok(storm.length > 0 && storm.length < 100, `storm errors replayed: ${storm.length}`);
     // The queue holds 100: what did not fit is counted, not lost silently.
-    assert.equal(storm.length + dropped, 500, `${storm.length} replayed + ${dropped} dropped`);
+    // One more may be counted: when the page is slow, the broken image's
+    // `error` can come after the storm filled the queue, so the snippet
+    // drops (and counts) it, and the agent's Resource Timing scan still
+    // reports it (checkEarlyCapture found it once).
+    const total = storm.length + dropped;
+    assert.ok(total === 500 || total === 501, `${storm.length} replayed + ${dropped} dropped`);
     assert.deepEqual(page.pageErrors.filter((e) => !PAGE_ERRORS.test(e)), []);
     await page.close();
   } finally {
