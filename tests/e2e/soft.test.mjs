@@ -52,7 +52,13 @@ function views() {
   return [...out.values()].sort((a, b) => a.start - b.start);
 }
 
+// Event Timing buffers only entries of 104 ms or more (the spec's buffered
+// threshold): an agent started after the interactions cannot read a shorter
+// one, while web-vitals, running from the start here, saw it live.
+const BUFFERED_EVENT_MIN = 104;
+
 async function run(name, actions, { query = '', expect = () => {} } = {}) {
+  const late = query.includes('late');
   server.beacons.length = 0;
   server.wv.length = 0;
   const page = await chrome.newPage();
@@ -83,6 +89,11 @@ async function run(name, actions, { query = '', expect = () => {} } = {}) {
     const o = mine.get(key);
     const delta = o ? Math.abs(o.value - m.value) : NaN;
     table.push({ scenario: name, route: m.route, nav: m.nav, name: m.name, wv: +m.value.toFixed(4), ours: o ? +o.value.toFixed(4) : '—', delta: o ? +delta.toFixed(4) : '—' });
+    if (late && m.name === 'INP' && m.value < BUFFERED_EVENT_MIN) {
+      // Not in the buffer: at most what web-vitals saw, never more.
+      assert.ok(!o || o.value <= m.value + TOLERANCE.INP, `${name}: INP for ${m.nav} ${m.route}: web-vitals ${m.value} vs ours ${o?.value}`);
+      continue;
+    }
     assert.ok(o, `${name}: web-vitals reported ${m.name} = ${m.value} for ${m.nav} ${m.route}, we reported nothing`);
     const tol = m.nav === 'back-forward-cache' && (m.name === 'LCP' || m.name === 'FCP') ? RESTORE_TOLERANCE : TOLERANCE[m.name];
     assert.ok(delta <= tol, `${name}: ${m.name} for ${m.nav} ${m.route}: web-vitals ${m.value} vs ours ${o.value}`);
@@ -106,6 +117,9 @@ const has = (r, name, pred) => [...r.wv.values()].some((m) => m.name === name &&
 
 test('a single-page app: every soft navigation is a page view with the Web Vitals web-vitals reports', async () => {
   const r = await run('SPA', async (page) => {
+    // The landing view's slow click is well under /p2's (300 ms), so that
+    // the two stay apart on a loaded machine too.
+    await page.evaluate('document.getElementById("slow").dataset.ms = 120');
     await page.click('#slow');
     await sleep(400);
     await page.click('#fast');
@@ -114,6 +128,10 @@ test('a single-page app: every soft navigation is a page view with the Web Vital
     // inside the input window (excluded) and one long after (counted).
     await page.click('#go-p2');
     await page.waitFor('document.querySelector("#hero2")?.complete');
+    // The browser has emitted the navigation before the route's slow click:
+    // on a loaded machine its paint (and so its entry) can come late, and
+    // both web-vitals and we then count the click for the landing view.
+    await page.waitFor('performance.getEntriesByType("soft-navigation").length >= 1');
     await sleep(300);
     await page.evaluate('document.getElementById("slow").dataset.ms = 300');
     await page.click('#slow');
