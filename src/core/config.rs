@@ -282,22 +282,19 @@ fn error(f: &Field, suffix: &str, expected: &str, got: &Value) -> String {
 
 /// True for `http://host…` / `https://host…` with a non-empty host.
 pub fn is_absolute_http_url(s: &str) -> bool {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
+    // Byte tests: a `char`-set `find` and a lowercased copy are code of their own.
+    let scheme = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let rest = if scheme("https://") {
         s.get(8..)
-    } else if lower.starts_with("http://") {
+    } else if scheme("http://") {
         s.get(7..)
     } else {
         None
     };
-    match rest {
-        Some(r) => {
-            let host_end = r.find(['/', '?', '#']).unwrap_or(r.len());
-            let host = r.get(..host_end).unwrap_or("");
-            !host.is_empty() && !host.starts_with(':') && !s.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
+    let Some(r) = rest else { return false };
+    let host_end = r.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(r.len());
+    let host = r.get(..host_end).unwrap_or("");
+    !host.is_empty() && !host.starts_with(':') && !s.chars().any(char::is_whitespace)
 }
 
 /// The value at `path` (`url`, `batch.maxEvents`), `Undefined` when absent.
