@@ -25,8 +25,9 @@ pub enum Value {
     /// for messages.
     RegExp(String, usize),
     Func,
-    /// Anything else (symbol, bigint, class instance…), with its type name.
-    Other(String),
+    /// Anything else (a symbol, a bigint, an object nested too deep), as
+    /// the message names it.
+    Other(&'static str),
 }
 
 impl Value {
@@ -823,8 +824,8 @@ mod tests {
             "rum-agent: config.scrubParams[] must be a non-empty string, got /sid/"
         );
         assert_eq!(
-            err(base(&[("serverTimingName", Value::Other("symbol".into()))])),
-            "rum-agent: config.serverTimingName must be a string, got a symbol"
+            err(base(&[("serverTimingName", Value::Other("symbol or bigint"))])),
+            "rum-agent: config.serverTimingName must be a string, got a symbol or bigint"
         );
     }
 

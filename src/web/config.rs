@@ -54,7 +54,7 @@ fn read(v: &JsValue, depth: u32, regexps: &mut Vec<RegExp>) -> Value {
         return Value::RegExp(re.source().into(), i);
     }
     if depth >= MAX_DEPTH {
-        return Value::Other("deeply nested value".into());
+        return Value::Other("deeply nested value");
     }
     if Array::is_array(v) {
         let arr: &Array = v.unchecked_ref();
@@ -75,7 +75,8 @@ fn read(v: &JsValue, depth: u32, regexps: &mut Vec<RegExp>) -> Value {
         }
         return Value::Obj(fields);
     }
-    Value::Other(v.js_typeof().as_string().unwrap_or_default())
+    // What is left: a symbol or a bigint (no `typeof` import for a message).
+    Value::Other("symbol or bigint")
 }
 
 /// Validates the config given to `init()` (`from_tag`: the script tag's
