@@ -134,11 +134,11 @@ pub const DEFAULT_SCRUB: &[&str] = &[
 pub const MAX_REQUEST_BYTES: u32 = 60_000;
 
 /// Every config field, one a line: its path (`batch.maxEvents`), a space,
-/// its kind (one letter), then the kind's arguments or, for most kinds, the
+/// its kind (one letter) and the kind's arguments, then `:` and the
 /// message's words for what it must be:
 /// - `U` required absolute http(s) URL, `N` required string with more than
 ///   spaces, `S` string, `B` true or false, `F` function;
-/// - `I<min> <max>` integer, `R<min> <max>` number (the message says the range);
+/// - `I<min> <max>` integer, `R<min> <max>` number;
 /// - `E<name> <name>…` one of these strings;
 /// - `L` array of non-empty strings or RegExps, `l` of non-empty strings;
 /// - `O` required object, `o` object: holding the fields `<its path>.<key>`.
@@ -149,32 +149,32 @@ pub const MAX_REQUEST_BYTES: u32 = 60_000;
 /// value converts. Text, not a table of structs: no pointers or float
 /// constants in the data, which brotli packs far better (`cargo xtask size`).
 const FIELDS: &str = concat!(
-    "url Uan absolute http(s) URL\n",
-    "app Oan object with a name, like { name: 'shop' }\n",
-    "app.name Na non-empty string\n",
-    "app.version Sa string\n",
-    "app.environment Sa string\n",
-    "sampleRate R0 1\n",
-    "batch oan object\n",
-    "batch.maxEvents I1 1000\n",
-    "batch.maxBytes I1000 60000\n",
-    "batch.flushIntervalMs I100 600000\n",
-    "maxQueueEvents I10 10000\n",
-    "maxResources I0 1000\n",
-    "maxErrors I0 1000\n",
-    "httpErrorStatus I400 599\n",
-    "ignoreUrls Lan array of strings or RegExps\n",
-    "ignoreErrors Lan array of strings or RegExps\n",
-    "tracePropagationTargets Lan array of strings or RegExps\n",
-    "beforeSend Fa function (event) => event | null\n",
-    "scrubParams lan array of query parameter names\n",
-    "format Enative faro otlp\n",
-    "reportAllChanges Btrue or false\n",
-    "softNavigations Btrue or false\n",
-    "persist Btrue or false\n",
-    "serverTimingName Sa string\n",
-    "actions Btrue or false\n",
-    "actionNames Eauto data-only",
+    "url U:an absolute http(s) URL\n",
+    "app O:an object with a name, like { name: 'shop' }\n",
+    "app.name N:a non-empty string\n",
+    "app.version S:a string\n",
+    "app.environment S:a string\n",
+    "sampleRate R0 1:a number from 0 to 1\n",
+    "batch o:an object\n",
+    "batch.maxEvents I1 1000:an integer from 1 to 1000\n",
+    "batch.maxBytes I1000 60000:an integer from 1000 to 60000\n",
+    "batch.flushIntervalMs I100 600000:an integer from 100 to 600000\n",
+    "maxQueueEvents I10 10000:an integer from 10 to 10000\n",
+    "maxResources I0 1000:an integer from 0 to 1000\n",
+    "maxErrors I0 1000:an integer from 0 to 1000\n",
+    "httpErrorStatus I400 599:an integer from 400 to 599\n",
+    "ignoreUrls L:an array of strings or RegExps\n",
+    "ignoreErrors L:an array of strings or RegExps\n",
+    "tracePropagationTargets L:an array of strings or RegExps\n",
+    "beforeSend F:a function (event) => event | null\n",
+    "scrubParams l:an array of query parameter names\n",
+    "format Enative faro otlp:one of 'native', 'faro', 'otlp'\n",
+    "reportAllChanges B:true or false\n",
+    "softNavigations B:true or false\n",
+    "persist B:true or false\n",
+    "serverTimingName S:a string\n",
+    "actions B:true or false\n",
+    "actionNames Eauto data-only:'auto' or 'data-only'",
 );
 
 /// One line of `FIELDS`.
@@ -182,12 +182,14 @@ struct Field<'a> {
     path: &'a str,
     kind: u8,
     args: &'a str,
+    words: &'a str,
 }
 
 fn fields() -> impl Iterator<Item = Field<'static>> {
     FIELDS.split('\n').filter_map(|line| {
         let (path, rest) = line.split_once(' ')?;
-        Some(Field { path, kind: *rest.as_bytes().first()?, args: rest.get(1..)? })
+        let (args, words) = rest.get(1..)?.split_once(':')?;
+        Some(Field { path, kind: *rest.as_bytes().first()?, args, words })
     })
 }
 
@@ -228,7 +230,7 @@ pub fn feature_not_built(field: &str, build: &str) -> String {
 }
 
 /// `rum-agent: config.<path><suffix> must be <expected>, got <got>` (the
-/// root, path "", is `config`); `expected`: the words, else the field's.
+/// root, path "", is `config`); `expected`: these words, else the field's.
 fn error(f: &Field, suffix: &str, expected: &str, got: &Value) -> String {
     let mut m = String::from("rum-agent: config");
     if !f.path.is_empty() {
@@ -237,27 +239,7 @@ fn error(f: &Field, suffix: &str, expected: &str, got: &Value) -> String {
     m.push_str(f.path);
     m.push_str(suffix);
     m.push_str(" must be ");
-    let (lo, hi) = f.args.split_once(' ').unwrap_or_default();
-    if !expected.is_empty() {
-        m.push_str(expected);
-    } else if matches!(f.kind, b'I' | b'R') {
-        m.push_str(if f.kind == b'I' { "an integer from " } else { "a number from " });
-        m.push_str(lo);
-        m.push_str(" to ");
-        m.push_str(hi);
-    } else if f.kind == b'E' {
-        m.push_str("one of ");
-        for (i, name) in f.args.split(' ').enumerate() {
-            if i > 0 {
-                m.push_str(", ");
-            }
-            m.push('\'');
-            m.push_str(name);
-            m.push('\'');
-        }
-    } else {
-        m.push_str(f.args);
-    }
+    m.push_str(if expected.is_empty() { f.words } else { expected });
     m.push_str(", got ");
     match got {
         Value::Undefined => m.push_str("undefined"),
@@ -424,7 +406,7 @@ fn patterns(v: &Value, path: &str) -> Vec<Pattern> {
 /// Validates a config object. `Err` carries the message for the TypeError.
 pub fn parse(v: &Value) -> Result<Config, String> {
     if !matches!(v, Value::Obj(_)) {
-        let root = Field { path: "", kind: b'O', args: "an object like { url, app: { name } }" };
+        let root = Field { path: "", kind: b'O', args: "", words: "an object like { url, app: { name } }" };
         return Err(error(&root, "", "", v));
     }
     check_known(v, "")?;
@@ -596,7 +578,7 @@ mod tests {
         assert!(!parse(&base(&[("actionNames", s("auto"))])).unwrap().action_names_data_only);
         assert_eq!(
             err(base(&[("actionNames", s("text"))])),
-            r#"rum-agent: config.actionNames must be one of 'auto', 'data-only', got "text""#
+            r#"rum-agent: config.actionNames must be 'auto' or 'data-only', got "text""#
         );
         assert_eq!(err(base(&[("actions", s("no"))])), r#"rum-agent: config.actions must be true or false, got "no""#);
         let v = from_dataset(&[("actions".into(), "false".into())], &|_| None);
@@ -769,6 +751,7 @@ mod tests {
         assert_eq!(all.len(), FIELDS.lines().count(), "no line lost");
         for f in &all {
             assert!(b"UNSBFIRELlOo".contains(&f.kind), "{}: kind {}", f.path, f.kind as char);
+            assert!(!f.words.is_empty(), "{}", f.path);
             if matches!(f.kind, b'I' | b'R') {
                 let (lo, hi) = f.args.split_once(' ').unwrap();
                 assert_eq!((number(lo), number(hi)), (lo.parse().unwrap(), hi.parse().unwrap()), "{}", f.path);
