@@ -479,23 +479,31 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
             continue;
         }
         // `appName` is app.name, `maxEvents` batch.maxEvents, the rest as named.
-        let field = fields().find(|f| match (f.path.strip_prefix("app."), f.path.strip_prefix("batch.")) {
-            (Some(name), _) => k.strip_prefix("app").is_some_and(|r| r.eq_ignore_ascii_case(name)),
-            (_, Some(name)) => name == k,
-            _ => f.path == k,
-        });
-        let value = match field.as_ref().map(|f| f.kind) {
-            Some(b'I' | b'R') => parse_num(raw.trim()).map_or_else(|| Value::Str(raw.clone()), Value::Num),
-            Some(b'B') => Value::Bool(raw != "false"),
-            Some(b'L' | b'l') => Value::Arr(
+        let (mut to, mut key, mut kind) = (&mut top, k.as_str(), b'S');
+        for f in fields() {
+            let (obj, name) = f.path.split_once('.').unwrap_or(("", f.path));
+            let hit = if obj == "app" {
+                k.strip_prefix("app").is_some_and(|r| r.eq_ignore_ascii_case(name))
+            } else {
+                name == k
+            };
+            if hit {
+                to = match obj {
+                    "app" => &mut app,
+                    "batch" => &mut batch,
+                    _ => &mut top,
+                };
+                (key, kind) = (name, f.kind);
+                break;
+            }
+        }
+        let value = match kind {
+            b'I' | b'R' => parse_num(raw.trim()).map_or_else(|| Value::Str(raw.clone()), Value::Num),
+            b'B' => Value::Bool(raw != "false"),
+            b'L' | b'l' => Value::Arr(
                 raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Str(s.to_string())).collect(),
             ),
             _ => Value::Str(raw.clone()),
-        };
-        let (to, key) = match field.map(|f| f.path) {
-            Some(p) if p.starts_with("app.") => (&mut app, p.get(4..).unwrap_or(p)),
-            Some(p) if p.starts_with("batch.") => (&mut batch, p.get(6..).unwrap_or(p)),
-            _ => (&mut top, k.as_str()),
         };
         to.push((key.to_string(), value));
     }
