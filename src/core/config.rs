@@ -424,12 +424,19 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     if !cfg!(feature = "actions") && flag(v, "actions", false) {
         return Err(feature_not_built("actions", "full"));
     }
-    let scrub_params = match at(v, "scrubParams") {
-        Value::Arr(items) => {
-            items.iter().map(|i| if let Value::Str(s) = i { s.to_ascii_lowercase() } else { String::new() }).collect()
+    // Loops, not `map(…).collect()`: each collect is code of its own.
+    let mut scrub_params = Vec::new();
+    if let Value::Arr(items) = at(v, "scrubParams") {
+        for item in items {
+            if let Value::Str(s) = item {
+                scrub_params.push(s.to_ascii_lowercase());
+            }
         }
-        _ => DEFAULT_SCRUB.iter().map(|s| (*s).to_string()).collect(),
-    };
+    } else {
+        for s in DEFAULT_SCRUB {
+            scrub_params.push((*s).to_string());
+        }
+    }
     Ok(Config {
         url: string(v, "url"),
         app_name: string(v, "app.name"),
@@ -500,9 +507,16 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
         let value = match kind {
             b'I' | b'R' => parse_num(raw.trim()).map_or_else(|| Value::Str(raw.clone()), Value::Num),
             b'B' => Value::Bool(raw != "false"),
-            b'L' | b'l' => Value::Arr(
-                raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::Str(s.to_string())).collect(),
-            ),
+            b'L' | b'l' => {
+                let mut items = Vec::new();
+                for item in raw.split(',') {
+                    let item = item.trim();
+                    if !item.is_empty() {
+                        items.push(Value::Str(item.to_string()));
+                    }
+                }
+                Value::Arr(items)
+            }
             _ => Value::Str(raw.clone()),
         };
         to.push((key.to_string(), value));
