@@ -198,23 +198,10 @@ fn number(digits: &str) -> f64 {
     digits.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b.wrapping_sub(b'0')))
 }
 
-/// `format: 'faro'` on a build without the Faro encoder: which build has it.
-/// Each format is its own build so the default download carries none.
-pub fn format_not_built(name: &str) -> String {
-    [
-        "rum-agent: config.format '",
-        name,
-        "' is not in this build of the agent: load rum-agent/",
-        name,
-        " (the package's ",
-        name,
-        "/rum.js) instead of rum.js",
-    ]
-    .concat()
-}
-
-/// `actions: true` on a build without user actions: which build has them.
-pub fn feature_not_built(field: &str, build: &str) -> String {
+/// `format: 'faro'`, `actions: true`… on a build without them: which
+/// build has them (each format is its own build, so the default download
+/// carries none; the extras are in `full`).
+fn not_built(field: &str, build: &str) -> String {
     [
         "rum-agent: config.",
         field,
@@ -413,16 +400,19 @@ pub fn parse(v: &Value) -> Result<Config, String> {
     for f in fields() {
         check(v, &f)?;
     }
-    for (name, built) in [("faro", cfg!(feature = "faro")), ("otlp", cfg!(feature = "otlp"))] {
-        if !built && is(v, "format", name) {
-            return Err(format_not_built(name));
+    for (missing, field, build) in [
+        (!cfg!(feature = "faro") && is(v, "format", "faro"), "format 'faro'", "faro"),
+        (!cfg!(feature = "otlp") && is(v, "format", "otlp"), "format 'otlp'", "otlp"),
+        (
+            !cfg!(feature = "traceparent") && matches!(at(v, "tracePropagationTargets"), Value::Arr(_)),
+            "tracePropagationTargets",
+            "full",
+        ),
+        (!cfg!(feature = "actions") && flag(v, "actions", false), "actions", "full"),
+    ] {
+        if missing {
+            return Err(not_built(field, build));
         }
-    }
-    if !cfg!(feature = "traceparent") && matches!(at(v, "tracePropagationTargets"), Value::Arr(_)) {
-        return Err(feature_not_built("tracePropagationTargets", "full"));
-    }
-    if !cfg!(feature = "actions") && flag(v, "actions", false) {
-        return Err(feature_not_built("actions", "full"));
     }
     // Loops, not `map(…).collect()`: each collect is code of its own.
     let mut scrub_params = Vec::new();
@@ -616,8 +606,12 @@ mod tests {
             if built {
                 assert_eq!(r.unwrap().format, f);
             } else {
-                let e = r.unwrap_err();
-                assert!(e.contains("config.format") && e.contains(&format!("rum-agent/{name}")), "{e}");
+                assert_eq!(
+                    r.unwrap_err(),
+                    format!(
+                        "rum-agent: config.format '{name}' needs the {name} build of the agent: load rum-agent/{name} (the package's {name}/rum.js) instead of rum.js"
+                    )
+                );
             }
         }
     }
