@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use js_sys::{Array, Function, Object, RegExp};
+use js_sys::{Array, Function, Object, Reflect, RegExp};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -68,8 +68,10 @@ fn read(v: &JsValue, depth: u32, regexps: &mut Vec<RegExp>) -> Value {
         let keys = Object::keys(v.unchecked_ref::<Object>());
         let mut fields = Vec::new();
         for i in 0..keys.length().min(100) {
-            if let Some(k) = keys.get(i).as_string() {
-                let val = read(&get(v, &k), depth + 1, regexps);
+            // The key as JS gave it: no string back into JS to look it up.
+            let key = keys.get(i);
+            if let Some(k) = key.as_string() {
+                let val = read(&Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED), depth + 1, regexps);
                 fields.push((k, val));
             }
         }
