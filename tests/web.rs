@@ -71,6 +71,32 @@ fn invalid_config_throws_type_error_naming_the_field() {
     assert!(get(&err, "message").as_string().unwrap().contains("config.sampleRate"));
 }
 
+/// The config's RegExps are numbered across its lists: the `ignoreErrors`
+/// RegExp after an `ignoreUrls` one is tested as itself, not as the first.
+#[wasm_bindgen_test]
+fn regexps_of_each_list_apply_to_that_list() {
+    let (seen, before_send) = recorder();
+    let re = |src: &str| JsValue::from(js_sys::RegExp::new(src, ""));
+    let agent = start(
+        base_config(&[
+            ("ignoreUrls", Array::of1(&re("^https://never\\.example/")).into()),
+            ("ignoreErrors", Array::of2(&"zzz".into(), &re("^ignored-\\d$")).into()),
+            ("beforeSend", before_send.into()),
+        ]),
+        false,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    for msg in ["ignored-1", "kept", "a zzz b"] {
+        agent.push_error(js_sys::Error::new(msg).into(), JsValue::UNDEFINED);
+    }
+    agent.flush();
+    let msgs: Vec<String> = seen.borrow().iter().filter_map(|e| get(e, "msg").as_string()).collect();
+    assert_eq!(msgs, ["kept"]);
+    agent.shutdown();
+}
+
 /// Counts addEventListener / removeEventListener calls (on every target)
 /// until the returned restore function runs.
 fn count_listeners() -> (Rc<RefCell<(i32, i32)>>, impl FnOnce()) {

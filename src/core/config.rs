@@ -20,12 +20,14 @@ pub enum Value {
     Str(String),
     Arr(Vec<Value>),
     Obj(Vec<(String, Value)>),
-    /// A RegExp: the edge keeps the object itself and tests with it; the
-    /// core only needs its source for messages.
-    RegExp(String),
+    /// A RegExp: the edge keeps the object itself and tests with it (its
+    /// number among the config's RegExps); the core needs the source only
+    /// for messages.
+    RegExp(String, usize),
     Func,
-    /// Anything else (symbol, bigint, class instance…), with its type name.
-    Other(String),
+    /// Anything else (a symbol, a bigint, an object nested too deep), as
+    /// the message names it.
+    Other(&'static str),
 }
 
 impl Value {
@@ -40,7 +42,8 @@ impl Value {
 }
 
 /// `ignoreUrls` / `ignoreErrors` entries: strings match as substrings,
-/// RegExps are tested by the edge (index into its list of RegExp objects).
+/// RegExps are tested by the edge (`Value::RegExp`'s number: the index into
+/// its list of the config's RegExp objects).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pattern {
     Sub(String),
@@ -126,83 +129,79 @@ pub const DEFAULT_SCRUB: &[&str] = &[
     "ssn",
 ];
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            url: String::new(),
-            app_name: String::new(),
-            app_version: String::new(),
-            app_environment: String::new(),
-            sample_rate: 1.0,
-            max_events: 50,
-            max_bytes: 32_000,
-            flush_interval_ms: 10_000,
-            max_queue_events: 500,
-            ignore_urls: Vec::new(),
-            ignore_errors: Vec::new(),
-            before_send: false,
-            scrub_params: DEFAULT_SCRUB.iter().map(|s| (*s).to_string()).collect(),
-            format: Format::Native,
-            report_all_changes: false,
-            soft_navigations: true,
-            max_resources: 150,
-            max_errors: 100,
-            trace_origins: Vec::new(),
-            http_error_status: 500,
-            server_timing_name: String::new(),
-            persist: true,
-            actions: true,
-            action_names_data_only: false,
-        }
-    }
-}
-
 /// Limits the `batch.maxBytes` range: a beacon body must stay under the
 /// 64 KiB keepalive quota with room for the envelope.
 pub const MAX_REQUEST_BYTES: u32 = 60_000;
 
-const KNOWN_TOP: &[&str] = &[
-    "url",
-    "app",
-    "sampleRate",
-    "batch",
-    "maxQueueEvents",
-    "ignoreUrls",
-    "ignoreErrors",
-    "beforeSend",
-    "scrubParams",
-    "format",
-    "reportAllChanges",
-    "softNavigations",
-    "maxResources",
-    "maxErrors",
-    "tracePropagationTargets",
-    "httpErrorStatus",
-    "serverTimingName",
-    "persist",
-    "actions",
-    "actionNames",
-];
-const KNOWN_APP: &[&str] = &["name", "version", "environment"];
-const KNOWN_BATCH: &[&str] = &["maxEvents", "maxBytes", "flushIntervalMs"];
+/// Every config field, one a line: its path (`batch.maxEvents`), a space,
+/// its kind (one letter) and the kind's arguments, then `:` and the
+/// message's words for what it must be:
+/// - `U` required absolute http(s) URL, `N` required string with more than
+///   spaces, `S` string, `B` true or false, `F` function;
+/// - `I<min> <max>` integer, `R<min> <max>` number;
+/// - `E<name> <name>…` one of these strings;
+/// - `L` array of non-empty strings or RegExps, `l` of non-empty strings;
+/// - `O` required object, `o` object: holding the fields `<its path>.<key>`.
+///
+/// Every field but `U`, `N`, `O` is optional (`undefined` or `null` reads
+/// as its default). The one validation loop in `parse` reads this table;
+/// it is also the list of known keys, and says how a script tag's `data-*`
+/// value converts. Text, not a table of structs: no pointers or float
+/// constants in the data, which brotli packs far better (`cargo xtask size`).
+const FIELDS: &str = concat!(
+    "url U:an absolute http(s) URL\n",
+    "app O:an object with a name, like { name: 'shop' }\n",
+    "app.name N:a non-empty string\n",
+    "app.version S:a string\n",
+    "app.environment S:a string\n",
+    "sampleRate R0 1:a number from 0 to 1\n",
+    "batch o:an object\n",
+    "batch.maxEvents I1 1000:an integer from 1 to 1000\n",
+    "batch.maxBytes I1000 60000:an integer from 1000 to 60000\n",
+    "batch.flushIntervalMs I100 600000:an integer from 100 to 600000\n",
+    "maxQueueEvents I10 10000:an integer from 10 to 10000\n",
+    "maxResources I0 1000:an integer from 0 to 1000\n",
+    "maxErrors I0 1000:an integer from 0 to 1000\n",
+    "httpErrorStatus I400 599:an integer from 400 to 599\n",
+    "ignoreUrls L:an array of strings or RegExps\n",
+    "ignoreErrors L:an array of strings or RegExps\n",
+    "tracePropagationTargets L:an array of strings or RegExps\n",
+    "beforeSend F:a function (event) => event | null\n",
+    "scrubParams l:an array of query parameter names\n",
+    "format Enative faro otlp:one of 'native', 'faro', 'otlp'\n",
+    "reportAllChanges B:true or false\n",
+    "softNavigations B:true or false\n",
+    "persist B:true or false\n",
+    "serverTimingName S:a string\n",
+    "actions B:true or false\n",
+    "actionNames Eauto data-only:'auto' or 'data-only'",
+);
 
-/// `format: 'faro'` on a build without the Faro encoder: which build has it.
-/// Each format is its own build so the default download carries none.
-pub fn format_not_built(name: &str) -> String {
-    [
-        "rum-agent: config.format '",
-        name,
-        "' is not in this build of the agent: load rum-agent/",
-        name,
-        " (the package's ",
-        name,
-        "/rum.js) instead of rum.js",
-    ]
-    .concat()
+/// One line of `FIELDS`.
+struct Field<'a> {
+    path: &'a str,
+    kind: u8,
+    args: &'a str,
+    words: &'a str,
 }
 
-/// `actions: true` on a build without user actions: which build has them.
-pub fn feature_not_built(field: &str, build: &str) -> String {
+fn fields() -> impl Iterator<Item = Field<'static>> {
+    FIELDS.split('\n').filter_map(|line| {
+        let (path, rest) = line.split_once(' ')?;
+        let (args, words) = rest.get(1..)?.split_once(':')?;
+        Some(Field { path, kind: *rest.as_bytes().first()?, args, words })
+    })
+}
+
+/// `"600000"` → 600000.0 (the table's own digits only).
+fn number(digits: &str) -> f64 {
+    digits.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b.wrapping_sub(b'0')))
+}
+
+/// `format: 'faro'`, `actions: true`… on a build without them: which
+/// build has them (each format is its own build, so the default download
+/// carries none; the extras are in `full`).
+fn not_built(field: &str, build: &str) -> String {
     [
         "rum-agent: config.",
         field,
@@ -217,27 +216,27 @@ pub fn feature_not_built(field: &str, build: &str) -> String {
     .concat()
 }
 
-pub fn error_message(field: &str, expected: &str, got: &Value) -> String {
-    let mut m = String::with_capacity(96);
-    m.push_str("rum-agent: config.");
-    m.push_str(field);
+/// `rum-agent: config.<path><suffix> must be <expected>, got <got>` (the
+/// root, path "", is `config`); `expected`: these words, else the field's.
+fn error(f: &Field, suffix: &str, expected: &str, got: &Value) -> String {
+    let mut m = String::from("rum-agent: config");
+    if !f.path.is_empty() {
+        m.push('.');
+    }
+    m.push_str(f.path);
+    m.push_str(suffix);
     m.push_str(" must be ");
-    m.push_str(expected);
+    m.push_str(if expected.is_empty() { f.words } else { expected });
     m.push_str(", got ");
-    describe(&mut m, got);
-    m
-}
-
-fn describe(m: &mut String, v: &Value) {
-    match v {
+    match got {
         Value::Undefined => m.push_str("undefined"),
         Value::Null => m.push_str("null"),
         Value::Bool(b) => m.push_str(if *b { "true" } else { "false" }),
-        Value::Num(n) => write_f64(m, *n, 6),
-        Value::Str(s) => write_str(m, super::attrs::truncate(s, 80)),
+        Value::Num(n) => write_f64(&mut m, *n, 6),
+        Value::Str(s) => write_str(&mut m, super::attrs::truncate(s, 80)),
         Value::Arr(_) => m.push_str("an array"),
         Value::Obj(_) => m.push_str("an object"),
-        Value::RegExp(s) => {
+        Value::RegExp(s, _) => {
             m.push('/');
             m.push_str(super::attrs::truncate(s, 80));
             m.push('/');
@@ -248,14 +247,52 @@ fn describe(m: &mut String, v: &Value) {
             m.push_str(t);
         }
     }
+    m
 }
 
-fn check_known(obj: &Value, prefix: &str, known: &[&str]) -> Result<(), String> {
+/// True for `http://host…` / `https://host…` with a non-empty host.
+pub fn is_absolute_http_url(s: &str) -> bool {
+    // Byte tests: a `char`-set `find` and a lowercased copy are code of their own.
+    let scheme = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let rest = if scheme("https://") {
+        s.get(8..)
+    } else if scheme("http://") {
+        s.get(7..)
+    } else {
+        None
+    };
+    let Some(r) = rest else { return false };
+    let host_end = r.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(r.len());
+    let host = r.get(..host_end).unwrap_or("");
+    !host.is_empty() && !host.starts_with(':') && !s.chars().any(char::is_whitespace)
+}
+
+/// The value at `path` (`url`, `batch.maxEvents`), `Undefined` when absent.
+fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
+    match path.bytes().position(|b| b == b'.') {
+        Some(i) => v.get(path.get(..i).unwrap_or("")).get(path.get(i + 1..).unwrap_or("")),
+        None => v.get(path),
+    }
+}
+
+/// Every key of `obj` (the object at `path`) is a field of the table.
+fn check_known(obj: &Value, path: &str) -> Result<(), String> {
     if let Value::Obj(fields) = obj {
         for (k, _) in fields {
-            if !known.contains(&k.as_str()) {
+            let known = self::fields().any(|f| {
+                let rest = if path.is_empty() {
+                    Some(f.path)
+                } else {
+                    f.path.strip_prefix(path).and_then(|r| r.strip_prefix("."))
+                };
+                rest == Some(k.as_str())
+            });
+            if !known {
                 let mut m = String::from("rum-agent: config.");
-                m.push_str(prefix);
+                if !path.is_empty() {
+                    m.push_str(path);
+                    m.push('.');
+                }
                 m.push_str(k);
                 m.push_str(" is not a known option (see the README's config table)");
                 return Err(m);
@@ -265,195 +302,168 @@ fn check_known(obj: &Value, prefix: &str, known: &[&str]) -> Result<(), String> 
     Ok(())
 }
 
-/// True for `http://host…` / `https://host…` with a non-empty host.
-pub fn is_absolute_http_url(s: &str) -> bool {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        s.get(8..)
-    } else if lower.starts_with("http://") {
-        s.get(7..)
+/// Checks one field of the table.
+fn check(v: &Value, f: &Field) -> Result<(), String> {
+    let got = at(v, f.path);
+    let ok = match got {
+        Value::Undefined | Value::Null => !matches!(f.kind, b'U' | b'N' | b'O'),
+        Value::Str(s) => match f.kind {
+            b'U' => is_absolute_http_url(s),
+            b'N' => !s.trim().is_empty(),
+            b'S' => true,
+            b'E' => f.args.split(' ').any(|name| name == s),
+            _ => false,
+        },
+        Value::Bool(_) => f.kind == b'B',
+        Value::Num(n) => {
+            let (lo, hi) = f.args.split_once(' ').unwrap_or_default();
+            matches!(f.kind, b'I' | b'R')
+                && *n >= number(lo)
+                && *n <= number(hi)
+                && (f.kind == b'R' || super::json::is_integer(*n))
+        }
+        Value::Func => f.kind == b'F',
+        Value::Obj(_) if matches!(f.kind, b'O' | b'o') => {
+            check_known(got, f.path)?;
+            true
+        }
+        Value::Arr(items) if matches!(f.kind, b'L' | b'l') => {
+            let regex = f.kind == b'L';
+            for item in items {
+                match item {
+                    Value::Str(s) if !s.is_empty() => {}
+                    Value::RegExp(..) if regex => {}
+                    other => {
+                        let expected = if regex { "a non-empty string or a RegExp" } else { "a non-empty string" };
+                        return Err(error(f, "[]", expected, other));
+                    }
+                }
+            }
+            true
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
     } else {
-        None
-    };
-    match rest {
-        Some(r) => {
-            let host_end = r.find(['/', '?', '#']).unwrap_or(r.len());
-            let host = r.get(..host_end).unwrap_or("");
-            !host.is_empty() && !host.starts_with(':') && !s.chars().any(char::is_whitespace)
-        }
-        None => false,
+        Err(error(f, "", "", got))
     }
 }
 
-fn opt_str(v: &Value, field: &str) -> Result<String, String> {
-    match v {
-        Value::Undefined | Value::Null => Ok(String::new()),
-        Value::Str(s) => Ok(s.clone()),
-        other => Err(error_message(field, "a string", other)),
+fn string(v: &Value, path: &str) -> String {
+    match at(v, path) {
+        Value::Str(s) => s.clone(),
+        _ => String::new(),
     }
 }
 
-fn opt_uint(v: &Value, field: &str, min: u32, max: u32, default: u32) -> Result<u32, String> {
-    match v {
-        Value::Undefined | Value::Null => Ok(default),
-        Value::Num(n) if super::json::is_integer(*n) && *n >= f64::from(min) && *n <= f64::from(max) => {
-            Ok(u32::try_from(super::json::f64_to_u64(*n)).unwrap_or(default))
-        }
-        other => {
-            let mut exp = String::from("an integer from ");
-            super::json::write_u64(&mut exp, u64::from(min));
-            exp.push_str(" to ");
-            super::json::write_u64(&mut exp, u64::from(max));
-            Err(error_message(field, &exp, other))
-        }
+fn uint(v: &Value, path: &str, default: u32) -> u32 {
+    match at(v, path) {
+        Value::Num(n) => u32::try_from(super::json::f64_to_u64(*n)).unwrap_or(default),
+        _ => default,
     }
 }
 
-fn opt_bool(v: &Value, field: &str, default: bool) -> Result<bool, String> {
-    match v {
-        Value::Undefined | Value::Null => Ok(default),
-        Value::Bool(b) => Ok(*b),
-        other => Err(error_message(field, "true or false", other)),
+fn flag(v: &Value, path: &str, default: bool) -> bool {
+    match at(v, path) {
+        Value::Bool(b) => *b,
+        _ => default,
     }
 }
 
-/// Reads `ignoreUrls`-style lists; returns patterns (RegExps numbered in order).
-fn patterns(v: &Value, field: &str) -> Result<Vec<Pattern>, String> {
-    let items = match v {
-        Value::Undefined | Value::Null => return Ok(Vec::new()),
-        Value::Arr(items) => items,
-        other => return Err(error_message(field, "an array of strings or RegExps", other)),
-    };
-    let mut out = Vec::with_capacity(items.len());
-    let mut regex_index = 0;
-    for item in items {
-        match item {
-            Value::Str(s) if !s.is_empty() => out.push(Pattern::Sub(s.clone())),
-            Value::RegExp(_) => {
-                out.push(Pattern::Regex(regex_index));
-                regex_index += 1;
-            }
-            other => {
-                let mut f = String::from(field);
-                f.push_str("[]");
-                return Err(error_message(&f, "a non-empty string or a RegExp", other));
-            }
+fn is(v: &Value, path: &str, s: &str) -> bool {
+    matches!(at(v, path), Value::Str(x) if x == s)
+}
+
+/// `ignoreUrls`-style lists (checked: strings and RegExps only).
+fn patterns(v: &Value, path: &str) -> Vec<Pattern> {
+    let mut out = Vec::new();
+    if let Value::Arr(items) = at(v, path) {
+        for item in items {
+            out.push(match item {
+                Value::RegExp(_, i) => Pattern::Regex(*i),
+                Value::Str(s) => Pattern::Sub(s.clone()),
+                _ => Pattern::Sub(String::new()),
+            });
         }
     }
-    Ok(out)
+    out
 }
 
 /// Validates a config object. `Err` carries the message for the TypeError.
 pub fn parse(v: &Value) -> Result<Config, String> {
     if !matches!(v, Value::Obj(_)) {
-        let mut m = String::from("rum-agent: config must be an object like { url, app: { name } }, got ");
-        describe(&mut m, v);
-        return Err(m);
+        let root = Field { path: "", kind: b'O', args: "", words: "an object like { url, app: { name } }" };
+        return Err(error(&root, "", "", v));
     }
-    check_known(v, "", KNOWN_TOP)?;
-    let mut c = Config::default();
-
-    match v.get("url") {
-        Value::Str(s) if is_absolute_http_url(s) => c.url = s.clone(),
-        other => return Err(error_message("url", "an absolute http(s) URL", other)),
+    check_known(v, "")?;
+    for f in fields() {
+        check(v, &f)?;
     }
-
-    let app = v.get("app");
-    match app {
-        Value::Obj(_) => check_known(app, "app.", KNOWN_APP)?,
-        other => return Err(error_message("app", "an object with a name, like { name: 'shop' }", other)),
-    }
-    match app.get("name") {
-        Value::Str(s) if !s.trim().is_empty() => c.app_name = s.clone(),
-        other => return Err(error_message("app.name", "a non-empty string", other)),
-    }
-    c.app_version = opt_str(app.get("version"), "app.version")?;
-    c.app_environment = opt_str(app.get("environment"), "app.environment")?;
-
-    match v.get("sampleRate") {
-        Value::Undefined | Value::Null => {}
-        Value::Num(n) if (0.0..=1.0).contains(n) => c.sample_rate = *n,
-        other => return Err(error_message("sampleRate", "a number from 0 to 1", other)),
-    }
-
-    let batch = v.get("batch");
-    match batch {
-        Value::Undefined | Value::Null => {}
-        Value::Obj(_) => check_known(batch, "batch.", KNOWN_BATCH)?,
-        other => return Err(error_message("batch", "an object", other)),
-    }
-    c.max_events = opt_uint(batch.get("maxEvents"), "batch.maxEvents", 1, 1000, c.max_events)?;
-    c.max_bytes = opt_uint(batch.get("maxBytes"), "batch.maxBytes", 1000, MAX_REQUEST_BYTES, c.max_bytes)?;
-    c.flush_interval_ms =
-        opt_uint(batch.get("flushIntervalMs"), "batch.flushIntervalMs", 100, 600_000, c.flush_interval_ms)?;
-    c.max_queue_events = opt_uint(v.get("maxQueueEvents"), "maxQueueEvents", 10, 10_000, c.max_queue_events)?;
-    c.max_resources = opt_uint(v.get("maxResources"), "maxResources", 0, 1000, c.max_resources)?;
-    c.max_errors = opt_uint(v.get("maxErrors"), "maxErrors", 0, 1000, c.max_errors)?;
-    c.http_error_status = opt_uint(v.get("httpErrorStatus"), "httpErrorStatus", 400, 599, c.http_error_status)?;
-
-    c.ignore_urls = patterns(v.get("ignoreUrls"), "ignoreUrls")?;
-    c.ignore_errors = patterns(v.get("ignoreErrors"), "ignoreErrors")?;
-    c.trace_origins = patterns(v.get("tracePropagationTargets"), "tracePropagationTargets")?;
-    if !cfg!(feature = "traceparent") && !matches!(v.get("tracePropagationTargets"), Value::Undefined | Value::Null) {
-        return Err(feature_not_built("tracePropagationTargets", "full"));
-    }
-
-    match v.get("beforeSend") {
-        Value::Undefined | Value::Null => {}
-        Value::Func => c.before_send = true,
-        other => return Err(error_message("beforeSend", "a function (event) => event | null", other)),
-    }
-
-    match v.get("scrubParams") {
-        Value::Undefined | Value::Null => {}
-        Value::Arr(items) => {
-            let mut names = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::Str(s) if !s.is_empty() => names.push(s.to_ascii_lowercase()),
-                    other => return Err(error_message("scrubParams[]", "a non-empty string", other)),
-                }
-            }
-            c.scrub_params = names;
+    for (missing, field, build) in [
+        (!cfg!(feature = "faro") && is(v, "format", "faro"), "format 'faro'", "faro"),
+        (!cfg!(feature = "otlp") && is(v, "format", "otlp"), "format 'otlp'", "otlp"),
+        (
+            !cfg!(feature = "traceparent") && matches!(at(v, "tracePropagationTargets"), Value::Arr(_)),
+            "tracePropagationTargets",
+            "full",
+        ),
+        (!cfg!(feature = "actions") && flag(v, "actions", false), "actions", "full"),
+    ] {
+        if missing {
+            return Err(not_built(field, build));
         }
-        other => return Err(error_message("scrubParams", "an array of query parameter names", other)),
     }
-
-    match v.get("format") {
-        Value::Undefined | Value::Null => {}
-        Value::Str(s) if s == "native" => c.format = Format::Native,
-        Value::Str(s) if s == "faro" || s == "otlp" => {
-            let (f, built) = if s == "faro" {
-                (Format::Faro, cfg!(feature = "faro"))
-            } else {
-                (Format::Otlp, cfg!(feature = "otlp"))
-            };
-            if !built {
-                return Err(format_not_built(f.name()));
+    // Loops, not `map(…).collect()`: each collect is code of its own.
+    let mut scrub_params = Vec::new();
+    if let Value::Arr(items) = at(v, "scrubParams") {
+        for item in items {
+            if let Value::Str(s) = item {
+                scrub_params.push(s.to_ascii_lowercase());
             }
-            c.format = f;
         }
-        other => return Err(error_message("format", "one of 'native', 'faro', 'otlp'", other)),
+    } else {
+        for s in DEFAULT_SCRUB {
+            scrub_params.push((*s).to_string());
+        }
     }
-    c.report_all_changes = opt_bool(v.get("reportAllChanges"), "reportAllChanges", false)?;
-    c.soft_navigations = opt_bool(v.get("softNavigations"), "softNavigations", true)?;
-    c.persist = opt_bool(v.get("persist"), "persist", true)?;
-    c.server_timing_name = opt_str(v.get("serverTimingName"), "serverTimingName")?;
-    c.actions = opt_bool(v.get("actions"), "actions", cfg!(feature = "actions"))?;
-    if c.actions && !cfg!(feature = "actions") {
-        return Err(feature_not_built("actions", "full"));
-    }
-    match v.get("actionNames") {
-        Value::Undefined | Value::Null => {}
-        Value::Str(s) if s == "auto" => {}
-        Value::Str(s) if s == "data-only" => c.action_names_data_only = true,
-        other => return Err(error_message("actionNames", "'auto' or 'data-only'", other)),
-    }
-    Ok(c)
+    Ok(Config {
+        url: string(v, "url"),
+        app_name: string(v, "app.name"),
+        app_version: string(v, "app.version"),
+        app_environment: string(v, "app.environment"),
+        sample_rate: if let Value::Num(n) = at(v, "sampleRate") { *n } else { 1.0 },
+        max_events: uint(v, "batch.maxEvents", 50),
+        max_bytes: uint(v, "batch.maxBytes", 32_000),
+        flush_interval_ms: uint(v, "batch.flushIntervalMs", 10_000),
+        max_queue_events: uint(v, "maxQueueEvents", 500),
+        ignore_urls: patterns(v, "ignoreUrls"),
+        ignore_errors: patterns(v, "ignoreErrors"),
+        before_send: matches!(at(v, "beforeSend"), Value::Func),
+        scrub_params,
+        format: if is(v, "format", "faro") {
+            Format::Faro
+        } else if is(v, "format", "otlp") {
+            Format::Otlp
+        } else {
+            Format::Native
+        },
+        report_all_changes: flag(v, "reportAllChanges", false),
+        soft_navigations: flag(v, "softNavigations", true),
+        max_resources: uint(v, "maxResources", 150),
+        max_errors: uint(v, "maxErrors", 100),
+        trace_origins: patterns(v, "tracePropagationTargets"),
+        http_error_status: uint(v, "httpErrorStatus", 500),
+        server_timing_name: string(v, "serverTimingName"),
+        persist: flag(v, "persist", true),
+        actions: flag(v, "actions", cfg!(feature = "actions")),
+        action_names_data_only: is(v, "actionNames", "data-only"),
+    })
 }
 
 /// The script tag's `data-*` attributes (as `dataset` names them) to a config
-/// tree: `data-app-name` → `app.name`, `data-sample-rate="0.5"` → 0.5, …
+/// tree: `data-app-name` → `app.name`, `data-max-events` → `batch.maxEvents`,
+/// `data-sample-rate="0.5"` → 0.5 (the field's kind says how to convert).
 /// `parse_num` is the edge's number parser (JS `Number`): Rust's float parser
 /// would add kilobytes to the wasm for this one use.
 pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Option<f64>) -> Value {
@@ -465,26 +475,41 @@ pub fn from_dataset(pairs: &[(String, String)], parse_num: &dyn Fn(&str) -> Opti
         if k == "src" {
             continue;
         }
-        let num = || parse_num(raw.trim()).map_or_else(|| Value::Str(raw.clone()), Value::Num);
-        match k.as_str() {
-            "appName" => app.push(("name".into(), Value::Str(raw.clone()))),
-            "appVersion" => app.push(("version".into(), Value::Str(raw.clone()))),
-            "appEnvironment" => app.push(("environment".into(), Value::Str(raw.clone()))),
-            "maxEvents" => batch.push(("maxEvents".into(), num())),
-            "maxBytes" => batch.push(("maxBytes".into(), num())),
-            "flushIntervalMs" => batch.push(("flushIntervalMs".into(), num())),
-            "sampleRate" | "maxQueueEvents" | "maxResources" | "maxErrors" | "httpErrorStatus" => {
-                top.push((k.clone(), num()))
+        // `appName` is app.name, `maxEvents` batch.maxEvents, the rest as named.
+        let (mut to, mut key, mut kind) = (&mut top, k.as_str(), b'S');
+        for f in fields() {
+            let (obj, name) = f.path.split_once('.').unwrap_or(("", f.path));
+            let hit = if obj == "app" {
+                k.strip_prefix("app").is_some_and(|r| r.eq_ignore_ascii_case(name))
+            } else {
+                name == k
+            };
+            if hit {
+                to = match obj {
+                    "app" => &mut app,
+                    "batch" => &mut batch,
+                    _ => &mut top,
+                };
+                (key, kind) = (name, f.kind);
+                break;
             }
-            "reportAllChanges" | "persist" | "actions" | "softNavigations" => {
-                top.push((k.clone(), Value::Bool(raw != "false")))
-            }
-            "ignoreUrls" | "ignoreErrors" | "scrubParams" | "tracePropagationTargets" => {
-                let items = raw.split(',').map(str::trim).filter(|s| !s.is_empty());
-                top.push((k.clone(), Value::Arr(items.map(|s| Value::Str(s.to_string())).collect())))
-            }
-            _ => top.push((k.clone(), Value::Str(raw.clone()))),
         }
+        let value = match kind {
+            b'I' | b'R' => parse_num(raw.trim()).map_or_else(|| Value::Str(raw.clone()), Value::Num),
+            b'B' => Value::Bool(raw != "false"),
+            b'L' | b'l' => {
+                let mut items = Vec::new();
+                for item in raw.split(',') {
+                    let item = item.trim();
+                    if !item.is_empty() {
+                        items.push(Value::Str(item.to_string()));
+                    }
+                }
+                Value::Arr(items)
+            }
+            _ => Value::Str(raw.clone()),
+        };
+        to.push((key.to_string(), value));
     }
     top.push(("app".into(), Value::Obj(app)));
     if !batch.is_empty() {
@@ -581,8 +606,12 @@ mod tests {
             if built {
                 assert_eq!(r.unwrap().format, f);
             } else {
-                let e = r.unwrap_err();
-                assert!(e.contains("config.format") && e.contains(&format!("rum-agent/{name}")), "{e}");
+                assert_eq!(
+                    r.unwrap_err(),
+                    format!(
+                        "rum-agent: config.format '{name}' needs the {name} build of the agent: load rum-agent/{name} (the package's {name}/rum.js) instead of rum.js"
+                    )
+                );
             }
         }
     }
@@ -693,13 +722,124 @@ mod tests {
     }
 
     #[test]
-    fn patterns_keep_regex_order() {
-        let c = parse(&base(&[(
-            "ignoreUrls",
-            Value::Arr(vec![s("/health"), Value::RegExp("^x".into()), Value::RegExp("y$".into())]),
-        )]))
+    fn every_default_and_null_as_absent() {
+        let expected = Config {
+            url: "https://collector.example/collect".into(),
+            app_name: "shop".into(),
+            app_version: "1.4.2".into(),
+            app_environment: "prod".into(),
+            sample_rate: 1.0,
+            max_events: 50,
+            max_bytes: 32_000,
+            flush_interval_ms: 10_000,
+            max_queue_events: 500,
+            ignore_urls: Vec::new(),
+            ignore_errors: Vec::new(),
+            before_send: false,
+            scrub_params: DEFAULT_SCRUB.iter().map(|s| s.to_string()).collect(),
+            format: Format::Native,
+            report_all_changes: false,
+            soft_navigations: true,
+            max_resources: 150,
+            max_errors: 100,
+            trace_origins: Vec::new(),
+            http_error_status: 500,
+            server_timing_name: String::new(),
+            persist: true,
+            actions: cfg!(feature = "actions"),
+            action_names_data_only: false,
+        };
+        assert_eq!(parse(&base(&[])).unwrap(), expected);
+        // `null` is as good as absent for every optional field.
+        let nulls: Vec<(&str, Value)> = fields()
+            .filter(|f| !f.path.contains('.') && !matches!(f.kind, b'U' | b'O'))
+            .map(|f| (f.path, Value::Null))
+            .collect();
+        assert_eq!(nulls.len(), 18, "every optional top-level field");
+        assert_eq!(parse(&base(&nulls)).unwrap(), expected);
+        let batch = obj(&[("maxEvents", Value::Null), ("maxBytes", Value::Null), ("flushIntervalMs", Value::Null)]);
+        assert_eq!(parse(&base(&[("batch", batch)])).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_table_reads_as_written() {
+        let all: Vec<Field> = fields().collect();
+        assert_eq!(all.len(), FIELDS.lines().count(), "no line lost");
+        for f in &all {
+            assert!(b"UNSBFIRELlOo".contains(&f.kind), "{}: kind {}", f.path, f.kind as char);
+            assert!(!f.words.is_empty(), "{}", f.path);
+            if matches!(f.kind, b'I' | b'R') {
+                let (lo, hi) = f.args.split_once(' ').unwrap();
+                assert_eq!((number(lo), number(hi)), (lo.parse().unwrap(), hi.parse().unwrap()), "{}", f.path);
+            }
+        }
+        let max_bytes = all.iter().find(|f| f.path == "batch.maxBytes").unwrap();
+        assert_eq!(max_bytes.args.split_once(' ').unwrap().1, MAX_REQUEST_BYTES.to_string());
+    }
+
+    #[test]
+    fn every_field_is_read() {
+        let f = |x: f64| Value::Num(x);
+        let c = parse(&base(&[
+            ("sampleRate", f(0.5)),
+            ("batch", obj(&[("maxEvents", f(1.0)), ("maxBytes", f(60_000.0)), ("flushIntervalMs", f(600_000.0))])),
+            ("maxQueueEvents", f(10.0)),
+            ("maxResources", f(0.0)),
+            ("maxErrors", f(1000.0)),
+            ("httpErrorStatus", f(400.0)),
+            ("ignoreErrors", Value::Arr(vec![Value::RegExp("x".into(), 0), s("y")])),
+            ("beforeSend", Value::Func),
+            ("scrubParams", Value::Arr(vec![s("Sid")])),
+            ("reportAllChanges", Value::Bool(true)),
+            ("softNavigations", Value::Bool(false)),
+            ("persist", Value::Bool(false)),
+            ("serverTimingName", s("edge")),
+            ("actions", Value::Bool(false)),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (c.sample_rate, c.max_events, c.max_bytes, c.flush_interval_ms),
+            (0.5, 1, MAX_REQUEST_BYTES, 600_000)
+        );
+        assert_eq!((c.max_queue_events, c.max_resources, c.max_errors, c.http_error_status), (10, 0, 1000, 400));
+        assert_eq!(c.ignore_errors, vec![Pattern::Regex(0), Pattern::Sub("y".into())]);
+        assert!(c.before_send && c.report_all_changes && !c.soft_navigations && !c.persist && !c.actions);
+        assert_eq!((c.scrub_params, c.server_timing_name.as_str()), (vec!["sid".to_string()], "edge"));
+        // One past each bound is refused, naming the bound.
+        assert_eq!(
+            err(base(&[("batch", obj(&[("maxBytes", f(f64::from(MAX_REQUEST_BYTES) + 1.0))]))])),
+            "rum-agent: config.batch.maxBytes must be an integer from 1000 to 60000, got 60001"
+        );
+        assert_eq!(
+            err(base(&[("httpErrorStatus", f(600.0))])),
+            "rum-agent: config.httpErrorStatus must be an integer from 400 to 599, got 600"
+        );
+        assert_eq!(
+            err(base(&[("maxResources", f(f64::NAN))])),
+            "rum-agent: config.maxResources must be an integer from 0 to 1000, got null"
+        );
+        assert_eq!(
+            err(base(&[("scrubParams", Value::Arr(vec![Value::RegExp("sid".into(), 0)]))])),
+            "rum-agent: config.scrubParams[] must be a non-empty string, got /sid/"
+        );
+        assert_eq!(
+            err(base(&[("serverTimingName", Value::Other("symbol or bigint"))])),
+            "rum-agent: config.serverTimingName must be a string, got a symbol or bigint"
+        );
+    }
+
+    #[test]
+    fn patterns_keep_the_regexps_numbers() {
+        let c = parse(&base(&[
+            (
+                "ignoreUrls",
+                Value::Arr(vec![s("/health"), Value::RegExp("^x".into(), 0), Value::RegExp("y$".into(), 1)]),
+            ),
+            ("ignoreErrors", Value::Arr(vec![Value::RegExp("z".into(), 2)])),
+        ]))
         .unwrap();
         assert_eq!(c.ignore_urls, vec![Pattern::Sub("/health".into()), Pattern::Regex(0), Pattern::Regex(1)]);
+        assert_eq!(c.ignore_errors, vec![Pattern::Regex(2)]);
     }
 
     #[test]
@@ -726,5 +866,32 @@ mod tests {
         assert!(parse(&from_dataset(&ds[..2], &num)).unwrap().soft_navigations, "on by default");
         let bad = from_dataset(&[("url".into(), "x".into())], &num);
         assert!(parse(&bad).unwrap_err().contains("config.url"));
+        // Batch keys go under `batch`, app keys under `app`, each converted by its kind.
+        let more: Vec<(String, String)> = [
+            ("appEnvironment", "prod"),
+            ("maxEvents", "7"),
+            ("maxBytes", "2000"),
+            ("persist", "false"),
+            ("actions", "false"),
+            ("scrubParams", "sid,, Token "),
+            ("maxErrors", "lots"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let v = from_dataset(&[&ds[..2], &more[..6]].concat(), &num);
+        let c = parse(&v).unwrap();
+        assert_eq!((c.app_environment.as_str(), c.max_events, c.max_bytes, c.persist), ("prod", 7, 2000, false));
+        assert_eq!(c.scrub_params, vec!["sid".to_string(), "token".to_string()]);
+        assert_eq!(
+            parse(&from_dataset(&[&ds[..2], &more[6..]].concat(), &num)).unwrap_err(),
+            r#"rum-agent: config.maxErrors must be an integer from 0 to 1000, got "lots""#
+        );
+        // A name that is no field (`data-name`, not `data-app-name`) is refused as such.
+        let v = from_dataset(&[&ds[..2], &[("name".to_string(), "x".to_string())]].concat(), &num);
+        assert_eq!(
+            parse(&v).unwrap_err(),
+            "rum-agent: config.name is not a known option (see the README's config table)"
+        );
     }
 }

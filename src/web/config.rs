@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use js_sys::{Array, Function, Object, RegExp};
+use js_sys::{Array, Function, Object, Reflect, RegExp};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -17,9 +17,9 @@ use super::util::get;
 #[derive(Default)]
 pub struct Hooks {
     pub before_send: Option<Function>,
-    pub ignore_urls: Vec<RegExp>,
-    pub ignore_errors: Vec<RegExp>,
-    pub trace_origins: Vec<RegExp>,
+    /// Every RegExp of the config, in the order read: `Pattern::Regex(i)`
+    /// (in `ignoreUrls`, `ignoreErrors`, `tracePropagationTargets`) is `regexps[i]`.
+    pub regexps: Vec<RegExp>,
     /// The shim's `wrap(original, hook)`: makes a function that passes its
     /// `this` to a Rust hook (HTTP instrumentation needs it).
     pub wrap: Option<Function>,
@@ -27,7 +27,9 @@ pub struct Hooks {
 
 const MAX_DEPTH: u32 = 4;
 
-fn read(v: &JsValue, depth: u32) -> Value {
+/// The JS value as a `Value` tree; each RegExp goes to `regexps`, its
+/// number in the tree.
+fn read(v: &JsValue, depth: u32, regexps: &mut Vec<RegExp>) -> Value {
     if v.is_undefined() {
         return Value::Undefined;
     }
@@ -47,73 +49,61 @@ fn read(v: &JsValue, depth: u32) -> Value {
         return Value::Func;
     }
     if let Some(re) = v.dyn_ref::<RegExp>() {
-        return Value::RegExp(re.source().into());
+        let i = regexps.len();
+        regexps.push(re.clone());
+        return Value::RegExp(re.source().into(), i);
     }
     if depth >= MAX_DEPTH {
-        return Value::Other("deeply nested value".into());
+        return Value::Other("deeply nested value");
     }
     if Array::is_array(v) {
         let arr: &Array = v.unchecked_ref();
-        return Value::Arr(arr.iter().take(1000).map(|x| read(&x, depth + 1)).collect());
+        let mut items = Vec::new();
+        for i in 0..arr.length().min(1000) {
+            items.push(read(&arr.get(i), depth + 1, regexps));
+        }
+        return Value::Arr(items);
     }
     if v.is_object() {
         let keys = Object::keys(v.unchecked_ref::<Object>());
-        let fields = keys
-            .iter()
-            .take(100)
-            .filter_map(|k| k.as_string())
-            .map(|k| {
-                let val = read(&get(v, &k), depth + 1);
-                (k, val)
-            })
-            .collect();
+        let mut fields = Vec::new();
+        for i in 0..keys.length().min(100) {
+            // The key as JS gave it: no string back into JS to look it up.
+            let key = keys.get(i);
+            if let Some(k) = key.as_string() {
+                let val = read(&Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED), depth + 1, regexps);
+                fields.push((k, val));
+            }
+        }
         return Value::Obj(fields);
     }
-    Value::Other(v.js_typeof().as_string().unwrap_or_default())
-}
-
-fn regexps(v: &JsValue) -> Vec<RegExp> {
-    if !Array::is_array(v) {
-        return Vec::new();
-    }
-    v.unchecked_ref::<Array>().iter().filter_map(|x| x.dyn_into::<RegExp>().ok()).collect()
+    // What is left: a symbol or a bigint (no `typeof` import for a message).
+    Value::Other("symbol or bigint")
 }
 
 /// Validates the config given to `init()` (`from_tag`: the script tag's
 /// `dataset`). `Err` is the TypeError message.
 pub fn load(js: &JsValue, from_tag: bool) -> Result<(Config, Hooks), String> {
-    let tree = if from_tag {
-        let pairs: Vec<(String, String)> = match read(js, 0) {
-            Value::Obj(fields) => fields
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    Value::Str(s) => Some((k, s)),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+    let mut hooks = Hooks::default();
+    let mut tree = read(js, 0, &mut hooks.regexps);
+    if from_tag {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if let Value::Obj(fields) = tree {
+            for (k, v) in fields {
+                if let Value::Str(s) = v {
+                    pairs.push((k, s));
+                }
+            }
+        }
         let num = |s: &str| {
             let n = super::bindings::to_number(&JsValue::from_str(s));
             (!s.is_empty() && n.is_finite()).then_some(n)
         };
-        config::from_dataset(&pairs, &num)
+        tree = config::from_dataset(&pairs, &num);
     } else {
-        read(js, 0)
-    };
-    let cfg = config::parse(&tree)?;
-    let hooks = if from_tag {
-        Hooks::default()
-    } else {
-        Hooks {
-            before_send: get(js, "beforeSend").dyn_into::<Function>().ok(),
-            ignore_urls: regexps(&get(js, "ignoreUrls")),
-            ignore_errors: regexps(&get(js, "ignoreErrors")),
-            trace_origins: regexps(&get(js, "tracePropagationTargets")),
-            wrap: None,
-        }
-    };
-    Ok((cfg, hooks))
+        hooks.before_send = get(js, "beforeSend").dyn_into::<Function>().ok();
+    }
+    Ok((config::parse(&tree)?, hooks))
 }
 
 /// True when `s` matches one of the patterns (strings: substring; RegExps: `test`).

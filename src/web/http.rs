@@ -102,7 +102,7 @@ fn traceparent(rt: &Runtime, url: &str) -> Option<(String, String, String)> {
     let allowed = if rt.cfg.trace_origins.is_empty() {
         same_origin(url)
     } else {
-        matches(&rt.cfg.trace_origins, &rt.hooks.trace_origins, url)
+        matches(&rt.cfg.trace_origins, &rt.hooks.regexps, url)
     };
     if !allowed {
         return None;

@@ -379,7 +379,7 @@ impl Runtime {
     /// `ignoreUrls` match, or one of our own requests.
     pub fn ignored_url(&self, url: &str) -> bool {
         self.own_urls.iter().any(|own| url.starts_with(own.as_str()))
-            || matches(&self.cfg.ignore_urls, &self.hooks.ignore_urls, url)
+            || matches(&self.cfg.ignore_urls, &self.hooks.regexps, url)
     }
 
     /// One of our own requests, or a prefix of one (an origin, as a CSP
@@ -391,7 +391,7 @@ impl Runtime {
     }
 
     pub fn ignored_error(&self, msg: &str) -> bool {
-        matches(&self.cfg.ignore_errors, &self.hooks.ignore_errors, msg)
+        matches(&self.cfg.ignore_errors, &self.hooks.regexps, msg)
     }
 
     /// Lets `beforeSend` see (and change, or drop) an encoded event.
