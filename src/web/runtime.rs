@@ -553,7 +553,7 @@ impl Runtime {
             let mut seq = self.transport.seq.get();
             // The flush's first request carries the counts (see Transport::lost).
             let carried = dropped.clone();
-            let (reqs, over) = wire::requests(format, &st.meta, &items, dropped, t, &mut seq, limit);
+            let (reqs, over) = wire::requests(format, &st.meta, items, dropped, t, &mut seq, limit);
             self.transport.seq.set(seq);
             st.queue.dropped.merge(over);
             (reqs, carried)
