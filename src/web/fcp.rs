@@ -9,7 +9,6 @@ use crate::prelude::*;
 use super::bindings::Str as _;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 
 use crate::core::attrs::Attrs;
 use crate::core::vitals::Reporter;
@@ -33,9 +32,7 @@ fn zero_ttfb_attribution(value: f64) -> Attrs {
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let reporter = Rc::new(RefCell::new(Reporter::default()));
     let me = rt.me.clone();
-    let r = reporter.clone();
     let obs = PerfObserver::new("paint", &[], move |entries| {
         let Some(rt) = me.upgrade() else { return };
         for e in entries {
@@ -46,7 +43,7 @@ pub fn install(rt: &Rc<Runtime>) {
             if let Ok(mut shared) = rt.shared.try_borrow_mut() {
                 shared.fcp = Some(e.start_time());
             }
-            if let Ok(mut rep) = r.try_borrow_mut() {
+            if let Ok(mut rep) = rt.sig.fcp.try_borrow_mut() {
                 let to = (rt.first_view.0.as_str(), rt.first_view.1.as_str());
                 report(&rt, &mut rep, "FCP", value, true, to, || (attribution(value, e.start_time()), vec![]));
             }
@@ -56,17 +53,17 @@ pub fn install(rt: &Rc<Runtime>) {
         return;
     }
     rt.add_source(obs);
-    rt.on_restore_hook(Box::new(move |rt, restored_at| {
+    rt.on_restore_hook(|rt, restored_at| {
         let me = rt.me.clone();
-        let r = reporter.clone();
         double_raf(move |now| {
-            let (Some(rt), Ok(mut rep)) = (me.upgrade(), r.try_borrow_mut()) else { return };
+            let Some(rt) = me.upgrade() else { return };
+            let Ok(mut rep) = rt.sig.fcp.try_borrow_mut() else { return };
             *rep = Reporter::default();
             report(&rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || {
                 (zero_ttfb_attribution(now - restored_at), vec![])
             });
         });
-    }));
+    });
     if rt.soft_navs {
         rt.add_source(PerfObserver::new(super::soft::KIND, &[], soft_fcp_and_ttfb(rt)));
     }

@@ -21,7 +21,6 @@ use crate::prelude::*;
 use super::bindings::Str as _;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 use wasm_bindgen::JsCast;
 
 use crate::core::attrs::Attrs;
@@ -30,19 +29,19 @@ use crate::core::json::f64_to_u64;
 use crate::core::vitals::{buffered_order, count_at, inp_parts, EventEntry, Inp, InteractionCount};
 
 use super::bindings::{nz, Entry, Loose};
-use super::runtime::Runtime;
+use super::runtime::{with_sig, Runtime};
 use super::util::{get, performance, PerfObserver};
 use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle};
 
 #[derive(Default)]
-struct State {
+pub struct State {
     inp: Inp,
     /// Entries delivered but not processed yet: like web-vitals, processing
     /// waits for an idle period, off the interaction's own frame.
     pending: Vec<Entry>,
     count: InteractionCount,
     observers: Vec<PerfObserver>,
-    count_observer: Option<PerfObserver>,
+    _count_observer: Option<PerfObserver>,
     /// The page view (id, navigation type) the value belongs to.
     view: (String, String),
     /// The largest interaction id seen.
@@ -100,8 +99,9 @@ fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
         });
         // web-vitals `saveInteractionTarget`: the first of the interaction's
         // own entries that has a target (or a targetSelector) names it; the
-        // selector is computed only for candidates.
-        if id != 0 {
+        // selector is computed only for candidates. Only attribution reports
+        // it (the `attribution` build).
+        if super::vitals::ATTRIBUTION && id != 0 {
             if let Some(i) = st.inp.list.iter_mut().find(|i| i.id == id && i.target.is_empty()) {
                 if i.entries.iter().any(|x| x.start_time == start && x.duration == dur) {
                     let node = e.event_target();
@@ -191,78 +191,80 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn start(rt: &Runtime) {
-    let state = Rc::new(RefCell::new(State { inp: Inp::new(), view: rt.first_view.clone(), ..Default::default() }));
     let mut observers = Vec::new();
     // One observer for every type, as web-vitals' (the `durationThreshold`
     // applies to `event` entries only): each delivery is one batch in
     // end-time order, soft navigations in it where they happened.
     let kinds: &[&str] =
         if rt.soft_navs { &["event", "first-input", super::soft::KIND] } else { &["event", "first-input"] };
-    {
-        let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-        let extra: &[(&str, f64)] = &[("durationThreshold", 40.0)];
-        observers.extend(PerfObserver::many(kinds, extra, move |entries| {
-            let Some(state) = weak.upgrade() else { return };
-            let Ok(mut st) = state.try_borrow_mut() else { return };
+    let me = rt.me.clone();
+    let extra: &[(&str, f64)] = &[("durationThreshold", 40.0)];
+    observers.extend(PerfObserver::many(kinds, extra, move |entries| {
+        let Some(rt) = me.upgrade() else { return };
+        let first = with_sig(&rt.sig.inp, |st| {
             let first = st.pending.is_empty();
             st.pending.extend(entries);
-            if !first {
-                return; // an idle callback is already waiting
-            }
-            let (me, weak) = (me.clone(), weak.clone());
-            when_idle(move || {
-                let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
-                let Ok(mut st) = state.try_borrow_mut() else { return };
-                process_pending(&rt, &mut st);
-            });
-        }));
-    }
+            first
+        });
+        if first != Some(true) {
+            return; // an idle callback is already waiting
+        }
+        let me = me.clone();
+        when_idle(move || {
+            let Some(rt) = me.upgrade() else { return };
+            with_sig(&rt.sig.inp, |st| process_pending(&rt, st));
+        });
+    }));
     // Where `performance.interactionCount` is missing, every interaction's id
     // is needed for the count, not only the slow ones.
     let native = performance().is_some_and(|p| js_sys::Reflect::has(p, &"interactionCount".into()).unwrap_or(false));
     let count_observer = if native {
         None
     } else {
-        let weak = Rc::downgrade(&state);
+        let me = rt.me.clone();
         PerfObserver::new("event", &[("durationThreshold", 0.0)], move |entries| {
-            let Some(state) = weak.upgrade() else { return };
-            let Ok(mut st) = state.try_borrow_mut() else { return };
-            for e in &entries {
-                st.count.on_id(f64_to_u64(nz(e.interaction_id())));
-            }
+            let Some(rt) = me.upgrade() else { return };
+            with_sig(&rt.sig.inp, |st| {
+                for e in &entries {
+                    st.count.on_id(f64_to_u64(nz(e.interaction_id())));
+                }
+            });
         })
     };
-    if let Ok(mut st) = state.try_borrow_mut() {
-        st.observers = observers;
-        st.count_observer = count_observer;
+    if let Ok(mut s) = rt.sig.inp.try_borrow_mut() {
+        *s = Some(State {
+            inp: Inp::new(),
+            view: rt.first_view.clone(),
+            observers,
+            _count_observer: count_observer,
+            ..Default::default()
+        });
     }
-    let weak = Rc::downgrade(&state);
-    rt.on_hidden_hook(Box::new(move |rt| {
-        let Some(state) = weak.upgrade() else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        // Everything the page saw counts before the report: first the entries
-        // delivered but still waiting for their idle callback, then the queued
-        // records. web-vitals reports before processing the waiting ones (its
-        // per-delivery `visibilitychange` listeners run after its reporter's),
-        // so an interaction delivered shortly before the page is hidden is
-        // missing from its value; where no idle period comes (headless
-        // Chromium runs such callbacks only on their 1 s timeout) that is every
-        // interaction of the last second, and a route's INP falls back to 8 ms.
-        let mut entries = core::mem::take(&mut st.pending);
-        entries.extend(st.observers.iter().flat_map(PerfObserver::take_records));
-        process(rt, &mut st, &entries);
-        let count = interaction_count(&st);
-        let nav = st.view.1.clone();
-        st.inp.update(count, &nav);
-        send(rt, &mut st, true);
-    }));
-    let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |rt, _| {
-        let Some(state) = weak.upgrade() else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        let count = interaction_count(&st);
-        st.inp.reset(count);
-        st.view = rt.view();
-    }));
-    rt.add_source(Some(state));
+    rt.on_hidden_hook(|rt| {
+        with_sig(&rt.sig.inp, |st| {
+            // Everything the page saw counts before the report: first the entries
+            // delivered but still waiting for their idle callback, then the queued
+            // records. web-vitals reports before processing the waiting ones (its
+            // per-delivery `visibilitychange` listeners run after its reporter's),
+            // so an interaction delivered shortly before the page is hidden is
+            // missing from its value; where no idle period comes (headless
+            // Chromium runs such callbacks only on their 1 s timeout) that is every
+            // interaction of the last second, and a route's INP falls back to 8 ms.
+            let mut entries = core::mem::take(&mut st.pending);
+            entries.extend(st.observers.iter().flat_map(PerfObserver::take_records));
+            process(rt, st, &entries);
+            let count = interaction_count(st);
+            let nav = st.view.1.clone();
+            st.inp.update(count, &nav);
+            send(rt, st, true);
+        });
+    });
+    rt.on_restore_hook(|rt, _| {
+        let view = rt.view();
+        with_sig(&rt.sig.inp, |st| {
+            let count = interaction_count(st);
+            st.inp.reset(count);
+            st.view = view;
+        });
+    });
 }

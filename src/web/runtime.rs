@@ -53,9 +53,39 @@ pub struct State {
 }
 
 /// Called when the page is hidden or left (final values are reported now).
-pub type HiddenHook = Box<dyn Fn(&Runtime)>;
+/// Plain functions, not closures: what a hook needs is in the runtime
+/// (`Signals`), so no hook has a vtable or drop glue of its own.
+pub type HiddenHook = fn(&Runtime);
 /// Called after a back/forward cache restore, with the `pageshow` time.
-pub type RestoreHook = Box<dyn Fn(&Runtime, f64)>;
+pub type RestoreHook = fn(&Runtime, f64);
+
+/// Each metric's state, in the runtime rather than in an `Rc<RefCell<_>>`
+/// of its own: hooks are plain functions that find it here, and observers'
+/// closures hold the runtime only (one weak reference to upgrade, not two;
+/// no drop glue per state type). `None` until the metric is installed (never,
+/// where the browser lacks its entries) and again after `shutdown`, which
+/// drops the observers, listeners and timers each one holds.
+#[derive(Default)]
+pub struct Signals {
+    pub lcp: RefCell<Option<super::lcp::State>>,
+    pub cls: RefCell<Option<super::cls::State>>,
+    pub inp: RefCell<Option<super::inp::State>>,
+    pub long: RefCell<Option<super::longtasks::State>>,
+    pub tti: RefCell<Option<super::tti::State>>,
+    /// FCP's reporter for a back/forward cache restore.
+    pub fcp: RefCell<crate::core::vitals::Reporter>,
+}
+
+/// Runs `f` on a metric's state when it is installed and not in use.
+pub fn with_sig<T, R>(cell: &RefCell<Option<T>>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+    cell.try_borrow_mut().ok()?.as_mut().map(f)
+}
+
+/// Uninstalls a metric (its observers, listeners and timers go with it).
+fn clear<T>(cell: &RefCell<Option<T>>) {
+    let old = cell.try_borrow_mut().ok().and_then(|mut s| s.take());
+    drop(old);
+}
 
 /// What one signal learns and another needs (TTI needs the long tasks and
 /// the requests; INP's attribution needs the long animation frames).
@@ -89,6 +119,7 @@ pub struct Runtime {
     hidden_hooks: RefCell<Vec<HiddenHook>>,
     restore_hooks: RefCell<Vec<RestoreHook>>,
     pub shared: RefCell<Shared>,
+    pub sig: Signals,
     /// When the agent started (performance time): earlier errors were missed.
     pub started: f64,
     /// Where our own requests go (each channel's URL, query removed): never
@@ -188,6 +219,7 @@ impl Runtime {
             hidden_hooks: RefCell::new(Vec::new()),
             restore_hooks: RefCell::new(Vec::new()),
             shared: RefCell::new(Shared::default()),
+            sig: Signals::default(),
             started: super::util::performance().map_or(0.0, |p| p.now()),
             own_urls,
             deferred: RefCell::new(Vec::new()),
@@ -611,10 +643,8 @@ impl Runtime {
     }
 
     pub fn shutdown(&self) {
-        for hooks in [&self.hidden_hooks] {
-            if let Ok(mut h) = hooks.try_borrow_mut() {
-                h.clear();
-            }
+        if let Ok(mut h) = self.hidden_hooks.try_borrow_mut() {
+            h.clear();
         }
         if let Ok(mut h) = self.restore_hooks.try_borrow_mut() {
             h.clear();
@@ -622,6 +652,12 @@ impl Runtime {
         if let Ok(mut d) = self.deferred.try_borrow_mut() {
             d.clear();
         }
+        let sig = &self.sig;
+        clear(&sig.lcp);
+        clear(&sig.cls);
+        clear(&sig.inp);
+        clear(&sig.long);
+        clear(&sig.tti);
         // Dropping them removes every listener and observer and stops every timer.
         let sources = self.sources.try_borrow_mut().map(|mut v| core::mem::take(&mut *v)).unwrap_or_default();
         drop(sources);
