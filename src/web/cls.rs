@@ -91,14 +91,12 @@ fn send(rt: &Runtime, st: &mut State, force: bool) {
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let me = rt.me.clone();
     let kinds: &[&str] = if rt.soft_navs { &["layout-shift", super::soft::KIND] } else { &["layout-shift"] };
-    let observer = PerfObserver::many(kinds, &[], move |entries| {
-        let Some(rt) = me.upgrade() else { return };
+    let observer = rt.observe(kinds, &[], |rt, entries| {
         with_sig(&rt.sig.cls, |st| {
-            process(&rt, st, &entries);
+            process(rt, st, &entries);
             if rt.cfg.report_all_changes {
-                send(&rt, st, false);
+                send(rt, st, false);
             }
         });
     });

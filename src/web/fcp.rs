@@ -14,7 +14,6 @@ use crate::core::attrs::Attrs;
 use crate::core::vitals::Reporter;
 
 use super::runtime::Runtime;
-use super::util::PerfObserver;
 use super::vitals::{activation_start, double_raf, load_state, navigation_entry, report};
 
 fn attribution(value: f64, start_time: f64) -> Attrs {
@@ -32,9 +31,7 @@ fn zero_ttfb_attribution(value: f64) -> Attrs {
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let me = rt.me.clone();
-    let obs = PerfObserver::new("paint", &[], move |entries| {
-        let Some(rt) = me.upgrade() else { return };
+    let obs = rt.observe(&["paint"], &[], |rt, entries| {
         for e in entries {
             if e.name().str().as_deref() != Some("first-contentful-paint") || e.start_time() >= rt.first_hidden.get() {
                 continue;
@@ -45,7 +42,7 @@ pub fn install(rt: &Rc<Runtime>) {
             }
             if let Ok(mut rep) = rt.sig.fcp.try_borrow_mut() {
                 let to = (rt.first_view.0.as_str(), rt.first_view.1.as_str());
-                report(&rt, &mut rep, "FCP", value, true, to, || (attribution(value, e.start_time()), vec![]));
+                report(rt, &mut rep, "FCP", value, true, to, || (attribution(value, e.start_time()), vec![]));
             }
         }
     });
@@ -65,26 +62,22 @@ pub fn install(rt: &Rc<Runtime>) {
         });
     });
     if rt.soft_navs {
-        rt.add_source(PerfObserver::new(super::soft::KIND, &[], soft_fcp_and_ttfb(rt)));
+        rt.add_source(rt.observe(&[super::soft::KIND], &[], soft_fcp_and_ttfb));
     }
 }
 
 /// web-vitals `onFCP` and `onTTFB` with `reportSoftNavs`: each soft
 /// navigation's view gets its first paint after the navigation as FCP and a
 /// TTFB of 0 (the latter only where the document's TTFB is known).
-fn soft_fcp_and_ttfb(rt: &Runtime) -> impl FnMut(Vec<super::bindings::Entry>) + 'static {
-    let me = rt.me.clone();
-    move |entries| {
-        let Some(rt) = me.upgrade() else { return };
-        for e in entries {
-            let sn = super::soft::read(&e);
-            let view = rt.soft_view(&sn);
-            let to = (view.as_str(), "soft-navigation");
-            let value = sn.fcp();
-            report(&rt, &mut Reporter::default(), "FCP", value, true, to, || (zero_ttfb_attribution(value), vec![]));
-            if sn.navigation_id != 0 && navigation_entry().is_some() {
-                super::ttfb::report_zero(&rt, to);
-            }
+fn soft_fcp_and_ttfb(rt: &Runtime, entries: Vec<super::bindings::Entry>) {
+    for e in entries {
+        let sn = super::soft::read(&e);
+        let view = rt.soft_view(&sn);
+        let to = (view.as_str(), "soft-navigation");
+        let value = sn.fcp();
+        report(rt, &mut Reporter::default(), "FCP", value, true, to, || (zero_ttfb_attribution(value), vec![]));
+        if sn.navigation_id != 0 && navigation_entry().is_some() {
+            super::ttfb::report_zero(rt, to);
         }
     }
 }

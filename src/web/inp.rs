@@ -197,10 +197,8 @@ fn start(rt: &Runtime) {
     // end-time order, soft navigations in it where they happened.
     let kinds: &[&str] =
         if rt.soft_navs { &["event", "first-input", super::soft::KIND] } else { &["event", "first-input"] };
-    let me = rt.me.clone();
     let extra: &[(&str, f64)] = &[("durationThreshold", 40.0)];
-    observers.extend(PerfObserver::many(kinds, extra, move |entries| {
-        let Some(rt) = me.upgrade() else { return };
+    observers.extend(rt.observe(kinds, extra, |rt, entries| {
         with_sig(&rt.sig.inp, |st| {
             let first = st.pending.is_empty();
             st.pending.extend(entries);
@@ -209,7 +207,7 @@ fn start(rt: &Runtime) {
             }
             // Asked with the state in use: in a hidden page (`f` runs at
             // once) the entries wait for the hide hook, as they always have.
-            let me = me.clone();
+            let me = rt.me.clone();
             when_idle(move || {
                 let Some(rt) = me.upgrade() else { return };
                 with_sig(&rt.sig.inp, |st| process_pending(&rt, st));
@@ -222,9 +220,7 @@ fn start(rt: &Runtime) {
     let count_observer = if native {
         None
     } else {
-        let me = rt.me.clone();
-        PerfObserver::new("event", &[("durationThreshold", 0.0)], move |entries| {
-            let Some(rt) = me.upgrade() else { return };
+        rt.observe(&["event"], &[("durationThreshold", 0.0)], |rt, entries| {
             with_sig(&rt.sig.inp, |st| {
                 for e in &entries {
                     st.count.on_id(f64_to_u64(nz(e.interaction_id())));

@@ -152,16 +152,13 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn start(rt: &Runtime) {
-    let me = rt.me.clone();
-    let soft = rt.soft_navs;
-    let kinds: &[&str] = if soft {
+    let kinds: &[&str] = if rt.soft_navs {
         &["largest-contentful-paint", "interaction-contentful-paint", super::soft::KIND]
     } else {
         &["largest-contentful-paint"]
     };
-    let observer = PerfObserver::many(kinds, &[], move |entries| {
-        let Some(rt) = me.upgrade() else { return };
-        with_sig(&rt.sig.lcp, |st| on_entries(&rt, st, &entries));
+    let observer = rt.observe(kinds, &[], |rt, entries| {
+        with_sig(&rt.sig.lcp, |st| on_entries(rt, st, &entries));
     });
     let Some(observer) = observer else { return };
     let mut finalizers = Vec::new();

@@ -148,17 +148,11 @@ fn on_loafs(rt: &Runtime, st: &mut State, entries: &[Entry]) {
 
 pub fn install(rt: &Rc<Runtime>) {
     let mut observers = Vec::new();
-    let me = rt.me.clone();
-    observers.extend(PerfObserver::new("longtask", &[], move |entries| {
-        if let Some(rt) = me.upgrade() {
-            with_sig(&rt.sig.long, |st| on_longtasks(&rt, st, &entries));
-        }
+    observers.extend(rt.observe(&["longtask"], &[], |rt, entries| {
+        with_sig(&rt.sig.long, |st| on_longtasks(rt, st, &entries));
     }));
-    let me = rt.me.clone();
-    observers.extend(PerfObserver::new("long-animation-frame", &[], move |entries| {
-        if let Some(rt) = me.upgrade() {
-            with_sig(&rt.sig.long, |st| on_loafs(&rt, st, &entries));
-        }
+    observers.extend(rt.observe(&["long-animation-frame"], &[], |rt, entries| {
+        with_sig(&rt.sig.long, |st| on_loafs(rt, st, &entries));
     }));
     if observers.is_empty() {
         return;

@@ -266,6 +266,24 @@ impl Runtime {
         }));
     }
 
+    /// A PerformanceObserver (see `PerfObserver::many`) that hands each
+    /// delivery to `f` while the agent lives. One closure type for every
+    /// metric's observer, as `listen` for listeners: each distinct closure
+    /// is its own copy of the observer's glue.
+    pub fn observe(
+        &self,
+        kinds: &[&str],
+        extra: &[(&str, f64)],
+        f: fn(&Runtime, Vec<super::bindings::Entry>),
+    ) -> Option<super::util::PerfObserver> {
+        let me = self.me.clone();
+        super::util::PerfObserver::many(kinds, extra, move |entries| {
+            if let Some(rt) = me.upgrade() {
+                f(&rt, entries);
+            }
+        })
+    }
+
     /// `add_source` without a copy per source type.
     fn add_boxed(&self, s: Source) {
         if let Ok(mut v) = self.sources.try_borrow_mut() {
