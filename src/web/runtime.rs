@@ -116,6 +116,9 @@ pub struct Runtime {
     busy: Cell<u64>,
     /// `firstHiddenTime` of web-vitals' visibility watcher (ms since time origin).
     pub first_hidden: Cell<f64>,
+    /// A visible page being left had its hide handled at `pagehide`
+    /// (`visibilitychange` → hidden follows: see `lifecycle`).
+    pub left_visible: Cell<bool>,
     hidden_hooks: RefCell<Vec<HiddenHook>>,
     restore_hooks: RefCell<Vec<RestoreHook>>,
     pub shared: RefCell<Shared>,
@@ -216,6 +219,7 @@ impl Runtime {
             sources: RefCell::new(Vec::new()),
             busy: Cell::new(0),
             first_hidden: Cell::new(super::vitals::initial_first_hidden()),
+            left_visible: Cell::new(false),
             hidden_hooks: RefCell::new(Vec::new()),
             restore_hooks: RefCell::new(Vec::new()),
             shared: RefCell::new(Shared::default()),

@@ -224,7 +224,7 @@ pub fn double_raf(f: impl FnOnce(f64) + 'static) {
 
 /// web-vitals' `whenActivated`: runs `f` now, or when a prerendered page is
 /// activated (metrics of a prerendered page start at activation).
-pub fn when_activated(rt: &Runtime, f: impl FnOnce(&Runtime) + 'static) {
+pub fn when_activated(rt: &Runtime, f: fn(&Runtime)) {
     let doc = document();
     match doc {
         Some(d) if prerendering() => {
