@@ -51,12 +51,10 @@ pub fn install(rt: &Rc<Runtime>) {
     }
     rt.add_source(obs);
     rt.on_restore_hook(|rt, restored_at| {
-        let me = rt.me.clone();
-        double_raf(move |now| {
-            let Some(rt) = me.upgrade() else { return };
+        double_raf(rt, restored_at, |rt, restored_at, now| {
             let Ok(mut rep) = rt.sig.fcp.try_borrow_mut() else { return };
             *rep = Reporter::default();
-            report(&rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || {
+            report(rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || {
                 (zero_ttfb_attribution(now - restored_at), vec![])
             });
         });

@@ -31,7 +31,7 @@ use crate::core::vitals::{buffered_order, count_at, inp_parts, EventEntry, Inp, 
 use super::bindings::{nz, Entry, Loose};
 use super::runtime::{with_sig, Runtime};
 use super::util::{get, performance, PerfObserver};
-use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle};
+use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle_rt};
 
 #[derive(Default)]
 pub struct State {
@@ -207,10 +207,8 @@ fn start(rt: &Runtime) {
             }
             // Asked with the state in use: in a hidden page (`f` runs at
             // once) the entries wait for the hide hook, as they always have.
-            let me = rt.me.clone();
-            when_idle(move || {
-                let Some(rt) = me.upgrade() else { return };
-                with_sig(&rt.sig.inp, |st| process_pending(&rt, st));
+            when_idle_rt(rt, None, |rt, _| {
+                with_sig(&rt.sig.inp, |st| process_pending(rt, st));
             });
         });
     }));

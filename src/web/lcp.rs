@@ -28,7 +28,7 @@ use super::bindings::{nz, Entry, Loose};
 use super::runtime::{with_sig, Runtime};
 use super::util::{performance, Listener, PerfObserver};
 use super::vitals::{
-    activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated, when_idle,
+    activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated, when_idle_rt,
 };
 
 #[derive(Default)]
@@ -172,12 +172,7 @@ fn start(rt: &Runtime) {
                 // In a task of its own, so it adds nothing to this input's INP.
                 let Some(rt) = me.upgrade() else { return };
                 let generation = rt.sig.lcp.try_borrow().ok().and_then(|s| s.as_ref().map(|s| s.generation));
-                let me = me.clone();
-                when_idle(move || {
-                    if let Some(rt) = me.upgrade() {
-                        finalize(&rt, generation);
-                    }
-                });
+                when_idle_rt(&rt, generation, finalize);
             }));
         }
     }
@@ -199,15 +194,13 @@ fn start(rt: &Runtime) {
             st.view = view;
             st.generation = st.generation.wrapping_add(1);
         });
-        let me = rt.me.clone();
-        double_raf(move |now| {
-            let Some(rt) = me.upgrade() else { return };
+        double_raf(rt, restored_at, |rt, restored_at, now| {
             with_sig(&rt.sig.lcp, |st| {
                 st.lcp.value = now - restored_at;
                 st.lcp.reporter = Reporter::default();
                 let value = st.lcp.value;
                 let view = st.view.0.clone();
-                report(&rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || {
+                report(rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || {
                     let mut a = Attrs::new();
                     a.n("elementRenderDelay", value);
                     (a, vec![])

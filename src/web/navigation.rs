@@ -90,12 +90,7 @@ fn report(rt: &Runtime) {
         // What the load produced (navigation, resources, FCP, TTFB) goes now,
         // while the page is visible: by fetch, compressed, in an idle moment,
         // rather than uncompressed in the page's last beacon.
-        let me = rt.me.clone();
-        super::vitals::when_idle(move || {
-            if let Some(rt) = me.upgrade() {
-                rt.flush(false);
-            }
-        });
+        super::vitals::when_idle_rt(rt, None, |rt, _| rt.flush(false));
         // The latency split waits for the page to be hidden: its LCP part
         // is final only then.
         rt.on_hidden_hook(|rt| {
