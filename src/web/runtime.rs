@@ -110,7 +110,7 @@ const MAX_HTTP_PENDING: usize = 100;
 pub struct Runtime {
     pub cfg: Config,
     pub hooks: Hooks,
-    pub transport: Rc<Transport>,
+    pub transport: Transport,
     st: RefCell<State>,
     sources: RefCell<Vec<Source>>,
     busy: Cell<u64>,
@@ -180,12 +180,7 @@ impl Runtime {
             usize::try_from(cfg.max_queue_events).unwrap_or(500),
         );
         let errors = ErrorBook::new(usize::try_from(cfg.max_errors).unwrap_or(100));
-        let transport = Transport::new(
-            &cfg.url,
-            wire::channels(cfg.format),
-            cfg.persist,
-            cfg.format == crate::core::config::Format::Native,
-        );
+        let splittable = cfg.format == crate::core::config::Format::Native;
         let own_urls = {
             let base = cfg.url.split(['?', '#']).next().unwrap_or("");
             let trimmed = crate::core::json::trim_end_byte(base, b'/');
@@ -202,9 +197,9 @@ impl Runtime {
             soft: RefCell::new(Default::default()),
             past: RefCell::new(Vec::new()),
             prev_url: RefCell::new(String::new()),
+            transport: Transport::new(&cfg.url, wire::channels(cfg.format), cfg.persist, splittable, me.clone()),
             cfg,
             hooks,
-            transport,
             st: RefCell::new(State {
                 meta,
                 queue,
