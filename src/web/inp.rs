@@ -64,18 +64,21 @@ fn supported() -> bool {
 
 fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
     // Each field crosses into JS once: this runs for every input event.
-    let read: Vec<(&Entry, f64, f64, u64)> =
-        entries.iter().map(|e| (e, e.start_time(), e.duration(), f64_to_u64(nz(e.interaction_id())))).collect();
-    st.latest_id = read.iter().fold(st.latest_id, |m, r| m.max(r.3));
     // In delivery order: the observer sorts each delivery by end time, as
     // web-vitals' does (queued records read at hide are not sorted, there
     // either).
-    let soft: Vec<bool> = read.iter().map(|r| rt.soft_navs && super::soft::is(r.0)).collect();
+    let read: Vec<(&Entry, f64, f64, u64, bool)> = entries
+        .iter()
+        .map(|e| {
+            (e, e.start_time(), e.duration(), f64_to_u64(nz(e.interaction_id())), rt.soft_navs && super::soft::is(e))
+        })
+        .collect();
+    st.latest_id = read.iter().fold(st.latest_id, |m, r| m.max(r.3));
     // Soft navigations from before the agent started: see `buffered_order`.
-    let buffered: Vec<(bool, u64)> = read.iter().zip(&soft).map(|(r, s)| (*s && r.1 < rt.started, r.3)).collect();
+    let buffered: Vec<(bool, u64)> = read.iter().map(|r| (r.4 && r.1 < rt.started, r.3)).collect();
     let order = if buffered.iter().any(|b| b.0) { buffered_order(&buffered) } else { (0..read.len()).collect() };
     for i in order {
-        let (Some(&(e, start, dur, id)), Some(&is_soft)) = (read.get(i), soft.get(i)) else { continue };
+        let Some(&(e, start, dur, id, is_soft)) = read.get(i) else { continue };
         if is_soft {
             // web-vitals `handleSoftNavEntry`: the previous view's INP is
             // final; the next counts only the interactions after this.
