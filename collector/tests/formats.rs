@@ -298,7 +298,7 @@ fn sample_requests(f: Format) -> Vec<Request> {
     dropped.add("queue", 2);
     dropped.add("busy", 1);
     let mut seq = 0;
-    let (reqs, over) = requests(f, &meta, &items, dropped, T0 + 10_000.0, &mut seq, 60_000);
+    let (reqs, over) = requests(f, &meta, items, dropped, T0 + 10_000.0, &mut seq, 60_000);
     assert!(over.is_empty());
     reqs
 }
@@ -542,7 +542,7 @@ fn split_requests_keep_every_event_once_and_decode() {
         let mut dropped = Dropped::default();
         dropped.add("queue", 5);
         let mut seq = 0;
-        let (reqs, over) = requests(f, &meta, &items, dropped, T0, &mut seq, 20_000);
+        let (reqs, over) = requests(f, &meta, items, dropped, T0, &mut seq, 20_000);
         assert!(over.is_empty());
         assert!(reqs.len() > 4, "{f:?}: {} requests", reqs.len());
         assert_eq!(seq as usize, reqs.len());

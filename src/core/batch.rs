@@ -150,19 +150,23 @@ impl Queue {
     }
 }
 
-/// How a format wraps items: `head` + for each non-empty section
-/// `open` + items joined by `,` + `close` (sections joined by `,`) + `tail`.
+/// How a format wraps items: a head, then for each non-empty section
+/// `open` + items joined by `,` + `close` (sections joined by `,`), then a
+/// tail. `split` needs only the lengths of the head and tail: the caller
+/// writes each request's own head (a native head carries its `seq`).
 pub struct Envelope<'a> {
-    /// Head of the first request (it carries the drop counts).
-    pub first_head: &'a str,
-    /// Head of the following requests.
-    pub head: &'a str,
-    pub tail: &'a str,
+    /// Length (at most) of the first request's head (it carries the drop counts).
+    pub first_head: usize,
+    /// Length (at most) of the following requests' heads.
+    pub head: usize,
+    pub tail: usize,
     pub sections: &'a [(&'a str, &'a str)],
 }
 
-/// Splits items into requests of at most `limit` bytes each, in order.
-/// Items that cannot fit even alone are dropped and counted in `dropped`.
+/// Splits items into requests of at most `limit` bytes each (head and tail
+/// included), in order, and returns what goes between each request's head
+/// and tail. Items that cannot fit even alone are dropped and counted in
+/// `dropped`.
 pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Vec<Vec<&str>> = vec![Vec::new(); env.sections.len()];
@@ -170,7 +174,7 @@ pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped
     let mut count = 0usize;
 
     let section_overhead = |s: usize| env.sections.get(s).map_or(0, |(o, c)| o.len() + c.len() + 1);
-    let head_len = |first: bool| if first { env.first_head.len() } else { env.head.len() } + env.tail.len();
+    let head_len = |first: bool| if first { env.first_head } else { env.head } + env.tail;
 
     for item in items {
         let s = usize::from(item.section);
@@ -182,7 +186,7 @@ pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped
         let is_empty_section = current.get(s).is_none_or(|v| v.is_empty());
         let cost = item.body.len() + 1 + if is_empty_section { section_overhead(s) } else { 0 };
         if count > 0 && head_len(first) + size + cost > limit {
-            out.push(assemble(env, &current, first));
+            out.push(assemble(env, &current));
             current.iter_mut().for_each(Vec::clear);
             size = 0;
             count = 0;
@@ -201,15 +205,13 @@ pub fn split(env: &Envelope, items: &[Item], limit: usize, dropped: &mut Dropped
         count += 1;
     }
     if count > 0 {
-        let first = out.is_empty();
-        out.push(assemble(env, &current, first));
+        out.push(assemble(env, &current));
     }
     out
 }
 
-fn assemble(env: &Envelope, sections: &[Vec<&str>], first: bool) -> String {
+fn assemble(env: &Envelope, sections: &[Vec<&str>]) -> String {
     let mut s = String::new();
-    s.push_str(if first { env.first_head } else { env.head });
     let mut any = false;
     for (items, (open, close)) in sections.iter().zip(env.sections) {
         if items.is_empty() {
@@ -228,7 +230,6 @@ fn assemble(env: &Envelope, sections: &[Vec<&str>], first: bool) -> String {
         }
         s.push_str(close);
     }
-    s.push_str(env.tail);
     s
 }
 
@@ -241,27 +242,30 @@ mod tests {
         Item { section: s, body: body.to_string() }
     }
 
-    const ENV: Envelope = Envelope {
-        first_head: r#"{"v":1,"dropped":{"queue":1},"#,
-        head: r#"{"v":1,"#,
-        tail: "}",
-        sections: &[(r#""events":["#, "]")],
-    };
+    const FIRST: &str = r#"{"v":1,"dropped":{"queue":1},"#;
+    const HEAD: &str = r#"{"v":1,"#;
+    const ENV: Envelope =
+        Envelope { first_head: FIRST.len(), head: HEAD.len(), tail: 1, sections: &[(r#""events":["#, "]")] };
+
+    /// The requests, heads and tail around what `split` returns.
+    fn bodies(out: Vec<String>, first: &str, head: &str) -> Vec<String> {
+        out.iter().enumerate().map(|(i, m)| [if i == 0 { first } else { head }, m, "}"].concat()).collect()
+    }
 
     #[test]
     fn single_request() {
         let mut d = Dropped::default();
-        let out = split(&ENV, &[item(0, "1"), item(0, "2")], 1000, &mut d);
+        let out = bodies(split(&ENV, &[item(0, "1"), item(0, "2")], 1000, &mut d), FIRST, HEAD);
         assert_eq!(out, vec![r#"{"v":1,"dropped":{"queue":1},"events":[1,2]}"#.to_string()]);
     }
 
     #[test]
     fn multi_section_skips_empty_sections() {
-        let env = Envelope { first_head: "{", head: "{", tail: "}", sections: &[(r#""a":["#, "]"), (r#""b":["#, "]")] };
+        let env = Envelope { first_head: 1, head: 1, tail: 1, sections: &[(r#""a":["#, "]"), (r#""b":["#, "]")] };
         let mut d = Dropped::default();
-        let out = split(&env, &[item(1, "1"), item(1, "2")], 1000, &mut d);
+        let out = bodies(split(&env, &[item(1, "1"), item(1, "2")], 1000, &mut d), "{", "{");
         assert_eq!(out, vec![r#"{"b":[1,2]}"#]);
-        let out = split(&env, &[item(1, "1"), item(0, "2")], 1000, &mut d);
+        let out = bodies(split(&env, &[item(1, "1"), item(0, "2")], 1000, &mut d), "{", "{");
         assert_eq!(out, vec![r#"{"a":[2],"b":[1]}"#]);
     }
 
@@ -269,7 +273,7 @@ mod tests {
     fn oversize_item_dropped_and_counted() {
         let mut d = Dropped::default();
         let big = "x".repeat(200);
-        let out = split(&ENV, &[item(0, "1"), item(0, &big), item(0, "2")], 100, &mut d);
+        let out = bodies(split(&ENV, &[item(0, "1"), item(0, &big), item(0, "2")], 100, &mut d), FIRST, HEAD);
         assert_eq!(d.get(reason::OVERSIZE), 1);
         let all: String = out.concat();
         assert!(all.contains("[1") && all.contains("2]"));
@@ -307,10 +311,11 @@ mod tests {
             sizes in proptest::collection::vec((0u8..3, 1usize..400), 0..200),
             limit in 200usize..2000,
         ) {
+            let (first, head) = (r#"{"v":1,"dropped":{"x":1},"#, r#"{"v":1,"#);
             let env = Envelope {
-                first_head: r#"{"v":1,"dropped":{"x":1},"#,
-                head: r#"{"v":1,"#,
-                tail: "}",
+                first_head: first.len(),
+                head: head.len(),
+                tail: 1,
                 sections: &[(r#""a":["#, "]"), (r#""bb":["#, "]"), (r#""ccc":["#, "]")],
             };
             // Unique, parseable bodies: `"<index>:<padding>"`.
@@ -321,7 +326,7 @@ mod tests {
                 Item { section: *s, body }
             }).collect();
             let mut d = Dropped::default();
-            let out = split(&env, &items, limit, &mut d);
+            let out = bodies(split(&env, &items, limit, &mut d), first, head);
             let mut seen = Vec::new();
             for req in &out {
                 prop_assert!(req.len() <= limit, "{} > {}", req.len(), limit);
@@ -343,7 +348,7 @@ mod tests {
                 .filter(|i| {
                     let it = &items[*i];
                     let sec = env.sections[usize::from(it.section)];
-                    env.first_head.len().max(env.head.len()) + env.tail.len() + it.body.len() + 1 + sec.0.len() + sec.1.len() < limit
+                    env.first_head.max(env.head) + env.tail + it.body.len() + 1 + sec.0.len() + sec.1.len() < limit
                 })
                 .collect();
             // Every item that can fit is sent exactly once; the rest are counted.

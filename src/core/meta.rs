@@ -126,7 +126,16 @@ impl Meta {
     /// Writes the batch envelope up to and including `"events":[`. The caller
     /// appends encoded events and closes with `]}`.
     pub fn encode_head(&self, j: &mut Json, sent: f64, dropped: &Attrs) {
-        j.obj().kuint("v", u64::from(PROTOCOL_VERSION));
+        j.obj();
+        self.encode_fields(j, sent);
+        dropped.encode_opt(j, "dropped");
+        j.key("events").arr();
+    }
+
+    /// The envelope's fields from `v` to `sent`, into an open object (the
+    /// agent writes `seq` before them and the drop counts after).
+    pub fn encode_fields(&self, j: &mut Json, sent: f64) {
+        j.kuint("v", u64::from(PROTOCOL_VERSION));
         j.key("sdk").obj().kstr("name", SDK_NAME).kstr("version", SDK_VERSION).end_obj();
         j.key("app").obj().kstr("name", &self.app.name);
         j.kstr_opt("version", &self.app.version).kstr_opt("env", &self.app.environment).end_obj();
@@ -138,8 +147,6 @@ impl Meta {
         self.user.encode_opt(j, "user");
         self.env.encode(j);
         j.kms("sent", sent);
-        dropped.encode_opt(j, "dropped");
-        j.key("events").arr();
     }
 }
 

@@ -200,9 +200,9 @@ fn batch_envelope_round_trips() {
     let items: Vec<Item> =
         sample_events().iter().map(|e| Item { section: 0, body: e.to_json_in(meta.view.start) }).collect();
     assert!(!items[1].body.contains("\"t\":"), "{}", items[1].body);
-    let env = Envelope { first_head: head, head, tail: "}", sections: &[("\"events\":[", "]")] };
+    let env = Envelope { first_head: head.len(), head: head.len(), tail: 1, sections: &[("\"events\":[", "]")] };
     let mut d = super::batch::Dropped::default();
-    let reqs = split(&env, &items, 60_000, &mut d);
+    let reqs: Vec<String> = split(&env, &items, 60_000, &mut d).iter().map(|m| [head, m, "}"].concat()).collect();
     assert_eq!(reqs.len(), 1);
     let mut b: Batch<Event> = serde_json::from_str(&reqs[0]).unwrap();
     for e in &mut b.events {

@@ -12,7 +12,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::attrs::Attrs;
 use super::batch::{split, Dropped, Envelope, Item};
 use super::config::Format;
 use super::event::Event;
@@ -89,21 +88,22 @@ fn native(f: Format) -> bool {
 
 /// The drop counts of a flush as an item of the first channel, for formats
 /// without a place for them in the envelope.
-fn dropped_item(f: Format, counts: &Attrs, sent: f64, meta: &Meta) -> Option<Item> {
+fn dropped_item(f: Format, counts: &Dropped, sent: f64, meta: &Meta) -> Option<Item> {
     let _ = (counts, sent, meta);
     match f {
         #[cfg(feature = "faro")]
-        Format::Faro => Some(super::faro::dropped_item(counts, sent)),
+        Format::Faro => Some(super::faro::dropped_item(&counts.to_attrs(), sent)),
         #[cfg(feature = "otlp")]
-        Format::Otlp => Some(super::otlp::dropped_item(counts, sent, meta)),
+        Format::Otlp => Some(super::otlp::dropped_item(&counts.to_attrs(), sent, meta)),
         _ => None,
     }
 }
 
-/// The head and tail around a channel's sections. `first`: the first
-/// request of a flush, which carries the drop counts.
-pub fn envelope(f: Format, channel: usize, meta: &Meta, sent: f64, seq: u32, dropped: &Attrs) -> (String, String) {
-    let _ = (channel, dropped);
+/// The head and tail around a channel's sections. A native head is the
+/// envelope's fields from `v` to `sent` (`requests` writes `{"seq":N,`
+/// before them and the drop counts after).
+pub fn envelope(f: Format, channel: usize, meta: &Meta, sent: f64) -> (String, String) {
+    let _ = (channel, sent);
     match f {
         #[cfg(feature = "faro")]
         Format::Faro => super::faro::envelope(meta),
@@ -111,18 +111,25 @@ pub fn envelope(f: Format, channel: usize, meta: &Meta, sent: f64, seq: u32, dro
         Format::Otlp => super::otlp::envelope(channel, meta),
         _ => {
             let mut j = Json::with_capacity(1024);
-            // `seq` first: requests are identified by view.id + seq.
-            j.buf.push_str("{\"seq\":");
-            write_u64(&mut j.buf, u64::from(seq));
+            meta.encode_fields(&mut j, sent);
             j.buf.push(',');
-            let mut body = Json::with_capacity(1024);
-            meta.encode_head(&mut body, sent, dropped);
-            let head = body.finish();
-            let head = head.strip_suffix("\"events\":[").unwrap_or(&head);
-            j.buf.push_str(head.get(1..).unwrap_or(""));
             (j.finish(), "}".into())
         }
     }
+}
+
+/// `"dropped":{"queue":3,…},` (empty without counts): the native first
+/// request's part of the head after `sent`.
+fn dropped_json(dropped: &Dropped) -> String {
+    let mut j = Json::new();
+    if !dropped.is_empty() {
+        j.key("dropped").obj();
+        for (k, n) in &dropped.0 {
+            j.kuint(k, *n);
+        }
+        j.end_obj().buf.push(',');
+    }
+    j.finish()
 }
 
 /// One request: which channel, and its body.
@@ -132,64 +139,75 @@ pub struct Request {
     pub body: String,
 }
 
+/// `{"seq":` + at most 10 digits + `,`: what a native head adds to `envelope`'s.
+const SEQ_LEN: usize = 18;
+
 /// Splits a flush's items into requests of at most `limit` bytes, channel by
 /// channel, numbering them from `*seq + 1`.
 pub fn requests(
     f: Format,
     meta: &Meta,
-    items: &[Item],
-    mut dropped: Dropped,
+    items: Vec<Item>,
+    dropped: Dropped,
     sent: f64,
     seq: &mut u32,
     limit: usize,
 ) -> (Vec<Request>, Dropped) {
     let mut out = Vec::new();
     let mut over = Dropped::default();
-    let mut offset = 0u8;
+    let native = native(f);
+    let mut rest = items;
     for (ci, channel) in channels(f).iter().enumerate() {
         let n = u8::try_from(channel.sections.len()).unwrap_or(0);
-        // Drop counts ride in the first request of the flush; with no events
-        // they still go (alone) so they are not lost.
-        let counts = dropped.to_attrs();
-        let native = native(f);
+        let first = ci == 0;
         let mut mine: Vec<Item> = Vec::new();
-        if !native && ci == 0 && !counts.is_empty() {
+        if !native && first && !dropped.is_empty() {
             // First, so it lands in the flush's first request.
-            mine.extend(dropped_item(f, &counts, sent, meta));
+            mine.extend(dropped_item(f, &dropped, sent, meta));
         }
-        mine.extend(
-            items
-                .iter()
-                .filter(|it| it.section >= offset && it.section < offset.saturating_add(n))
-                .map(|it| Item { section: it.section - offset, body: it.body.clone() }),
-        );
-        offset = offset.saturating_add(n);
-        if mine.is_empty() && (counts.is_empty() || ci > 0 || !native) {
+        let mut later = Vec::new();
+        for mut it in rest {
+            if it.section < n {
+                mine.push(it);
+            } else {
+                it.section -= n;
+                later.push(it);
+            }
+        }
+        rest = later;
+        // Native drop counts ride in the head of the flush's first request;
+        // with no events they still go (alone) so they are not lost.
+        let counts = if native && first { dropped_json(&dropped) } else { String::new() };
+        if mine.is_empty() && counts.is_empty() {
             continue;
         }
-        // Heads carry `seq`, so they are built per request: the first with
-        // the drop counts, the rest without.
-        let (first_head, tail) = envelope(f, ci, meta, sent, seq.saturating_add(1), &counts);
-        let (head, _) = envelope(f, ci, meta, sent, seq.saturating_add(2), &Attrs::new());
-        let env = Envelope { first_head: &first_head, head: &head, tail: &tail, sections: channel.sections };
-        // Room for a seq number longer than the one the heads were sized with.
-        let chunks = if mine.is_empty() {
-            vec![[first_head.as_str(), "\"events\":[]", tail.as_str()].concat()]
-        } else {
-            split(&env, &mine, limit.saturating_sub(8), &mut over)
+        let (head, tail) = envelope(f, ci, meta, sent);
+        let seq_len = if native { SEQ_LEN } else { 0 };
+        let env = Envelope {
+            first_head: seq_len + head.len() + counts.len(),
+            head: seq_len + head.len(),
+            tail: tail.len(),
+            sections: channel.sections,
         };
-        for (i, body) in chunks.into_iter().enumerate() {
+        let chunks =
+            if mine.is_empty() { vec!["\"events\":[]".to_string()] } else { split(&env, &mine, limit, &mut over) };
+        for (i, middle) in chunks.iter().enumerate() {
             *seq = seq.saturating_add(1);
-            // Re-head with the exact seq of this request.
-            let body = if native && i > 1 {
-                let (h, _) = envelope(f, ci, meta, sent, *seq, &Attrs::new());
-                [h.as_str(), body.get(head.len()..).unwrap_or("")].concat()
-            } else {
-                body
-            };
+            let mut body = String::with_capacity(env.first_head + middle.len() + tail.len());
+            if native {
+                // `seq` first: requests are identified by view.id + seq.
+                body.push_str("{\"seq\":");
+                write_u64(&mut body, u64::from(*seq));
+                body.push(',');
+            }
+            body.push_str(&head);
+            if i == 0 {
+                body.push_str(&counts);
+            }
+            body.push_str(middle);
+            body.push_str(&tail);
             out.push(Request { channel: u8::try_from(ci).unwrap_or(0), body });
         }
-        dropped = Dropped::default();
     }
     (out, over)
 }
@@ -197,6 +215,7 @@ pub fn requests(
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::core::attrs::Attrs;
     use crate::core::event::{Custom, Event};
 
     fn meta() -> Meta {
@@ -219,7 +238,7 @@ mod tests {
         let mut d = Dropped::default();
         d.add("queue", 3);
         let mut seq = 0;
-        let (reqs, over) = requests(Format::Native, &meta(), &items, d, 5.0, &mut seq, 20_000);
+        let (reqs, over) = requests(Format::Native, &meta(), items, d, 5.0, &mut seq, 20_000);
         assert!(over.is_empty());
         assert!(reqs.len() >= 4);
         assert_eq!(seq as usize, reqs.len());
@@ -244,7 +263,7 @@ mod tests {
         let mut d = Dropped::default();
         d.add("send", 1);
         let mut seq = 7;
-        let (reqs, _) = requests(Format::Native, &meta(), &[], d, 5.0, &mut seq, 60_000);
+        let (reqs, _) = requests(Format::Native, &meta(), Vec::new(), d, 5.0, &mut seq, 60_000);
         assert_eq!(reqs.len(), 1);
         let v: serde_json::Value = serde_json::from_str(&reqs[0].body).unwrap();
         assert_eq!((v["seq"].as_u64(), v["dropped"]["send"].as_f64()), (Some(8), Some(1.0)));

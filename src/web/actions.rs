@@ -397,7 +397,7 @@ pub fn install(rt: &Rc<Runtime>) {
         rt.listen(w, kind, true, on_input);
     }
     // Hidden or left: the open action ends now (and is not dead: the page moved on).
-    rt.on_hidden_hook(Box::new(|rt| {
+    rt.on_hidden_hook(|rt| {
         let done = with(|st| {
             st.tracker.navigation();
             st.tracker.finish()
@@ -405,6 +405,6 @@ pub fn install(rt: &Rc<Runtime>) {
         if let Some(a) = done.flatten() {
             emit(rt, a);
         }
-    }));
+    });
     rt.add_source(Some(state));
 }

@@ -9,7 +9,6 @@
 use crate::prelude::*;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 
 use wasm_bindgen::JsCast;
 
@@ -17,12 +16,12 @@ use crate::core::attrs::Attrs;
 use crate::core::vitals::{Cls, Shift};
 
 use super::bindings::{Entry, Loose};
-use super::runtime::Runtime;
+use super::runtime::{with_sig, Runtime};
 use super::util::PerfObserver;
 use super::vitals::{load_state, report, selector};
 
 #[derive(Default)]
-struct State {
+pub struct State {
     cls: Cls,
     observer: Option<PerfObserver>,
     /// The page view (id, navigation type) the value belongs to.
@@ -92,38 +91,32 @@ fn send(rt: &Runtime, st: &mut State, force: bool) {
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let state = Rc::new(RefCell::new(State { view: rt.first_view.clone(), ..Default::default() }));
-    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
     let kinds: &[&str] = if rt.soft_navs { &["layout-shift", super::soft::KIND] } else { &["layout-shift"] };
-    let observer = PerfObserver::many(kinds, &[], move |entries| {
-        let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        process(&rt, &mut st, &entries);
-        if rt.cfg.report_all_changes {
-            send(&rt, &mut st, false);
-        }
+    let observer = rt.observe(kinds, &[], |rt, entries| {
+        with_sig(&rt.sig.cls, |st| {
+            process(rt, st, &entries);
+            if rt.cfg.report_all_changes {
+                send(rt, st, false);
+            }
+        });
     });
     // Firefox and Safari have no layout-shift entries: no CLS, no error.
     let Some(observer) = observer else { return };
-    if let Ok(mut st) = state.try_borrow_mut() {
-        st.observer = Some(observer);
+    if let Ok(mut s) = rt.sig.cls.try_borrow_mut() {
+        *s = Some(State { view: rt.first_view.clone(), observer: Some(observer), ..Default::default() });
     }
-    let weak = Rc::downgrade(&state);
-    rt.on_hidden_hook(Box::new(move |rt| {
-        let Some(state) = weak.upgrade() else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        let queued = st.observer.as_ref().map(PerfObserver::take_records).unwrap_or_default();
-        process(rt, &mut st, &queued);
-        send(rt, &mut st, true);
-    }));
-    let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |rt, _| {
-        if let Some(state) = weak.upgrade() {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                st.cls.reset();
-                st.view = rt.view();
-            }
-        }
-    }));
-    rt.add_source(Some(state));
+    rt.on_hidden_hook(|rt| {
+        with_sig(&rt.sig.cls, |st| {
+            let queued = st.observer.as_ref().map(PerfObserver::take_records).unwrap_or_default();
+            process(rt, st, &queued);
+            send(rt, st, true);
+        });
+    });
+    rt.on_restore_hook(|rt, _| {
+        let view = rt.view();
+        with_sig(&rt.sig.cls, |st| {
+            st.cls.reset();
+            st.view = view;
+        });
+    });
 }

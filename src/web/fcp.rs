@@ -9,13 +9,11 @@ use crate::prelude::*;
 use super::bindings::Str as _;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 
 use crate::core::attrs::Attrs;
 use crate::core::vitals::Reporter;
 
 use super::runtime::Runtime;
-use super::util::PerfObserver;
 use super::vitals::{activation_start, double_raf, load_state, navigation_entry, report};
 
 fn attribution(value: f64, start_time: f64) -> Attrs {
@@ -33,11 +31,7 @@ fn zero_ttfb_attribution(value: f64) -> Attrs {
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let reporter = Rc::new(RefCell::new(Reporter::default()));
-    let me = rt.me.clone();
-    let r = reporter.clone();
-    let obs = PerfObserver::new("paint", &[], move |entries| {
-        let Some(rt) = me.upgrade() else { return };
+    let obs = rt.observe(&["paint"], &[], |rt, entries| {
         for e in entries {
             if e.name().str().as_deref() != Some("first-contentful-paint") || e.start_time() >= rt.first_hidden.get() {
                 continue;
@@ -46,9 +40,9 @@ pub fn install(rt: &Rc<Runtime>) {
             if let Ok(mut shared) = rt.shared.try_borrow_mut() {
                 shared.fcp = Some(e.start_time());
             }
-            if let Ok(mut rep) = r.try_borrow_mut() {
+            if let Ok(mut rep) = rt.sig.fcp.try_borrow_mut() {
                 let to = (rt.first_view.0.as_str(), rt.first_view.1.as_str());
-                report(&rt, &mut rep, "FCP", value, true, to, || (attribution(value, e.start_time()), vec![]));
+                report(rt, &mut rep, "FCP", value, true, to, || (attribution(value, e.start_time()), vec![]));
             }
         }
     });
@@ -56,38 +50,32 @@ pub fn install(rt: &Rc<Runtime>) {
         return;
     }
     rt.add_source(obs);
-    rt.on_restore_hook(Box::new(move |rt, restored_at| {
-        let me = rt.me.clone();
-        let r = reporter.clone();
-        double_raf(move |now| {
-            let (Some(rt), Ok(mut rep)) = (me.upgrade(), r.try_borrow_mut()) else { return };
+    rt.on_restore_hook(|rt, restored_at| {
+        double_raf(rt, restored_at, |rt, restored_at, now| {
+            let Ok(mut rep) = rt.sig.fcp.try_borrow_mut() else { return };
             *rep = Reporter::default();
-            report(&rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || {
+            report(rt, &mut rep, "FCP", now - restored_at, true, ("", "back-forward-cache"), || {
                 (zero_ttfb_attribution(now - restored_at), vec![])
             });
         });
-    }));
+    });
     if rt.soft_navs {
-        rt.add_source(PerfObserver::new(super::soft::KIND, &[], soft_fcp_and_ttfb(rt)));
+        rt.add_source(rt.observe(&[super::soft::KIND], &[], soft_fcp_and_ttfb));
     }
 }
 
 /// web-vitals `onFCP` and `onTTFB` with `reportSoftNavs`: each soft
 /// navigation's view gets its first paint after the navigation as FCP and a
 /// TTFB of 0 (the latter only where the document's TTFB is known).
-fn soft_fcp_and_ttfb(rt: &Runtime) -> impl FnMut(Vec<super::bindings::Entry>) + 'static {
-    let me = rt.me.clone();
-    move |entries| {
-        let Some(rt) = me.upgrade() else { return };
-        for e in entries {
-            let sn = super::soft::read(&e);
-            let view = rt.soft_view(&sn);
-            let to = (view.as_str(), "soft-navigation");
-            let value = sn.fcp();
-            report(&rt, &mut Reporter::default(), "FCP", value, true, to, || (zero_ttfb_attribution(value), vec![]));
-            if sn.navigation_id != 0 && navigation_entry().is_some() {
-                super::ttfb::report_zero(&rt, to);
-            }
+fn soft_fcp_and_ttfb(rt: &Runtime, entries: Vec<super::bindings::Entry>) {
+    for e in entries {
+        let sn = super::soft::read(&e);
+        let view = rt.soft_view(&sn);
+        let to = (view.as_str(), "soft-navigation");
+        let value = sn.fcp();
+        report(rt, &mut Reporter::default(), "FCP", value, true, to, || (zero_ttfb_attribution(value), vec![]));
+        if sn.navigation_id != 0 && navigation_entry().is_some() {
+            super::ttfb::report_zero(rt, to);
         }
     }
 }

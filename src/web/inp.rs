@@ -21,7 +21,6 @@ use crate::prelude::*;
 use super::bindings::Str as _;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 use wasm_bindgen::JsCast;
 
 use crate::core::attrs::Attrs;
@@ -30,19 +29,19 @@ use crate::core::json::f64_to_u64;
 use crate::core::vitals::{buffered_order, count_at, inp_parts, EventEntry, Inp, InteractionCount};
 
 use super::bindings::{nz, Entry, Loose};
-use super::runtime::Runtime;
+use super::runtime::{with_sig, Runtime};
 use super::util::{get, performance, PerfObserver};
-use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle};
+use super::vitals::{attr_url, load_state, report, selector, when_activated, when_idle_rt};
 
 #[derive(Default)]
-struct State {
+pub struct State {
     inp: Inp,
     /// Entries delivered but not processed yet: like web-vitals, processing
     /// waits for an idle period, off the interaction's own frame.
     pending: Vec<Entry>,
     count: InteractionCount,
     observers: Vec<PerfObserver>,
-    count_observer: Option<PerfObserver>,
+    _count_observer: Option<PerfObserver>,
     /// The page view (id, navigation type) the value belongs to.
     view: (String, String),
     /// The largest interaction id seen.
@@ -65,18 +64,21 @@ fn supported() -> bool {
 
 fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
     // Each field crosses into JS once: this runs for every input event.
-    let read: Vec<(&Entry, f64, f64, u64)> =
-        entries.iter().map(|e| (e, e.start_time(), e.duration(), f64_to_u64(nz(e.interaction_id())))).collect();
-    st.latest_id = read.iter().fold(st.latest_id, |m, r| m.max(r.3));
     // In delivery order: the observer sorts each delivery by end time, as
     // web-vitals' does (queued records read at hide are not sorted, there
     // either).
-    let soft: Vec<bool> = read.iter().map(|r| rt.soft_navs && super::soft::is(r.0)).collect();
+    let read: Vec<(&Entry, f64, f64, u64, bool)> = entries
+        .iter()
+        .map(|e| {
+            (e, e.start_time(), e.duration(), f64_to_u64(nz(e.interaction_id())), rt.soft_navs && super::soft::is(e))
+        })
+        .collect();
+    st.latest_id = read.iter().fold(st.latest_id, |m, r| m.max(r.3));
     // Soft navigations from before the agent started: see `buffered_order`.
-    let buffered: Vec<(bool, u64)> = read.iter().zip(&soft).map(|(r, s)| (*s && r.1 < rt.started, r.3)).collect();
+    let buffered: Vec<(bool, u64)> = read.iter().map(|r| (r.4 && r.1 < rt.started, r.3)).collect();
     let order = if buffered.iter().any(|b| b.0) { buffered_order(&buffered) } else { (0..read.len()).collect() };
     for i in order {
-        let (Some(&(e, start, dur, id)), Some(&is_soft)) = (read.get(i), soft.get(i)) else { continue };
+        let Some(&(e, start, dur, id, is_soft)) = read.get(i) else { continue };
         if is_soft {
             // web-vitals `handleSoftNavEntry`: the previous view's INP is
             // final; the next counts only the interactions after this.
@@ -100,8 +102,9 @@ fn process(rt: &Runtime, st: &mut State, entries: &[Entry]) {
         });
         // web-vitals `saveInteractionTarget`: the first of the interaction's
         // own entries that has a target (or a targetSelector) names it; the
-        // selector is computed only for candidates.
-        if id != 0 {
+        // selector is computed only for candidates. Only attribution reports
+        // it (the `attribution` build).
+        if super::vitals::ATTRIBUTION && id != 0 {
             if let Some(i) = st.inp.list.iter_mut().find(|i| i.id == id && i.target.is_empty()) {
                 if i.entries.iter().any(|x| x.start_time == start && x.duration == dur) {
                     let node = e.event_target();
@@ -191,78 +194,75 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn start(rt: &Runtime) {
-    let state = Rc::new(RefCell::new(State { inp: Inp::new(), view: rt.first_view.clone(), ..Default::default() }));
     let mut observers = Vec::new();
     // One observer for every type, as web-vitals' (the `durationThreshold`
     // applies to `event` entries only): each delivery is one batch in
     // end-time order, soft navigations in it where they happened.
     let kinds: &[&str] =
         if rt.soft_navs { &["event", "first-input", super::soft::KIND] } else { &["event", "first-input"] };
-    {
-        let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-        let extra: &[(&str, f64)] = &[("durationThreshold", 40.0)];
-        observers.extend(PerfObserver::many(kinds, extra, move |entries| {
-            let Some(state) = weak.upgrade() else { return };
-            let Ok(mut st) = state.try_borrow_mut() else { return };
+    let extra: &[(&str, f64)] = &[("durationThreshold", 40.0)];
+    observers.extend(rt.observe(kinds, extra, |rt, entries| {
+        with_sig(&rt.sig.inp, |st| {
             let first = st.pending.is_empty();
             st.pending.extend(entries);
             if !first {
                 return; // an idle callback is already waiting
             }
-            let (me, weak) = (me.clone(), weak.clone());
-            when_idle(move || {
-                let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
-                let Ok(mut st) = state.try_borrow_mut() else { return };
-                process_pending(&rt, &mut st);
+            // Asked with the state in use: in a hidden page (`f` runs at
+            // once) the entries wait for the hide hook, as they always have.
+            when_idle_rt(rt, None, |rt, _| {
+                with_sig(&rt.sig.inp, |st| process_pending(rt, st));
             });
-        }));
-    }
+        });
+    }));
     // Where `performance.interactionCount` is missing, every interaction's id
     // is needed for the count, not only the slow ones.
     let native = performance().is_some_and(|p| js_sys::Reflect::has(p, &"interactionCount".into()).unwrap_or(false));
     let count_observer = if native {
         None
     } else {
-        let weak = Rc::downgrade(&state);
-        PerfObserver::new("event", &[("durationThreshold", 0.0)], move |entries| {
-            let Some(state) = weak.upgrade() else { return };
-            let Ok(mut st) = state.try_borrow_mut() else { return };
-            for e in &entries {
-                st.count.on_id(f64_to_u64(nz(e.interaction_id())));
-            }
+        rt.observe(&["event"], &[("durationThreshold", 0.0)], |rt, entries| {
+            with_sig(&rt.sig.inp, |st| {
+                for e in &entries {
+                    st.count.on_id(f64_to_u64(nz(e.interaction_id())));
+                }
+            });
         })
     };
-    if let Ok(mut st) = state.try_borrow_mut() {
-        st.observers = observers;
-        st.count_observer = count_observer;
+    if let Ok(mut s) = rt.sig.inp.try_borrow_mut() {
+        *s = Some(State {
+            inp: Inp::new(),
+            view: rt.first_view.clone(),
+            observers,
+            _count_observer: count_observer,
+            ..Default::default()
+        });
     }
-    let weak = Rc::downgrade(&state);
-    rt.on_hidden_hook(Box::new(move |rt| {
-        let Some(state) = weak.upgrade() else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        // Everything the page saw counts before the report: first the entries
-        // delivered but still waiting for their idle callback, then the queued
-        // records. web-vitals reports before processing the waiting ones (its
-        // per-delivery `visibilitychange` listeners run after its reporter's),
-        // so an interaction delivered shortly before the page is hidden is
-        // missing from its value; where no idle period comes (headless
-        // Chromium runs such callbacks only on their 1 s timeout) that is every
-        // interaction of the last second, and a route's INP falls back to 8 ms.
-        let mut entries = core::mem::take(&mut st.pending);
-        entries.extend(st.observers.iter().flat_map(PerfObserver::take_records));
-        process(rt, &mut st, &entries);
-        let count = interaction_count(&st);
-        let nav = st.view.1.clone();
-        st.inp.update(count, &nav);
-        send(rt, &mut st, true);
-    }));
-    let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |rt, _| {
-        let Some(state) = weak.upgrade() else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        let count = interaction_count(&st);
-        st.inp.reset(count);
-        st.view = rt.view();
-    }));
-    rt.add_source(Some(state));
+    rt.on_hidden_hook(|rt| {
+        with_sig(&rt.sig.inp, |st| {
+            // Everything the page saw counts before the report: first the entries
+            // delivered but still waiting for their idle callback, then the queued
+            // records. web-vitals reports before processing the waiting ones (its
+            // per-delivery `visibilitychange` listeners run after its reporter's),
+            // so an interaction delivered shortly before the page is hidden is
+            // missing from its value; where no idle period comes (headless
+            // Chromium runs such callbacks only on their 1 s timeout) that is every
+            // interaction of the last second, and a route's INP falls back to 8 ms.
+            let mut entries = core::mem::take(&mut st.pending);
+            entries.extend(st.observers.iter().flat_map(PerfObserver::take_records));
+            process(rt, st, &entries);
+            let count = interaction_count(st);
+            let nav = st.view.1.clone();
+            st.inp.update(count, &nav);
+            send(rt, st, true);
+        });
+    });
+    rt.on_restore_hook(|rt, _| {
+        let view = rt.view();
+        with_sig(&rt.sig.inp, |st| {
+            let count = interaction_count(st);
+            st.inp.reset(count);
+            st.view = view;
+        });
+    });
 }

@@ -18,7 +18,6 @@ use crate::prelude::*;
 use super::bindings::Str as _;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 
 use wasm_bindgen::JsCast;
 
@@ -26,14 +25,14 @@ use crate::core::attrs::Attrs;
 use crate::core::vitals::{lcp_parts, Lcp, LcpEntry, Reporter};
 
 use super::bindings::{nz, Entry, Loose};
-use super::runtime::Runtime;
+use super::runtime::{with_sig, Runtime};
 use super::util::{performance, Listener, PerfObserver};
 use super::vitals::{
-    activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated, when_idle,
+    activation_start, attr_url, double_raf, navigation_entry, report, selector, when_activated, when_idle_rt,
 };
 
 #[derive(Default)]
-struct State {
+pub struct State {
     lcp: Lcp,
     /// The page view (id, navigation type) the value belongs to.
     view: (String, String),
@@ -126,18 +125,19 @@ fn changed_value(rt: &Runtime, st: &mut State, all: bool) {
     }
 }
 
-fn finalize(rt: &Runtime, state: &RefCell<State>, generation: Option<u32>) {
-    let Ok(mut st) = state.try_borrow_mut() else { return };
-    if st.lcp.finalized || generation.is_some_and(|g| g != st.generation) {
-        return;
-    }
-    st.lcp.finalized = true;
-    if !rt.soft_navs {
-        // Nothing more to measure (with soft navigations, the next view's).
-        st.observer = None;
-        st.finalizers.clear();
-    }
-    send(rt, &mut st, true);
+fn finalize(rt: &Runtime, generation: Option<u32>) {
+    with_sig(&rt.sig.lcp, |st| {
+        if st.lcp.finalized || generation.is_some_and(|g| g != st.generation) {
+            return;
+        }
+        st.lcp.finalized = true;
+        if !rt.soft_navs {
+            // Nothing more to measure (with soft navigations, the next view's).
+            st.observer = None;
+            st.finalizers.clear();
+        }
+        send(rt, st, true);
+    });
 }
 
 fn send(rt: &Runtime, st: &mut State, force: bool) {
@@ -152,100 +152,90 @@ pub fn install(rt: &Rc<Runtime>) {
 }
 
 fn start(rt: &Runtime) {
-    let state = Rc::new(RefCell::new(State { lcp: Lcp::new(), view: rt.first_view.clone(), ..Default::default() }));
-    let me = rt.me.clone();
-    let weak = Rc::downgrade(&state);
-    let soft = rt.soft_navs;
-    let kinds: &[&str] = if soft {
+    let kinds: &[&str] = if rt.soft_navs {
         &["largest-contentful-paint", "interaction-contentful-paint", super::soft::KIND]
     } else {
         &["largest-contentful-paint"]
     };
-    let observer = PerfObserver::many(kinds, &[], move |entries| {
-        let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        let all = rt.cfg.report_all_changes;
-        if soft {
-            // web-vitals with `reportSoftNavs`: every entry, in order.
-            for e in &entries {
-                let changed = match e.entry_type().str().as_deref() {
-                    Some(super::soft::KIND) => {
-                        soft_navigation(&rt, &mut st, e);
-                        true
-                    }
-                    Some("interaction-contentful-paint") => {
-                        st.lcp.on_icp(super::soft::icp(e, lcp_entry), rt.first_hidden.get())
-                    }
-                    _ => st.lcp.on_entries(vec![lcp_entry(e)], activation_start(), rt.first_hidden.get(), true),
-                };
-                if changed {
-                    changed_value(&rt, &mut st, all);
-                }
-            }
-            return;
-        }
-        // Selectors only for the entries that can count.
-        let skip = if all { 0 } else { entries.len().saturating_sub(1) };
-        let batch = entries.iter().skip(skip).map(lcp_entry).collect();
-        if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) {
-            changed_value(&rt, &mut st, all);
-        }
+    let observer = rt.observe(kinds, &[], |rt, entries| {
+        with_sig(&rt.sig.lcp, |st| on_entries(rt, st, &entries));
     });
     let Some(observer) = observer else { return };
     let mut finalizers = Vec::new();
     if let Some(w) = super::util::window() {
         for kind in ["keydown", "click"] {
-            let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+            let me = rt.me.clone();
             finalizers.extend(Listener::new(w, kind, true, move |ev| {
                 if !ev.unchecked_ref::<Loose>().is_trusted() {
                     return;
                 }
                 // In a task of its own, so it adds nothing to this input's INP.
-                let (me, weak) = (me.clone(), weak.clone());
-                let generation = weak.upgrade().and_then(|s| s.try_borrow().ok().map(|s| s.generation));
-                when_idle(move || {
-                    if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
-                        finalize(&rt, &state, generation);
-                    }
-                });
+                let Some(rt) = me.upgrade() else { return };
+                let generation = rt.sig.lcp.try_borrow().ok().and_then(|s| s.as_ref().map(|s| s.generation));
+                when_idle_rt(&rt, generation, finalize);
             }));
         }
     }
-    if let Ok(mut st) = state.try_borrow_mut() {
-        st.observer = Some(observer);
-        st.finalizers = finalizers;
+    if let Ok(mut s) = rt.sig.lcp.try_borrow_mut() {
+        *s = Some(State {
+            lcp: Lcp::new(),
+            view: rt.first_view.clone(),
+            observer: Some(observer),
+            finalizers,
+            ..Default::default()
+        });
     }
-    let weak = Rc::downgrade(&state);
-    rt.on_hidden_hook(Box::new(move |rt| {
-        if let Some(state) = weak.upgrade() {
-            finalize(rt, &state, None);
-        }
-    }));
-    let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |rt, restored_at| {
-        let Some(state) = weak.upgrade() else { return };
-        if let Ok(mut st) = state.try_borrow_mut() {
+    rt.on_hidden_hook(|rt| finalize(rt, None));
+    rt.on_restore_hook(|rt, restored_at| {
+        let view = rt.view();
+        with_sig(&rt.sig.lcp, |st| {
             st.lcp = Lcp::new();
             st.lcp.finalized = true; // no new entries after a restore: the frame time is the value
-            st.view = rt.view();
+            st.view = view;
             st.generation = st.generation.wrapping_add(1);
-        }
-        let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-        double_raf(move |now| {
-            let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) else { return };
-            let Ok(mut st) = state.try_borrow_mut() else { return };
-            st.lcp.value = now - restored_at;
-            st.lcp.reporter = Reporter::default();
-            let value = st.lcp.value;
-            let view = st.view.0.clone();
-            report(&rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || {
-                let mut a = Attrs::new();
-                a.n("elementRenderDelay", value);
-                (a, vec![])
+        });
+        double_raf(rt, restored_at, |rt, restored_at, now| {
+            with_sig(&rt.sig.lcp, |st| {
+                st.lcp.value = now - restored_at;
+                st.lcp.reporter = Reporter::default();
+                let value = st.lcp.value;
+                let view = st.view.0.clone();
+                report(rt, &mut st.lcp.reporter, "LCP", value, true, (&view, "back-forward-cache"), || {
+                    let mut a = Attrs::new();
+                    a.n("elementRenderDelay", value);
+                    (a, vec![])
+                });
             });
         });
-    }));
-    // The state lives as long as the agent: dropped (observer disconnected,
-    // listeners removed) on shutdown.
-    rt.add_source(Some(state));
+    });
+}
+
+/// One delivery of the observer.
+fn on_entries(rt: &Runtime, st: &mut State, entries: &[Entry]) {
+    let all = rt.cfg.report_all_changes;
+    if rt.soft_navs {
+        // web-vitals with `reportSoftNavs`: every entry, in order.
+        for e in entries {
+            let changed = match e.entry_type().str().as_deref() {
+                Some(super::soft::KIND) => {
+                    soft_navigation(rt, st, e);
+                    true
+                }
+                Some("interaction-contentful-paint") => {
+                    st.lcp.on_icp(super::soft::icp(e, lcp_entry), rt.first_hidden.get())
+                }
+                _ => st.lcp.on_entries(vec![lcp_entry(e)], activation_start(), rt.first_hidden.get(), true),
+            };
+            if changed {
+                changed_value(rt, st, all);
+            }
+        }
+        return;
+    }
+    // Selectors only for the entries that can count.
+    let skip = if all { 0 } else { entries.len().saturating_sub(1) };
+    let batch = entries.iter().skip(skip).map(lcp_entry).collect();
+    if st.lcp.on_entries(batch, activation_start(), rt.first_hidden.get(), all) {
+        changed_value(rt, st, all);
+    }
 }

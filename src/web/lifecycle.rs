@@ -13,11 +13,9 @@
 use crate::prelude::*;
 
 use alloc::rc::Rc;
-use core::cell::Cell;
 
 use super::bindings::Loose;
 use super::runtime::Runtime;
-use super::util::Listener;
 use wasm_bindgen::JsCast;
 
 pub fn hidden() -> bool {
@@ -26,25 +24,21 @@ pub fn hidden() -> bool {
 
 pub fn install(rt: &Rc<Runtime>) {
     let Some(w) = super::util::window() else { return };
-    // A visible page being left had its hide handled at `pagehide`.
-    let left_visible = Rc::new(Cell::new(false));
     if let Some(doc) = super::util::document() {
-        let (me, left) = (rt.me.clone(), left_visible.clone());
-        rt.add_source(Listener::new(doc, "visibilitychange", true, move |ev| {
-            if let (Some(rt), true) = (me.upgrade(), hidden()) {
-                // web-vitals' visibility watcher: the first time the page was hidden.
-                if !rt.first_hidden.get().is_finite() {
-                    rt.first_hidden.set(ev.unchecked_ref::<Loose>().time_stamp());
-                }
-                if !left.replace(false) {
-                    rt.on_hidden();
-                }
+        rt.listen(doc, "visibilitychange", true, |rt, ev| {
+            if !hidden() {
+                return;
             }
-        }));
+            // web-vitals' visibility watcher: the first time the page was hidden.
+            if !rt.first_hidden.get().is_finite() {
+                rt.first_hidden.set(ev.unchecked_ref::<Loose>().time_stamp());
+            }
+            if !rt.left_visible.replace(false) {
+                rt.on_hidden();
+            }
+        });
     }
-    let (me, left) = (rt.me.clone(), left_visible.clone());
-    rt.add_source(Listener::new(w, "pagehide", true, move |_| {
-        let Some(rt) = me.upgrade() else { return };
+    rt.listen(w, "pagehide", true, |rt, _| {
         // Unloading: no time left to compress the beacon.
         rt.transport.unloading.set(true);
         if hidden() {
@@ -57,15 +51,13 @@ pub fn install(rt: &Rc<Runtime>) {
             // two, so the final values are the ones web-vitals reports then.
             // Taken now, they leave in this beacon, not a second one a moment
             // later (two requests per page view left by a link, before).
-            left.set(true);
+            rt.left_visible.set(true);
             rt.on_hidden();
         }
-    }));
-    let me = rt.me.clone();
-    rt.add_source(Listener::new(w, "pageshow", true, move |ev| {
+    });
+    rt.listen(w, "pageshow", true, |rt, ev| {
         let e: &Loose = ev.unchecked_ref();
-        left_visible.set(false);
-        let Some(rt) = me.upgrade() else { return };
+        rt.left_visible.set(false);
         rt.transport.unloading.set(false);
         if e.persisted() {
             rt.on_restore(e.time_stamp());
@@ -73,5 +65,5 @@ pub fn install(rt: &Rc<Runtime>) {
             // (Chromium bug 1133363): read the state in a task of its own.
             rt.defer(0, |rt| rt.first_hidden.set(super::vitals::hidden_now_time()));
         }
-    }));
+    });
 }

@@ -10,14 +10,13 @@ use crate::prelude::*;
 use super::bindings::Str as _;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 
 use wasm_bindgen::JsCast;
 
 use crate::core::event::{Event, LoafScript, LongTasks};
 
 use super::bindings::{nz, Entry};
-use super::runtime::{Runtime, MAX_SHARED_INTERVALS};
+use super::runtime::{with_sig, Runtime, MAX_SHARED_INTERVALS};
 use super::util::{now, PerfObserver};
 
 /// A script that ran in a long animation frame.
@@ -85,10 +84,10 @@ impl Totals {
 }
 
 #[derive(Default)]
-struct State {
+pub struct State {
     tasks: Totals,
     frames: Totals,
-    observers: Vec<PerfObserver>,
+    _observers: Vec<PerfObserver>,
 }
 
 fn on_longtasks(rt: &Runtime, st: &mut State, entries: &[Entry]) {
@@ -148,45 +147,29 @@ fn on_loafs(rt: &Runtime, st: &mut State, entries: &[Entry]) {
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let state = Rc::new(RefCell::new(State::default()));
     let mut observers = Vec::new();
-    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-    observers.extend(PerfObserver::new("longtask", &[], move |entries| {
-        if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                on_longtasks(&rt, &mut st, &entries);
-            }
-        }
+    observers.extend(rt.observe(&["longtask"], &[], |rt, entries| {
+        with_sig(&rt.sig.long, |st| on_longtasks(rt, st, &entries));
     }));
-    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
-    observers.extend(PerfObserver::new("long-animation-frame", &[], move |entries| {
-        if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                on_loafs(&rt, &mut st, &entries);
-            }
-        }
+    observers.extend(rt.observe(&["long-animation-frame"], &[], |rt, entries| {
+        with_sig(&rt.sig.long, |st| on_loafs(rt, st, &entries));
     }));
     if observers.is_empty() {
         return;
     }
-    if let Ok(mut st) = state.try_borrow_mut() {
-        st.observers = observers;
+    if let Ok(mut s) = rt.sig.long.try_borrow_mut() {
+        *s = Some(State { _observers: observers, ..Default::default() });
     }
-    let weak = Rc::downgrade(&state);
-    rt.on_hidden_hook(Box::new(move |rt| {
-        let Some(state) = weak.upgrade() else { return };
-        let Ok(mut st) = state.try_borrow_mut() else { return };
-        st.tasks.report(rt, "longtask");
-        st.frames.report(rt, "loaf");
-    }));
-    let weak = Rc::downgrade(&state);
-    rt.on_restore_hook(Box::new(move |_, _| {
-        if let Some(state) = weak.upgrade() {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                st.tasks = Totals::default();
-                st.frames = Totals::default();
-            }
-        }
-    }));
-    rt.add_source(Some(state));
+    rt.on_hidden_hook(|rt| {
+        with_sig(&rt.sig.long, |st| {
+            st.tasks.report(rt, "longtask");
+            st.frames.report(rt, "loaf");
+        });
+    });
+    rt.on_restore_hook(|rt, _| {
+        with_sig(&rt.sig.long, |st| {
+            st.tasks = Totals::default();
+            st.frames = Totals::default();
+        });
+    });
 }

@@ -90,27 +90,22 @@ fn report(rt: &Runtime) {
         // What the load produced (navigation, resources, FCP, TTFB) goes now,
         // while the page is visible: by fetch, compressed, in an idle moment,
         // rather than uncompressed in the page's last beacon.
-        let me = rt.me.clone();
-        super::vitals::when_idle(move || {
-            if let Some(rt) = me.upgrade() {
-                rt.flush(false);
-            }
-        });
+        super::vitals::when_idle_rt(rt, None, |rt, _| rt.flush(false));
         // The latency split waits for the page to be hidden: its LCP part
         // is final only then.
-        rt.on_hidden_hook(Box::new(|rt| {
+        rt.on_hidden_hook(|rt| {
             let Some(nav) = read() else { return };
             let lcp = rt.shared.try_borrow().ok().and_then(|s| s.lcp);
             let split = LatencySplit::compute(&nav, &rt.cfg.server_timing_name, lcp);
             if rt.split_once() {
                 rt.push(Event::Split(split));
             }
-        }));
+        });
     }
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    rt.on_restore_hook(Box::new(|rt, _| super::ttfb::report_restore(rt)));
+    rt.on_restore_hook(|rt, _| super::ttfb::report_restore(rt));
     // A prerendered page's timings are final (activationStart known) only
     // once it is shown.
     super::vitals::when_activated(rt, after_activation);

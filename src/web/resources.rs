@@ -15,7 +15,7 @@ use crate::core::event::Resource;
 
 use super::bindings::{nz, Entry};
 use super::runtime::Runtime;
-use super::util::{epoch, PerfObserver};
+use super::util::epoch;
 
 fn span(a: f64, b: f64) -> f64 {
     let (a, b) = (nz(a), nz(b));
@@ -93,9 +93,7 @@ fn from_entry(rt: &Runtime, e: &Entry, url: String, initiator: String, t: &Timin
 }
 
 pub fn install(rt: &Rc<Runtime>) {
-    let me = rt.me.clone();
-    rt.add_source(PerfObserver::new("resource", &[], move |entries| {
-        let Some(rt) = me.upgrade() else { return };
+    rt.add_source(rt.observe(&["resource"], &[], |rt, entries| {
         for e in &entries {
             let Some(url) = e.name().str() else { continue };
             let initiator = e.initiator_type().str().unwrap_or_default();
@@ -113,9 +111,9 @@ pub fn install(rt: &Rc<Runtime>) {
             let status = nz(t.status);
             if !tag.is_empty() && status >= 400.0 && t.response_end < rt.started && !rt.ignored_url(&url) {
                 let status = u32::try_from(crate::core::json::f64_to_u64(status)).unwrap_or(0);
-                super::errors::early_resource_failure(&rt, tag, &url, status, epoch(t.response_end));
+                super::errors::early_resource_failure(rt, tag, &url, status, epoch(t.response_end));
             }
-            if let Some(r) = from_entry(&rt, e, url, initiator, &t) {
+            if let Some(r) = from_entry(rt, e, url, initiator, &t) {
                 // TTI's network quiet window needs every request's interval.
                 if let Ok(mut sh) = rt.shared.try_borrow_mut() {
                     if sh.requests.len() < super::runtime::MAX_SHARED_INTERVALS {

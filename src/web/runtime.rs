@@ -53,9 +53,39 @@ pub struct State {
 }
 
 /// Called when the page is hidden or left (final values are reported now).
-pub type HiddenHook = Box<dyn Fn(&Runtime)>;
+/// Plain functions, not closures: what a hook needs is in the runtime
+/// (`Signals`), so no hook has a vtable or drop glue of its own.
+pub type HiddenHook = fn(&Runtime);
 /// Called after a back/forward cache restore, with the `pageshow` time.
-pub type RestoreHook = Box<dyn Fn(&Runtime, f64)>;
+pub type RestoreHook = fn(&Runtime, f64);
+
+/// Each metric's state, in the runtime rather than in an `Rc<RefCell<_>>`
+/// of its own: hooks are plain functions that find it here, and observers'
+/// closures hold the runtime only (one weak reference to upgrade, not two;
+/// no drop glue per state type). `None` until the metric is installed (never,
+/// where the browser lacks its entries) and again after `shutdown`, which
+/// drops the observers, listeners and timers each one holds.
+#[derive(Default)]
+pub struct Signals {
+    pub lcp: RefCell<Option<super::lcp::State>>,
+    pub cls: RefCell<Option<super::cls::State>>,
+    pub inp: RefCell<Option<super::inp::State>>,
+    pub long: RefCell<Option<super::longtasks::State>>,
+    pub tti: RefCell<Option<super::tti::State>>,
+    /// FCP's reporter for a back/forward cache restore.
+    pub fcp: RefCell<crate::core::vitals::Reporter>,
+}
+
+/// Runs `f` on a metric's state when it is installed and not in use.
+pub fn with_sig<T, R>(cell: &RefCell<Option<T>>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+    cell.try_borrow_mut().ok()?.as_mut().map(f)
+}
+
+/// Uninstalls a metric (its observers, listeners and timers go with it).
+fn clear<T>(cell: &RefCell<Option<T>>) {
+    let old = cell.try_borrow_mut().ok().and_then(|mut s| s.take());
+    drop(old);
+}
 
 /// What one signal learns and another needs (TTI needs the long tasks and
 /// the requests; INP's attribution needs the long animation frames).
@@ -80,15 +110,19 @@ const MAX_HTTP_PENDING: usize = 100;
 pub struct Runtime {
     pub cfg: Config,
     pub hooks: Hooks,
-    pub transport: Rc<Transport>,
+    pub transport: Transport,
     st: RefCell<State>,
     sources: RefCell<Vec<Source>>,
     busy: Cell<u64>,
     /// `firstHiddenTime` of web-vitals' visibility watcher (ms since time origin).
     pub first_hidden: Cell<f64>,
+    /// A visible page being left had its hide handled at `pagehide`
+    /// (`visibilitychange` → hidden follows: see `lifecycle`).
+    pub left_visible: Cell<bool>,
     hidden_hooks: RefCell<Vec<HiddenHook>>,
     restore_hooks: RefCell<Vec<RestoreHook>>,
     pub shared: RefCell<Shared>,
+    pub sig: Signals,
     /// When the agent started (performance time): earlier errors were missed.
     pub started: f64,
     /// Where our own requests go (each channel's URL, query removed): never
@@ -146,12 +180,7 @@ impl Runtime {
             usize::try_from(cfg.max_queue_events).unwrap_or(500),
         );
         let errors = ErrorBook::new(usize::try_from(cfg.max_errors).unwrap_or(100));
-        let transport = Transport::new(
-            &cfg.url,
-            wire::channels(cfg.format),
-            cfg.persist,
-            cfg.format == crate::core::config::Format::Native,
-        );
+        let splittable = cfg.format == crate::core::config::Format::Native;
         let own_urls = {
             let base = cfg.url.split(['?', '#']).next().unwrap_or("");
             let trimmed = crate::core::json::trim_end_byte(base, b'/');
@@ -168,9 +197,9 @@ impl Runtime {
             soft: RefCell::new(Default::default()),
             past: RefCell::new(Vec::new()),
             prev_url: RefCell::new(String::new()),
+            transport: Transport::new(&cfg.url, wire::channels(cfg.format), cfg.persist, splittable, me.clone()),
             cfg,
             hooks,
-            transport,
             st: RefCell::new(State {
                 meta,
                 queue,
@@ -185,9 +214,11 @@ impl Runtime {
             sources: RefCell::new(Vec::new()),
             busy: Cell::new(0),
             first_hidden: Cell::new(super::vitals::initial_first_hidden()),
+            left_visible: Cell::new(false),
             hidden_hooks: RefCell::new(Vec::new()),
             restore_hooks: RefCell::new(Vec::new()),
             shared: RefCell::new(Shared::default()),
+            sig: Signals::default(),
             started: super::util::performance().map_or(0.0, |p| p.now()),
             own_urls,
             deferred: RefCell::new(Vec::new()),
@@ -232,6 +263,24 @@ impl Runtime {
                 f(&rt, &ev);
             }
         }));
+    }
+
+    /// A PerformanceObserver (see `PerfObserver::many`) that hands each
+    /// delivery to `f` while the agent lives. One closure type for every
+    /// metric's observer, as `listen` for listeners: each distinct closure
+    /// is its own copy of the observer's glue.
+    pub fn observe(
+        &self,
+        kinds: &[&str],
+        extra: &[(&str, f64)],
+        f: fn(&Runtime, Vec<super::bindings::Entry>),
+    ) -> Option<super::util::PerfObserver> {
+        let me = self.me.clone();
+        super::util::PerfObserver::many(kinds, extra, move |entries| {
+            if let Some(rt) = me.upgrade() {
+                f(&rt, entries);
+            }
+        })
     }
 
     /// `add_source` without a copy per source type.
@@ -553,7 +602,7 @@ impl Runtime {
             let mut seq = self.transport.seq.get();
             // The flush's first request carries the counts (see Transport::lost).
             let carried = dropped.clone();
-            let (reqs, over) = wire::requests(format, &st.meta, &items, dropped, t, &mut seq, limit);
+            let (reqs, over) = wire::requests(format, &st.meta, items, dropped, t, &mut seq, limit);
             self.transport.seq.set(seq);
             st.queue.dropped.merge(over);
             (reqs, carried)
@@ -611,10 +660,8 @@ impl Runtime {
     }
 
     pub fn shutdown(&self) {
-        for hooks in [&self.hidden_hooks] {
-            if let Ok(mut h) = hooks.try_borrow_mut() {
-                h.clear();
-            }
+        if let Ok(mut h) = self.hidden_hooks.try_borrow_mut() {
+            h.clear();
         }
         if let Ok(mut h) = self.restore_hooks.try_borrow_mut() {
             h.clear();
@@ -622,6 +669,12 @@ impl Runtime {
         if let Ok(mut d) = self.deferred.try_borrow_mut() {
             d.clear();
         }
+        let sig = &self.sig;
+        clear(&sig.lcp);
+        clear(&sig.cls);
+        clear(&sig.inp);
+        clear(&sig.long);
+        clear(&sig.tti);
         // Dropping them removes every listener and observer and stops every timer.
         let sources = self.sources.try_borrow_mut().map(|mut v| core::mem::take(&mut *v)).unwrap_or_default();
         drop(sources);

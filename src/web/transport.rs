@@ -11,7 +11,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use alloc::rc::{Rc, Weak};
+use alloc::rc::Weak;
 use core::cell::{Cell, RefCell};
 
 use js_sys::{Function, Object, Promise};
@@ -104,11 +104,19 @@ pub struct Transport {
     splittable: bool,
     pub dropped: RefCell<Dropped>,
     persist: bool,
-    me: Weak<Transport>,
+    /// The runtime that holds this transport (its promise reactions and
+    /// timer reach it through the runtime: no `Rc` of its own).
+    me: Weak<super::runtime::Runtime>,
 }
 
 impl Transport {
-    pub fn new(url: &str, channels: &[crate::core::wire::Channel], persist: bool, splittable: bool) -> Rc<Transport> {
+    pub fn new(
+        url: &str,
+        channels: &[crate::core::wire::Channel],
+        persist: bool,
+        splittable: bool,
+        me: Weak<super::runtime::Runtime>,
+    ) -> Transport {
         let fetch = super::util::window().map(|w| get(w, "fetch")).and_then(|f| f.dyn_into::<Function>().ok());
         let base = crate::core::json::trim_end_byte(url, b'/');
         let targets = channels
@@ -118,7 +126,7 @@ impl Transport {
                 content_type: c.content_type,
             })
             .collect();
-        Rc::new_cyclic(|me| Transport {
+        Transport {
             targets,
             fetch,
             retry: RefCell::new(Vec::new()),
@@ -137,8 +145,8 @@ impl Transport {
             splittable,
             dropped: RefCell::new(Dropped::default()),
             persist,
-            me: me.clone(),
-        })
+            me,
+        }
     }
 
     /// Sends one request body. `last_chance`: the page is being hidden or
@@ -225,7 +233,8 @@ impl Transport {
         let me = self.me.clone();
         // Freed when called (fulfilled or rejected: one of the two runs).
         let done = once(Box::new(move |bytes: JsValue| {
-            let Some(t) = me.upgrade() else { return Ok(JsValue::UNDEFINED) };
+            let Some(rt) = me.upgrade() else { return Ok(JsValue::UNDEFINED) };
+            let t = &rt.transport;
             let entry = {
                 let mut leaving = t.leaving.borrow_mut();
                 let i = leaving.iter().position(|(n, _, _)| *n == id);
@@ -348,7 +357,8 @@ impl Transport {
                 let me = self.me.clone();
                 let generation = self.generation.get();
                 let send = once(Box::new(move |bytes: JsValue| {
-                    let Some(t) = me.upgrade() else { return Ok(JsValue::UNDEFINED) };
+                    let Some(rt) = me.upgrade() else { return Ok(JsValue::UNDEFINED) };
+                    let t = &rt.transport;
                     if t.generation.get() != generation {
                         return Ok(JsValue::UNDEFINED); // the page was hidden meanwhile: sent by beacon
                     }
@@ -396,10 +406,13 @@ impl Transport {
         // Called exactly once (fulfilled or rejected), which frees it; a
         // promise that never settles leaks one small closure per request.
         let done = once(Box::new(move |res: JsValue| {
-            match me.upgrade() {
-                Some(t) if t.generation.get() == generation => t.on_answer(&res),
-                Some(t) => t.on_late_answer(generation, &res),
-                None => {}
+            if let Some(rt) = me.upgrade() {
+                let t = &rt.transport;
+                if t.generation.get() == generation {
+                    t.on_answer(&res);
+                } else {
+                    t.on_late_answer(generation, &res);
+                }
             }
             Ok(JsValue::UNDEFINED)
         }));
@@ -473,9 +486,9 @@ impl Transport {
                     .unwrap_or_else(|| 1000u32.saturating_mul(1 << attempts.saturating_sub(1).min(6)).min(60_000));
                 let me = self.me.clone();
                 let t = Timer::new(backoff, false, move || {
-                    if let Some(t) = me.upgrade() {
-                        t.timer.borrow_mut().take();
-                        t.pump();
+                    if let Some(rt) = me.upgrade() {
+                        rt.transport.timer.borrow_mut().take();
+                        rt.transport.pump();
                     }
                 });
                 *self.timer.borrow_mut() = t;

@@ -13,18 +13,17 @@
 use crate::prelude::*;
 
 use alloc::rc::Rc;
-use core::cell::RefCell;
 
 use crate::core::attrs::Attrs;
 use crate::core::vitals::{tbt, tti, Reporter};
 
 use super::bindings::nz;
-use super::runtime::Runtime;
+use super::runtime::{with_sig, Runtime};
 use super::util::{performance, supports, Timer};
 use super::vitals::{activation_start, navigation_entry, report};
 
 #[derive(Default)]
-struct State {
+pub struct State {
     timer: Option<Timer>,
     done: bool,
 }
@@ -61,27 +60,20 @@ pub fn install(rt: &Rc<Runtime>) {
     if !supports("longtask") {
         return; // Firefox, Safari: no long task entries, no TTI
     }
-    let state = Rc::new(RefCell::new(State::default()));
-    let (me, weak) = (rt.me.clone(), Rc::downgrade(&state));
+    let me = rt.me.clone();
     let timer = Timer::new(1000, true, move || {
-        if let (Some(rt), Some(state)) = (me.upgrade(), weak.upgrade()) {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                evaluate(&rt, &mut st);
-            }
+        if let Some(rt) = me.upgrade() {
+            with_sig(&rt.sig.tti, |st| evaluate(&rt, st));
         }
     });
-    if let Ok(mut st) = state.try_borrow_mut() {
-        st.timer = timer;
+    if let Ok(mut s) = rt.sig.tti.try_borrow_mut() {
+        *s = Some(State { timer, done: false });
     }
-    let weak = Rc::downgrade(&state);
-    rt.on_hidden_hook(Box::new(move |_| {
+    rt.on_hidden_hook(|rt| {
         // Hidden before it settled: a TTI measured now would be meaningless.
-        if let Some(state) = weak.upgrade() {
-            if let Ok(mut st) = state.try_borrow_mut() {
-                st.done = true;
-                st.timer = None;
-            }
-        }
-    }));
-    rt.add_source(Some(state));
+        with_sig(&rt.sig.tti, |st| {
+            st.done = true;
+            st.timer = None;
+        });
+    });
 }

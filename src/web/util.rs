@@ -91,6 +91,8 @@ impl PerfObserver {
     /// Observes `kind` with `buffered: true` (so entries from before the agent
     /// loaded are delivered too). `None` when the browser lacks
     /// PerformanceObserver or this entry type: the signal is simply absent.
+    /// (The metrics observe through `Runtime::observe`.)
+    #[cfg(feature = "actions")]
     pub fn new(kind: &str, extra: &[(&str, f64)], f: impl FnMut(Vec<Entry>) + 'static) -> Option<PerfObserver> {
         Self::many(&[kind], extra, f)
     }

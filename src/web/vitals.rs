@@ -204,14 +204,18 @@ pub fn attr_url(rt: &Runtime, url: &str) -> String {
     truncate(&rt.scrub(url), 512).to_string()
 }
 
-/// web-vitals' `doubleRAF`, for bfcache LCP/FCP: `performance.now()` in a
-/// callback of the second frame after the restore, exactly as web-vitals
-/// reads it.
-pub fn double_raf(f: impl FnOnce(f64) + 'static) {
+/// web-vitals' `doubleRAF`, for bfcache LCP/FCP: `f(rt, restored_at, now)`
+/// with `performance.now()` in a callback of the second frame after the
+/// restore, exactly as web-vitals reads it. A plain `fn`: one pair of frame
+/// callbacks for every caller.
+pub fn double_raf(rt: &Runtime, restored_at: f64, f: fn(&Runtime, f64, f64)) {
     let Some(w) = super::util::window() else { return };
     let w2 = w.clone();
+    let me = rt.me.clone();
     let inner = once(Box::new(move |_| {
-        f(performance().map_or(0.0, |p| p.now()));
+        if let Some(rt) = me.upgrade() {
+            f(&rt, restored_at, performance().map_or(0.0, |p| p.now()));
+        }
         Ok(JsValue::UNDEFINED)
     }));
     // Each frame callback frees itself when it runs.
@@ -224,7 +228,7 @@ pub fn double_raf(f: impl FnOnce(f64) + 'static) {
 
 /// web-vitals' `whenActivated`: runs `f` now, or when a prerendered page is
 /// activated (metrics of a prerendered page start at activation).
-pub fn when_activated(rt: &Runtime, f: impl FnOnce(&Runtime) + 'static) {
+pub fn when_activated(rt: &Runtime, f: fn(&Runtime)) {
     let doc = document();
     match doc {
         Some(d) if prerendering() => {
@@ -265,6 +269,17 @@ pub fn when_idle(f: impl FnOnce() + 'static) {
         return;
     }
     let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
+}
+
+/// `when_idle` for `f(rt, arg)` while the agent lives: one closure type
+/// for every metric that waits for idle.
+pub fn when_idle_rt(rt: &Runtime, arg: Option<u32>, f: fn(&Runtime, Option<u32>)) {
+    let me = rt.me.clone();
+    when_idle(move || {
+        if let Some(rt) = me.upgrade() {
+            f(&rt, arg);
+        }
+    });
 }
 
 /// `{ timeout: 1000 }` for `when_idle`, made once: it runs for every
