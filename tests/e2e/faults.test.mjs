@@ -193,7 +193,10 @@ test('collector down then back: quiet page, bounded memory, stored batches deliv
   assert.ok(attempts.every((a) => /CONNECTION_REFUSED/.test(a.why)), 'connection refused');
   const gaps = attempts.slice(1).map((a, i) => a.t - attempts[i].t);
   log(`gaps between attempts: ${gaps.join(' ')} ms (backoff 1 s, 2 s, 4 s, … 60 s)`);
-  gaps.forEach((g, i) => i && assert.ok(g >= 1.5 * gaps[i - 1], `backoff grows: ${gaps}`));
+  // Each gap doubles (1 s, 2 s, 4 s); each attempt's time is when its
+  // failure reached the page, which a loaded machine delays by a few hundred
+  // ms (seen: 1222 then 1790 ms), hence the 300 ms allowance.
+  gaps.forEach((g, i) => i && assert.ok(g >= 1.5 * gaps[i - 1] - 300, `backoff grows: ${gaps}`));
   assert.ok(memDown <= 2 * 1024 * 1024, `wasm memory bounded while down: ${memDown}`);
   assert.ok(Math.max(...samples) <= samples[0] + 256 * 1024, `no growth with the events pushed: ${samples}`);
   assert.deepEqual(page.pageErrors, [], 'no page error');
