@@ -42,17 +42,14 @@ pub fn fill(path: &Path, events: usize, now: i64, days: i64) -> Result<(), Strin
     for (name, _) in &indexes {
         tx.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(e)?;
     }
+    // The drawn values are materialized first: SQLite would otherwise
+    // flatten the subquery and draw `random()` again for each use of a
+    // column (`t` as started_at, first_seen and last_seen; `page` in url
+    // and page; `js` as js_errors and errors), and a page view's times and
+    // path would disagree with each other.
     let page_views = format!(
-        "WITH RECURSIVE n(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM n WHERE v < ?1 - 1)
-         INSERT INTO page_views (id, session_id, app_name, app_version, app_env, started_at, first_seen,
-             last_seen, url, page, view_name, referrer, nav_type, browser, browser_version, os, os_version,
-             device, country, country_source, tz, lang, ua, sdk, viewport, conn, lcp, inp, cls, fcp, ttfb,
-             page_load, nav_ttfb, js_errors, errors, http_calls, http_errors, events)
-         SELECT id, session_id, 'shop', release, 'prod', t, t, t, 'https://shop.example' || page, page, '', '',
-             'navigate', browser, '124', os, '10', device, country, 'tz', 'Europe/Berlin', 'de-DE', '',
-             'rum-agent', '1536x730', '4g', {lcp}, {inp}, {cls}, {fcp}, ttfb, {load}, ttfb, js, js, 1,
-             (abs(random()) % 20 = 0), 10
-         FROM (SELECT 'pv-' || v AS id, 's-' || (v / 4) AS session_id, ?2 - abs(random()) % ?3 AS t,
+        "WITH RECURSIVE n(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM n WHERE v < ?1 - 1),
+         r AS MATERIALIZED (SELECT 'pv-' || v AS id, 's-' || (v / 4) AS session_id, ?2 - abs(random()) % ?3 AS t,
              '/products/' || (abs(random()) % 200) AS page,
              '2.' || (3 + abs(random()) % 2) || '.' || (abs(random()) % 2) AS release,
              CASE abs(random()) % 5 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Safari' WHEN 2 THEN 'Firefox'
@@ -61,7 +58,16 @@ pub fn fill(path: &Path, events: usize, now: i64, days: i64) -> Result<(), Strin
                  WHEN 3 THEN 'iOS' ELSE 'Linux' END AS os,
              CASE abs(random()) % 3 WHEN 0 THEN 'desktop' WHEN 1 THEN 'mobile' ELSE 'tablet' END AS device,
              'C' || (abs(random()) % 20) AS country, {ttfb} AS ttfb, (v % 5 = 0) AS js
-             FROM n)",
+             FROM n)
+         INSERT INTO page_views (id, session_id, app_name, app_version, app_env, started_at, first_seen,
+             last_seen, url, page, view_name, referrer, nav_type, browser, browser_version, os, os_version,
+             device, country, country_source, tz, lang, ua, sdk, viewport, conn, lcp, inp, cls, fcp, ttfb,
+             page_load, nav_ttfb, js_errors, errors, http_calls, http_errors, events)
+         SELECT id, session_id, 'shop', release, 'prod', t, t, t, 'https://shop.example' || page, page, '', '',
+             'navigate', browser, '124', os, '10', device, country, 'tz', 'Europe/Berlin', 'de-DE', '',
+             'rum-agent', '1536x730', '4g', {lcp}, {inp}, {cls}, {fcp}, ttfb, {load}, ttfb, js, js, 1,
+             (abs(random()) % 20 = 0), 10
+         FROM r",
         lcp = around(2000.0),
         inp = around(150.0),
         cls = around(0.05),

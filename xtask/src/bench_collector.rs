@@ -190,12 +190,14 @@ pub fn run_cmd(args: &[String]) -> Result {
                 "fill",
                 runs.iter()
                     .map(|r| {
-                        r.fill
-                            .replace("filled", "")
-                            .replace("copied", "")
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ")
+                        // "filled N events in X s (SQLite) [+ copied … in Y s (…)]" → "X s [+ Y s copy]"
+                        let secs: Vec<&str> =
+                            r.fill.split(" in ").skip(1).filter_map(|p| p.split(' ').next()).collect();
+                        match secs.as_slice() {
+                            [fill, copy] => format!("{fill} s SQLite + {copy} s copy"),
+                            [fill] => format!("{fill} s"),
+                            _ => "-".into(),
+                        }
                     })
                     .collect(),
             ),
