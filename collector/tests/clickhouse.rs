@@ -3,7 +3,9 @@
 //! the same batches stored by a SQLite collector and a ClickHouse one give
 //! the same answer on every read route; a request sent to two collectors
 //! sharing one database is stored once; with ClickHouse down, ingest answers
-//! 503 with Retry-After and what was acknowledged before is there after.
+//! 503 with Retry-After and what was acknowledged before is there after;
+//! `/metrics` (SLO counters included) is the same on both backends; a
+//! collector killed mid-load loses nothing it acknowledged.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -191,6 +193,70 @@ async fn both_backends_answer_the_same() {
     assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
     let h = click.get("/healthz").await;
     assert_eq!(h["status"], "ok");
+    same_metrics(&lite, &click).await;
+}
+
+/// The data-derived series of `/metrics`: everything but timings (latency
+/// histograms), the writer queue and the build info. Sorted lines.
+async fn data_metrics(t: &Test) -> Vec<String> {
+    let r = t.send(axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.body).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter(|l| {
+            ![
+                "rum_collector_ingest_duration_seconds",
+                "rum_collector_write_batch_duration_seconds",
+                "rum_collector_write_queue_depth",
+                "rum_collector_build_info",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+        })
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `/metrics` of the two collectors once their SLO tickers have counted
+/// everything (they trail the clock by `LAG_MS`): the SLO counters (the
+/// same SQL as `/api/slo`, on each backend), the users' histograms and
+/// counters, the ingest counters are equal, line for line.
+async fn same_metrics(lite: &Test, click: &Test) {
+    use rum_collector::slo::prom::{LAG_MS, TICK};
+    let last_post = rum_collector::now_ms();
+    let settled = last_post + LAG_MS + 2 * i64::try_from(TICK.as_millis()).unwrap() + 1000;
+    let wait = u64::try_from(settled - rum_collector::now_ms()).unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    // A tick that failed is retried over the same interval: a few more tries.
+    let mut tries = 0;
+    loop {
+        let (a, b) = (data_metrics(lite).await, data_metrics(click).await);
+        let slo_total = |m: &[String]| -> f64 {
+            m.iter()
+                .filter(|l| l.starts_with("rum_slo_events_total"))
+                .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+                .sum()
+        };
+        if a == b {
+            assert!(slo_total(&a) > 0.0, "no SLO unit counted:\n{}", a.join("\n"));
+            assert!(a.iter().any(|l| l.starts_with("rum_lcp_seconds_count")), "{}", a.join("\n"));
+            return;
+        }
+        tries += 1;
+        if tries > 10 {
+            let only = |x: &[String], y: &[String]| x.iter().filter(|l| !y.contains(l)).cloned().collect::<Vec<_>>();
+            panic!(
+                "/metrics differ.\nonly sqlite:\n{}\nonly clickhouse:\n{}",
+                only(&a, &b).join("\n"),
+                only(&b, &a).join("\n")
+            );
+        }
+        tokio::time::sleep(TICK).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,4 +404,185 @@ async fn two_collectors_on_a_two_shard_cluster() {
     );
     let ev = b.get("/api/events?page_view_id=pv-both").await;
     assert_eq!(ev["events"].as_array().unwrap().len(), 1);
+}
+
+/// A `rum-collector` process (the real binary) on `store`, its own SQLite
+/// file for source maps; `SIGKILL`ed on drop.
+struct Proc {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Proc {
+    fn start(store: &str, db: &std::path::Path) -> Proc {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rum-collector"))
+            .args(["--listen", "127.0.0.1:0", "--rate-limit", "0", "--store", store, "--db"])
+            .arg(db)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+        Proc { child, url }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// POST a batch; `Some(status)` if an answer came, `None` if the
+/// connection failed or broke (the collector died).
+fn post_to(agent: &ureq::Agent, base: &str, body: &str) -> Option<u16> {
+    let r = agent
+        .post(&format!("{base}/collect"))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .header("user-agent", CHROME_UA)
+        .send(body)
+        .ok()?;
+    Some(r.status().as_u16())
+}
+
+/// Two collector processes on one ClickHouse, eight clients posting
+/// batches to both; one collector is killed (`SIGKILL`) while requests
+/// are in flight to it. A client whose request got no answer resends it to
+/// the survivor (as an agent behind a load balancer does). Every batch is
+/// then queryable exactly once: those acknowledged by the killed collector,
+/// those it stored without answering (the survivor answers them as
+/// duplicates) and those it had half written (rows without a register row
+/// are never counted; the survivor writes a fresh copy).
+#[test]
+fn killing_a_collector_mid_load_loses_nothing_it_acknowledged() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    const BATCHES: usize = 400;
+    const CLIENTS: usize = 8;
+    let ch = ClickHouse::start();
+    let dir = tempfile::tempdir().unwrap();
+    let store = ch.url("rum_kill");
+    let mut victim = Proc::start(&store, &dir.path().join("a.db"));
+    let survivor = Proc::start(&store, &dir.path().join("b.db"));
+    let (va, vb) = (victim.url.clone(), survivor.url.clone());
+    let t0 = rum_collector::now_ms();
+    let bodies: Arc<Vec<String>> = Arc::new(
+        (0..BATCHES)
+            .map(|i| {
+                let m = meta(&format!("kill-{i:04}"), &format!("s-kill-{}", i / 10), "1.0.0");
+                encode(&m, 1, &[vital("LCP", 1000.0 + i as f64), js_error(&format!("kill {i}"))])
+            })
+            .collect(),
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let (acked_by_victim, in_flight, killed) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+    let lost_in_flight = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (bodies, next, va, vb) = (bodies.clone(), next.clone(), va.clone(), vb.clone());
+            let (acked_by_victim, in_flight, killed, lost) =
+                (acked_by_victim.clone(), in_flight.clone(), killed.clone(), lost_in_flight.clone());
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(std::time::Duration::from_secs(30)))
+                    .build()
+                    .into();
+                let mut statuses = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, SeqCst);
+                    let Some(body) = bodies.get(i) else { break };
+                    // Alternately to each collector, like a round-robin balancer.
+                    let first = if i % 2 == 0 { &va } else { &vb };
+                    let to_victim = first == &va;
+                    let before_kill = !killed.load(SeqCst);
+                    if to_victim {
+                        in_flight.fetch_add(1, SeqCst);
+                    }
+                    let answer = post_to(&agent, first, body);
+                    if to_victim {
+                        in_flight.fetch_sub(1, SeqCst);
+                        match answer {
+                            Some(s) if (200..300).contains(&s) => {
+                                acked_by_victim.fetch_add(1, SeqCst);
+                            }
+                            None if before_kill => {
+                                lost.fetch_add(1, SeqCst);
+                            }
+                            _ => {}
+                        }
+                    }
+                    let mut status = answer;
+                    // No answer or not 2xx: resend to the survivor until stored.
+                    for _ in 0..50 {
+                        if status.is_some_and(|s| (200..300).contains(&s)) {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        status = post_to(&agent, &vb, body);
+                    }
+                    statuses.push((i, status));
+                }
+                statuses
+            })
+        })
+        .collect();
+    // Kill the victim once it has acknowledged a good part of its share,
+    // at a moment requests to it are in flight.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while acked_by_victim.load(SeqCst) < BATCHES / 8 || in_flight.load(SeqCst) < 2 {
+        assert!(std::time::Instant::now() < until, "the victim acknowledged too little");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    killed.store(true, SeqCst);
+    victim.kill();
+    let acked_before_kill = acked_by_victim.load(SeqCst);
+    let mut statuses: Vec<(usize, Option<u16>)> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    statuses.sort();
+    assert_eq!(statuses.len(), BATCHES);
+    for (i, s) in &statuses {
+        assert!(s.is_some_and(|s| (200..300).contains(&s)), "batch {i} never stored: {s:?}");
+    }
+    let lost = lost_in_flight.load(SeqCst);
+    assert!(lost > 0, "no request sent to the killed collector before its death lost its answer");
+    assert!(next.load(SeqCst) >= BATCHES, "the load ended before the kill");
+    // Each batch counted once, through the survivor's API.
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let get = |path: &str| -> Value {
+        let mut r = agent.get(&format!("{vb}{path}")).call().unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let range = format!("since={}&until={}", t0 - 3_600_000, t0 + 3_600_000);
+    let ev = get(&format!("/api/events?{range}&kind=error&limit=1000"));
+    let mut per_view = std::collections::BTreeMap::<String, usize>::new();
+    for e in ev["events"].as_array().unwrap() {
+        *per_view.entry(e["page_view_id"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    let wrong: Vec<_> = (0..BATCHES)
+        .map(|i| format!("kill-{i:04}"))
+        .filter_map(|v| match per_view.get(&v) {
+            Some(1) => None,
+            n => Some(format!("{v}: {n:?}")),
+        })
+        .collect();
+    assert!(wrong.is_empty(), "batches not counted exactly once: {wrong:?}");
+    assert_eq!(per_view.len(), BATCHES);
+    let s = get(&format!("/api/summary?{range}"));
+    assert_eq!(s["page_views"], BATCHES, "{s}");
+    assert_eq!(s["vitals"]["LCP"]["count"], BATCHES, "{s}");
+    assert_eq!(get("/api/stats")["database"]["events"], 2 * BATCHES);
+    eprintln!(
+        "killed after {acked_before_kill} acknowledged by it; {lost} requests in flight to it lost their answer \
+         and were resent to the survivor"
+    );
 }

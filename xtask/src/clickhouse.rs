@@ -87,6 +87,26 @@ impl Server {
         Ok(s)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Runs `sql` over the HTTP interface (loopback): the answer's body.
+    pub fn query(&self, sql: &str) -> Result<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.http_port)).map_err(|e| e.to_string())?;
+        let _ = s.set_read_timeout(Some(Duration::from_secs(600)));
+        write!(s, "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{sql}", sql.len())
+            .map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).map_err(|e| e.to_string())?;
+        let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+        if !head.contains(" 200 ") {
+            return Err(format!("clickhouse: {sql}: {}", body.trim()));
+        }
+        Ok(body.trim().to_string())
+    }
+
     /// The collector's `--store` for `database` on this server.
     pub fn store(&self, database: &str) -> String {
         format!("clickhouse://127.0.0.1:{}/{database}", self.http_port)

@@ -26,8 +26,9 @@ cargo xtask <command>
                    collector + demo shop on http://127.0.0.1:8787 (Ctrl-C to stop);
                    --store clickhouse: data in a local ClickHouse (installed where missing)
   screenshot       write a PNG of the populated dashboard
-  bench-collector [--store clickhouse]
-                   load the collector; print events/s, latency, bytes per event
+  bench-collector [--store sqlite|clickhouse|both] [--events N] [--duration 15s]
+                   load the collector on N synthetic events (same rows on both stores);
+                   print events/s, latency, query latency, fill time, bytes per event
   bench            side-by-side benchmark against other RUM agents
 ";
 

@@ -8,7 +8,9 @@
 //! With `--query-base http://127.0.0.1:PORT`, dashboard queries run at the
 //! same time (one client, in a loop: summaries, grouped summaries, time
 //! series, events), and their latency is printed too. `--fill-db PATH
-//! --fill-events N` writes a synthetic database instead, and exits.
+//! --fill-events N` writes a synthetic database instead, and exits; with
+//! `--copy-to clickhouse://127.0.0.1:PORT/DB` it then copies that data into
+//! ClickHouse (the same rows on both backends, for the bench).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -50,6 +52,10 @@ struct Args {
     fill_db: Option<std::path::PathBuf>,
     #[arg(long, default_value_t = 1_000_000)]
     fill_events: usize,
+    /// With `--fill-db`: then copy its events and page views into this
+    /// ClickHouse store (`clickhouse://127.0.0.1:PORT/DATABASE`, loopback).
+    #[arg(long)]
+    copy_to: Option<String>,
 }
 
 /// What the dashboard asks, over its ranges (`since=0`: the whole range cap).
@@ -199,13 +205,27 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     if let Some(db) = &args.fill_db {
         let t0 = Instant::now();
-        return match rum_collector::synth::fill(db, args.fill_events, rum_collector::now_ms(), 30) {
-            Ok(()) => {
-                println!("filled            {} events in {:.1} s", args.fill_events, t0.elapsed().as_secs_f64());
+        if let Err(e) = rum_collector::synth::fill(db, args.fill_events, rum_collector::now_ms(), 30) {
+            eprintln!("rum-loadgen: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+        println!("filled            {} events in {:.1} s (SQLite)", args.fill_events, t0.elapsed().as_secs_f64());
+        let Some(store) = &args.copy_to else { return std::process::ExitCode::SUCCESS };
+        if !store.starts_with("clickhouse://127.0.0.1:") && !store.starts_with("clickhouse://localhost:") {
+            eprintln!("rum-loadgen: --copy-to must be a clickhouse://127.0.0.1:PORT/DATABASE loopback URL");
+            return std::process::ExitCode::FAILURE;
+        }
+        let t0 = Instant::now();
+        return match rum_collector::synth::copy_to_clickhouse(db, store) {
+            Ok((events, views)) => {
+                println!(
+                    "copied            {events} events, {views} page views in {:.1} s (SQLite to ClickHouse)",
+                    t0.elapsed().as_secs_f64()
+                );
                 std::process::ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("rum-loadgen: {e}");
+                eprintln!("rum-loadgen: copying to ClickHouse: {e}");
                 std::process::ExitCode::FAILURE
             }
         };

@@ -170,11 +170,11 @@ impl Client {
     }
 
     /// POST `body` with `query` (already encoded, may be empty) in the URL.
-    fn post(&self, query: &str, body: Vec<u8>, with_db: bool) -> Result<String, String> {
+    fn post(&self, query: &str, body: impl ureq::AsSendBody, with_db: bool) -> Result<String, String> {
         self.post_to(&self.base, query, body, with_db)
     }
 
-    fn post_to(&self, base: &str, query: &str, body: Vec<u8>, with_db: bool) -> Result<String, String> {
+    fn post_to(&self, base: &str, query: &str, body: impl ureq::AsSendBody, with_db: bool) -> Result<String, String> {
         let mut url =
             format!("{base}?output_format_json_quote_64bit_integers=0&max_execution_time={}", self.max_execution_time);
         if self.cluster.is_some() {
@@ -197,7 +197,7 @@ impl Client {
         if let Some(p) = &self.password {
             req = req.header("X-ClickHouse-Key", p);
         }
-        let mut resp = req.send(&body[..]).map_err(|e| format!("clickhouse {}: {e}", self.base))?;
+        let mut resp = req.send(body).map_err(|e| format!("clickhouse {}: {e}", self.base))?;
         let status = resp.status();
         let mut text = String::new();
         resp.body_mut()
@@ -241,6 +241,24 @@ impl Client {
     /// `INSERT INTO table FORMAT JSONEachRow` with `body` (one object a line).
     pub fn insert(&self, table: &str, body: Vec<u8>) -> Result<(), String> {
         self.post(&enc(&format!("INSERT INTO {table} FORMAT JSONEachRow")), body, true).map(|_| ())
+    }
+
+    /// `INSERT INTO table FORMAT format` with a body streamed from `body`
+    /// (chunked, any length): bulk loads such as the bench's prefill
+    /// (`synth::copy_to_clickhouse`). Not bounded by the client's 60 s
+    /// time limit.
+    pub fn insert_stream(&self, table: &str, format: &str, body: impl Read + 'static) -> Result<(), String> {
+        let bulk = Client {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(6 * 3600)))
+                .build()
+                .into(),
+            max_execution_time: 6 * 3600,
+            ..self.clone()
+        };
+        let query = enc(&format!("INSERT INTO {table} FORMAT {format}"));
+        bulk.post(&query, ureq::SendBody::from_owned_reader(body), true).map(|_| ())
     }
 
     pub fn ping(&self) -> Result<(), String> {
