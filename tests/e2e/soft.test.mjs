@@ -64,7 +64,7 @@ async function run(name, actions, { query = '', expect = () => {} } = {}) {
   const page = await chrome.newPage();
   await page.activate();
   await page.goto(`${server.url}/test/soft/${query}`);
-  await page.waitFor(query.includes('late') ? 'document.readyState === "complete"' : 'window.bothReady && document.readyState === "complete"');
+  await page.waitFor(late ? 'document.readyState === "complete"' : 'window.bothReady && document.readyState === "complete"');
   await sleep(300);
   await actions(page);
   await page.goto(`${server.url}/test/vitals/other.html`);
