@@ -429,6 +429,16 @@ impl Proc {
         Proc { child, url }
     }
 
+    /// Sends `SIG<name>` (`kill -<name> <pid>`).
+    fn signal(&self, name: &str) {
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{name} {}", self.child.id());
+    }
+
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -454,8 +464,8 @@ fn post_to(agent: &ureq::Agent, base: &str, body: &str) -> Option<u16> {
 }
 
 /// Two collector processes on one ClickHouse, eight clients posting
-/// batches to both; one collector is killed (`SIGKILL`) while requests
-/// are in flight to it. A client whose request got no answer resends it to
+/// batches to both; one collector is frozen (`SIGSTOP`) wherever it is,
+/// then killed (`SIGKILL`) while requests are in flight to it. A client whose request got no answer resends it to
 /// the survivor (as an agent behind a load balancer does). Every batch is
 /// then queryable exactly once: those acknowledged by the killed collector,
 /// those it stored without answering (the survivor answers them as
@@ -536,13 +546,23 @@ fn killing_a_collector_mid_load_loses_nothing_it_acknowledged() {
             })
         })
         .collect();
-    // Kill the victim once it has acknowledged a good part of its share,
-    // at a moment requests to it are in flight.
+    // Once the victim has acknowledged a good part of its share, freeze it
+    // (SIGSTOP) wherever it is: reading a request, batching, half-way
+    // through its inserts. Requests to it then wait for an answer that
+    // never comes; once some do, SIGKILL it. Polling for in-flight requests
+    // and killing at once was a race: on a fast machine the requests seen
+    // in flight had been answered by the time the signal landed.
     let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while acked_by_victim.load(SeqCst) < BATCHES / 8 || in_flight.load(SeqCst) < 2 {
+    while acked_by_victim.load(SeqCst) < BATCHES / 8 {
         assert!(std::time::Instant::now() < until, "the victim acknowledged too little");
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
+    victim.signal("STOP");
+    while in_flight.load(SeqCst) < 2 {
+        assert!(std::time::Instant::now() < until, "no request went to the stopped victim");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
     killed.store(true, SeqCst);
     victim.kill();
     let acked_before_kill = acked_by_victim.load(SeqCst);
