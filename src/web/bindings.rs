@@ -87,6 +87,24 @@ extern "C" {
     /// Throws when `headers` is not a `Headers` (a mock or wrapped fetch).
     #[wasm_bindgen(method, catch, js_name = get)]
     pub fn header(this: &Loose, name: &str) -> Result<Option<String>, JsValue>;
+
+    /// `globalThis` (read as `globalThis.globalThis`: a static getter is
+    /// the one binding form that reads a global value without a
+    /// thread-local). js-sys's `global()` probes `globalThis`, `self`,
+    /// `window` and `global` through four imports and caches the answer in
+    /// a thread-local (~0.5 KB); the agent runs where `globalThis` exists.
+    /// Not in `js/props.js`: a second export there makes the bundle build
+    /// that module's namespace with a `for…in` at load, which a page's
+    /// enumerable `Object.prototype` property breaks.
+    #[wasm_bindgen(js_name = globalThis)]
+    pub type Scope;
+    #[wasm_bindgen(static_method_of = Scope, js_class = globalThis, getter = globalThis)]
+    pub fn scope() -> JsValue;
+
+    /// `navigator.sendBeacon(url, data)` for a string (sent as text/plain)
+    /// or an ArrayBuffer alike: one import, where web-sys has one per type.
+    #[wasm_bindgen(method, catch, js_name = sendBeacon)]
+    pub fn send_beacon(this: &Loose, url: &str, data: &JsValue) -> Result<bool, JsValue>;
 }
 
 #[wasm_bindgen(module = "/js/props.js")]

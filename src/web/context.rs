@@ -85,7 +85,7 @@ pub fn env() -> Env {
 /// `Intl.DateTimeFormat` (measured in headless Chromium 156), so it can be
 /// read at start. `None` where there is no Temporal.
 pub fn time_zone_now() -> Option<String> {
-    let now = get(&get(&js_sys::global(), "Temporal"), "Now");
+    let now = get(&get(&super::util::global(), "Temporal"), "Now");
     let f = get(&now, "timeZoneId").dyn_into::<js_sys::Function>().ok()?;
     f.call0(&now).ok()?.as_string().filter(|s| !s.is_empty())
 }
@@ -96,7 +96,7 @@ pub fn time_zone_now() -> Option<String> {
 /// start-up, never on the page's critical path (batches sent before then
 /// carry no `tz`).
 pub fn time_zone() -> String {
-    let intl = get(&js_sys::global(), "Intl");
+    let intl = get(&super::util::global(), "Intl");
     let dtf = get(&intl, "DateTimeFormat");
     let Ok(ctor) = dtf.dyn_into::<js_sys::Function>() else { return String::new() };
     let Ok(fmt) = js_sys::Reflect::construct(&ctor, &js_sys::Array::new()) else { return String::new() };

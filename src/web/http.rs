@@ -251,7 +251,7 @@ fn copy_headers(src: &JsValue) -> Option<web_sys::Headers> {
     if src.is_undefined() || src.is_null() {
         return web_sys::Headers::new().ok();
     }
-    let ctor = get(&js_sys::global(), "Headers");
+    let ctor = get(&super::util::global(), "Headers");
     let ctor: &Function = ctor.dyn_ref()?;
     Reflect::construct(ctor, &Array::of1(src)).ok()?.dyn_into().ok()
 }
@@ -303,7 +303,8 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
         if let Some(cb) = &this_cb {
             let target: &web_sys::EventTarget = xhr.unchecked_ref();
             for kind in XHR_END {
-                let _ = target.remove_event_listener_with_callback(kind, cb.as_ref().unchecked_ref());
+                // The `_and_bool` forms, as `Listener`: one import each, not two.
+                let _ = target.remove_event_listener_with_callback_and_bool(kind, cb.as_ref().unchecked_ref(), false);
             }
         }
         let (Some((mut call, url)), Some(rt)) = (pending.take(), me.upgrade()) else { return };
@@ -330,7 +331,7 @@ fn send_hook(rt: &Runtime, st: &State, this: &JsValue, orig: &JsValue, args: &Ar
     }));
     let target: &web_sys::EventTarget = this.unchecked_ref();
     for kind in XHR_END {
-        let _ = target.add_event_listener_with_callback(kind, done.as_ref().unchecked_ref());
+        let _ = target.add_event_listener_with_callback_and_bool(kind, done.as_ref().unchecked_ref(), false);
     }
     if let Ok(mut s) = slot.try_borrow_mut() {
         *s = Some(done);

@@ -57,7 +57,7 @@ fn interaction_count(st: &State) -> f64 {
 }
 
 fn supported() -> bool {
-    let pet = get(&js_sys::global(), "PerformanceEventTiming");
+    let pet = get(&super::util::global(), "PerformanceEventTiming");
     let proto = get(&pet, "prototype");
     proto.is_object() && js_sys::Reflect::has(&proto, &"interactionId".into()).unwrap_or(false)
 }

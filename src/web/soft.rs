@@ -29,7 +29,7 @@ pub fn supported() -> bool {
     if !super::util::supports(KIND) {
         return false;
     }
-    let proto = get(&get(&js_sys::global(), "PerformanceSoftNavigation"), "prototype");
+    let proto = get(&get(&super::util::global(), "PerformanceSoftNavigation"), "prototype");
     proto.is_object() && get(&proto, "getLargestInteractionContentfulPaint").is_function()
 }
 

@@ -246,7 +246,7 @@ impl Transport {
             // unload (a beacon, else a keepalive fetch).
             let sent = (bytes.is_instance_of::<js_sys::ArrayBuffer>()
                 && t.beacon_target(channel).is_some_and(|(nav, url)| {
-                    nav.send_beacon_with_opt_buffer_source(url, Some(bytes.unchecked_ref())).unwrap_or(false)
+                    nav.unchecked_ref::<super::bindings::Loose>().send_beacon(url, &bytes).unwrap_or(false)
                 }))
                 || t.leave(channel, &body);
             if sent && !t.unhealthy.get() {
@@ -281,8 +281,9 @@ impl Transport {
 
     fn beacon(&self, channel: u8, body: &str) -> bool {
         // A string body is sent as text/plain: a CORS-safelisted type, no preflight.
-        self.beacon_target(channel)
-            .is_some_and(|(nav, url)| nav.send_beacon_with_opt_str(url, Some(body)).unwrap_or(false))
+        self.beacon_target(channel).is_some_and(|(nav, url)| {
+            nav.unchecked_ref::<super::bindings::Loose>().send_beacon(url, &JsValue::from_str(body)).unwrap_or(false)
+        })
     }
 
     /// The navigator and URL a beacon on `channel` goes with, if it can.
@@ -627,7 +628,7 @@ fn status_of(response: Option<&Loose>) -> u64 {
 /// `CompressionStream` (asynchronous: the caller's task ends at once);
 /// `None` where the browser has none.
 fn compress(body: &str) -> Option<Promise> {
-    let g = js_sys::global();
+    let g = super::util::global();
     let cs_ctor = get(&g, "CompressionStream").dyn_into::<Function>().ok()?;
     let resp_ctor = get(&g, "Response").dyn_into::<Function>().ok()?;
     let cs = js_sys::Reflect::construct(&cs_ctor, &js_sys::Array::of1(&JsValue::from_str("gzip"))).ok()?;

@@ -167,7 +167,7 @@ pub fn once(f: Once) -> JsValue {
 
 /// `PerformanceObserver.supportedEntryTypes` includes `kind`.
 pub fn supports(kind: &str) -> bool {
-    let po = get(&js_sys::global(), "PerformanceObserver");
+    let po = get(&global(), "PerformanceObserver");
     let types = get(&po, "supportedEntryTypes");
     Array::is_array(&types) && types.unchecked_into::<Array>().includes(&JsValue::from_str(kind), 0)
 }
@@ -249,7 +249,7 @@ pub fn page() -> &'static Page {
     if let Some(p) = PAGE.0.get() {
         return p;
     }
-    let window = web_sys::window();
+    let window = global().dyn_into::<web_sys::Window>().ok();
     let document = window.as_ref().and_then(web_sys::Window::document);
     let perf = window.as_ref().and_then(web_sys::Window::performance);
     let origin = perf.as_ref().map_or(f64::NAN, web_sys::Performance::time_origin);
@@ -259,6 +259,12 @@ pub fn page() -> &'static Page {
         Box::leak(Box::new(Page { window, document, perf, origin, nav: core::cell::OnceCell::new() }));
     PAGE.0.set(Some(p));
     p
+}
+
+/// The page's global object (`globalThis`): one import, where js-sys's
+/// `global()` probes four.
+pub fn global() -> JsValue {
+    super::bindings::Scope::scope()
 }
 
 pub fn window() -> Option<&'static web_sys::Window> {
