@@ -119,6 +119,10 @@ pub struct Runtime {
     /// A visible page being left had its hide handled at `pagehide`
     /// (`visibilitychange` → hidden follows: see `lifecycle`).
     pub left_visible: Cell<bool>,
+    /// (restore time, `performance.now()`) of the second frame after a
+    /// back/forward cache restore, read once for every metric that reports
+    /// it (see `vitals::double_raf`).
+    pub restore_frame: Cell<(f64, f64)>,
     hidden_hooks: RefCell<Vec<HiddenHook>>,
     restore_hooks: RefCell<Vec<RestoreHook>>,
     pub shared: RefCell<Shared>,
@@ -215,6 +219,7 @@ impl Runtime {
             busy: Cell::new(0),
             first_hidden: Cell::new(super::vitals::initial_first_hidden()),
             left_visible: Cell::new(false),
+            restore_frame: Cell::new((f64::NAN, 0.0)),
             hidden_hooks: RefCell::new(Vec::new()),
             restore_hooks: RefCell::new(Vec::new()),
             shared: RefCell::new(Shared::default()),
